@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -52,9 +53,11 @@ type Result struct {
 // Verifier authenticates S3 requests: SigV4 (Authorization header,
 // presigned query, streaming chunk signatures, trailers) and SigV2 (header
 // and query). Every request must be signed: there is no anonymous access.
+// A Verifier is safe for concurrent use.
 type Verifier struct {
 	creds Credentials
 	opts  Options
+	keys  *keyCache
 }
 
 // New returns a Verifier that looks secrets up in creds.
@@ -65,17 +68,56 @@ func New(creds Credentials, opts Options) *Verifier {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Verifier{creds: creds, opts: opts}
+	return &Verifier{creds: creds, opts: opts, keys: newKeyCache(keyCacheSize)}
 }
 
 // Verify authenticates r. It reads nothing from r.Body except through the
 // returned Result.Body.
 func (v *Verifier) Verify(r *http.Request) (*Result, error) {
-	panic("unimplemented")
+	authz := r.Header.Get("Authorization")
+	switch {
+	case strings.HasPrefix(authz, algoV4+" "):
+		return v.verifyV4Header(r, authz)
+	case strings.HasPrefix(authz, "AWS4-ECDSA-P256-SHA256"):
+		return nil, ErrUnsupported
+	case strings.HasPrefix(authz, "AWS "):
+		return v.verifyV2Header(r, authz)
+	case authz != "":
+		return nil, ErrHeaderMalformed
+	}
+	q := r.URL.RawQuery
+	switch {
+	case hasQueryKey(q, "X-Amz-Algorithm") || hasQueryKey(q, "X-Amz-Credential") || hasQueryKey(q, "X-Amz-Signature"):
+		return v.verifyV4Query(r)
+	case hasQueryKey(q, "AWSAccessKeyId") || hasQueryKey(q, "Signature"):
+		return v.verifyV2Query(r)
+	}
+	return nil, ErrMissingAuth
 }
 
-// CheckedBody reads a whole small body (at most limit bytes) and checks it
-// against res.ContentSHA256 when set: ErrContentSHA256Mismatch.
-func CheckedBody(res *Result, limit int64) ([]byte, error) {
-	panic("unimplemented")
+// secret looks up the secret of accessKeyID, mapping a miss to
+// ErrInvalidAccessKeyID.
+func (v *Verifier) secret(ctx context.Context, accessKeyID string) (string, error) {
+	if accessKeyID == "" {
+		return "", ErrInvalidAccessKeyID
+	}
+	s, err := v.creds.Secret(ctx, accessKeyID)
+	if err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// skewed reports whether t is further than MaxSkew from now.
+func (v *Verifier) skewed(t time.Time) bool {
+	d := v.opts.Now().Sub(t)
+	return d > v.opts.MaxSkew || d < -v.opts.MaxSkew
+}
+
+// requestBody returns r.Body or an empty body when there is none.
+func requestBody(r *http.Request) io.Reader {
+	if r.Body == nil {
+		return http.NoBody
+	}
+	return r.Body
 }

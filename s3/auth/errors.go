@@ -39,3 +39,16 @@ var (
 	// streaming); S3 NotImplemented.
 	ErrUnsupported = errors.New("auth: unsupported signing scheme")
 )
+
+// Errors added with the implementation; the s3 package maps them too.
+var (
+	// ErrMissingContentSHA256: a SigV4 header-signed request without the
+	// x-amz-content-sha256 header; S3 InvalidRequest.
+	ErrMissingContentSHA256 = errors.New("auth: x-amz-content-sha256 header missing")
+	// ErrHeadersNotSigned: x-amz-* headers present in a header-signed SigV4
+	// request but absent from SignedHeaders (or host not signed); S3 AccessDenied.
+	ErrHeadersNotSigned = errors.New("auth: headers present in the request are not signed")
+	// ErrBodyTooLarge: CheckedBody found a body over its limit; S3
+	// MaxMessageLengthExceeded (or EntityTooLarge).
+	ErrBodyTooLarge = errors.New("auth: request body too large")
+)
