@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/d3s/d3s/node"
+)
+
+// options is the parsed command line.
+type options struct {
+	cfg   node.Config
+	level slog.Level
+	// args are what follows the flags: a subcommand and its arguments,
+	// empty to run the daemon.
+	args []string
+}
+
+// Defaults of the daemon flags.
+const (
+	defaultDataDir  = "./d3s-data"
+	defaultLogLevel = "info"
+)
+
+// logLevels are the accepted --log-level values.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+// usageError is a mistake on the command line; d3sd exits 2 for it.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// parseOptions parses the daemon flags in args. Each flag's default comes
+// from its D3S_* variable in getenv when set, so a flag wins over the
+// environment, which wins over the built-in default.
+func parseOptions(args []string, getenv func(string) string) (options, error) {
+	cfg := node.DefaultConfig()
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := newFlagSet("d3sd")
+	fs.StringVar(&cfg.DataDir, "data", env("D3S_DATA", defaultDataDir), "data `dir`ectory (env D3S_DATA)")
+	fs.StringVar(&cfg.S3Addr, "s3", env("D3S_S3", cfg.S3Addr), "S3 listen `addr`ess (env D3S_S3)")
+	fs.StringVar(&cfg.Domain, "domain", env("D3S_DOMAIN", ""), "`domain` for virtual-hosted-style requests (env D3S_DOMAIN)")
+	fs.StringVar(&cfg.Region, "region", env("D3S_REGION", ""), "S3 `region` reported to clients, default us-east-1 (env D3S_REGION)")
+	level := fs.String("log-level", env("D3S_LOG_LEVEL", defaultLogLevel), "log `level`: debug, info, warn or error (env D3S_LOG_LEVEL)")
+	if err := parseFlags(fs, args); err != nil {
+		return options{}, err
+	}
+	lvl, ok := logLevels[strings.ToLower(*level)]
+	if !ok {
+		return options{}, usageErrorf("invalid log level %q: want debug, info, warn or error", *level)
+	}
+	if cfg.DataDir == "" {
+		return options{}, usageErrorf("--data must not be empty")
+	}
+	return options{cfg: cfg, level: lvl, args: fs.Args()}, nil
+}
+
+// newFlagSet returns a flag set that prints nothing: d3sd reports a bad
+// flag in one line and prints usage only for -h.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args into fs, turning its errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{msg: err.Error()}
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, as in "user add alice --data DIR", and returns the
+// positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
+// newLogger returns the daemon's logger: slog text on w at level.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// usageText is printed by -h and "d3sd help".
+const usageText = `usage:
+  d3sd [flags]              run a node
+  d3sd user add NAME        create a user on the running node, print its keys
+  d3sd user list            list the users of the running node
+  d3sd version              print the version
+
+flags:
+  --data DIR        data directory (env D3S_DATA, default ./d3s-data)
+  --s3 ADDR         S3 listen address (env D3S_S3, default 127.0.0.1:9000)
+  --domain DOMAIN   domain for virtual-hosted-style requests (env D3S_DOMAIN)
+  --region REGION   S3 region reported to clients (env D3S_REGION, default us-east-1)
+  --log-level LVL   debug, info, warn or error (env D3S_LOG_LEVEL, default info)
+
+The user commands take --data too; they talk to the running node over the
+admin socket in its data directory.
+`

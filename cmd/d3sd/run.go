@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/d3s/d3s/node"
+)
+
+// credentialsFile is the name, in the data dir, of the AWS shared
+// credentials file written on a node's first start.
+const credentialsFile = "credentials"
+
+// run runs a node until ctx is done. On the node's very first start it
+// writes the new admin user's keys to DATA/credentials and prints them once
+// to out.
+func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
+	n, err := node.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, n.Close()) }()
+	first := n.FirstUser()
+	if first != nil {
+		// Written before Start: if Start fails, the keys of the only user
+		// are not lost.
+		if err := writeCredentials(cfg.DataDir, first); err != nil {
+			printKeys(out, first)
+			return err
+		}
+	}
+	if err := n.Start(ctx); err != nil {
+		return err
+	}
+	cfg.Logger.Info("d3sd ready", "s3", endpointURL(n.S3Addr()), "data", cfg.DataDir)
+	if first != nil {
+		printFirstStart(out, cfg.DataDir, first, n.S3Addr())
+	}
+	<-ctx.Done()
+	cfg.Logger.Info("d3sd shutting down")
+	return nil
+}
+
+// writeCredentials writes creds as the [default] profile of an AWS shared
+// credentials file, mode 0600, replacing any file left by an earlier data
+// dir atomically.
+func writeCredentials(dataDir string, creds *node.UserCredentials) error {
+	content := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		creds.AccessKeyID, creds.SecretAccessKey)
+	path := filepath.Join(dataDir, credentialsFile)
+	tmp, err := os.CreateTemp(dataDir, ".credentials-*")
+	if err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(content)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write credentials %s: %w", path, err)
+	}
+	return nil
+}
+
+// printFirstStart shows the first user's keys and how to use them.
+func printFirstStart(out io.Writer, dataDir string, creds *node.UserCredentials, s3Addr string) {
+	fmt.Fprintf(out, "\nFirst start: created user %q. Its secret key is shown only this once;\n", creds.Name)
+	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, credentialsFile))
+	printKeys(out, creds)
+	fmt.Fprintf(out, "aws --endpoint-url %s s3 mb s3://mybucket\n\n", endpointURL(s3Addr))
+}
+
+// printKeys prints creds as shell exports.
+func printKeys(out io.Writer, creds *node.UserCredentials) {
+	fmt.Fprintf(out, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\n",
+		creds.AccessKeyID, creds.SecretAccessKey)
+}
+
+// endpointURL is the URL a local client reaches the S3 address at: a
+// wildcard listen address is reached on loopback.
+func endpointURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"text/tabwriter"
+	"time"
+
+	"github.com/d3s/d3s/node"
+)
+
+// adminTimeout bounds one admin call to the running daemon.
+const adminTimeout = 30 * time.Second
+
+// userCommand runs "user add NAME" or "user list" against the daemon
+// serving dataDir (--data after the subcommand overrides it).
+func userCommand(ctx context.Context, dataDir string, args []string, out io.Writer) error {
+	fs := newFlagSet("user")
+	fs.StringVar(&dataDir, "data", dataDir, "data directory")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErrorf("user: missing subcommand: want \"user add NAME\" or \"user list\"")
+	}
+	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
+	defer cancel()
+	switch pos[0] {
+	case "add":
+		if len(pos) != 2 {
+			return usageErrorf("user add: want exactly one NAME, got %d arguments", len(pos)-1)
+		}
+		return userAdd(ctx, dataDir, pos[1], out)
+	case "list":
+		if len(pos) != 1 {
+			return usageErrorf("user list: unexpected argument %q", pos[1])
+		}
+		return userList(ctx, dataDir, out)
+	default:
+		return usageErrorf("user: unknown subcommand %q: want add or list", pos[0])
+	}
+}
+
+// userAdd creates a user and prints its keys as shell exports.
+func userAdd(ctx context.Context, dataDir, name string, out io.Writer) error {
+	creds, err := node.AdminAddUser(ctx, dataDir, name)
+	if err != nil {
+		return err
+	}
+	printKeys(out, creds)
+	return nil
+}
+
+// userList prints the users as a table.
+func userList(ctx context.Context, dataDir string, out io.Writer) error {
+	users, err := node.AdminListUsers(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tACCESS KEY ID\tCREATED")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.AccessKeyID, u.Created.UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is shown.
+var version = ""
+
+// versionCommand prints the version of d3sd.
+func versionCommand(args []string, out io.Writer) error {
+	if len(args) != 0 {
+		return usageErrorf("version: unexpected argument %q", args[0])
+	}
+	v, goVersion := version, "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		goVersion = info.GoVersion
+		if v == "" {
+			v = info.Main.Version
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	_, err := fmt.Fprintf(out, "d3sd %s %s\n", v, goVersion)
+	return err
+}

@@ -1,0 +1,125 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/d3s/d3s/dht"
+)
+
+// The admin API is JSON over HTTP on the unix socket adminSocketPath(dataDir).
+// Only the data dir's owner can reach it (mode 0600), so it needs no
+// authentication. badger lets one process open a data dir, which is why the
+// CLI asks the running daemon instead of opening the database itself.
+//
+//	POST /users {"name": N}  201 UserCredentials
+//	GET  /users              200 [UserInfo, ...]
+//
+// Errors are {"error": message, "code": code} with code one of adminCode*.
+const (
+	adminCodeUserExists  = "user_exists"
+	adminCodeInvalidName = "invalid_name"
+	adminCodeBadRequest  = "bad_request"
+	adminCodeInternal    = "internal"
+)
+
+// maxAdminBody bounds an admin request body.
+const maxAdminBody = 4 << 10
+
+// adminError is the body of an admin API error response.
+type adminError struct {
+	Message string `json:"error"`
+	Code    string `json:"code"`
+}
+
+// addUserRequest is the body of POST /users.
+type addUserRequest struct {
+	Name string `json:"name"`
+}
+
+// serveAdmin serves the admin API on ln until ctx is done, then closes ln
+// and returns once no admin request is running any more, so the caller may
+// close the database after it.
+func serveAdmin(ctx context.Context, ln net.Listener, u *userDB, log *slog.Logger) {
+	log = log.With("component", "admin")
+	a := &adminServer{users: u, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /users", a.addUser)
+	mux.HandleFunc("GET /users", a.listUsers)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		// The listener failed or was closed under us.
+		served <- err
+		if ctx.Err() == nil {
+			log.Error("admin API stopped", "err", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	<-served
+}
+
+// adminServer handles admin requests.
+type adminServer struct {
+	users *userDB
+	log   *slog.Logger
+}
+
+func (a *adminServer) addUser(w http.ResponseWriter, r *http.Request) {
+	var req addUserRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	if err := dec.Decode(&req); err != nil {
+		writeAdminError(w, http.StatusBadRequest, adminCodeBadRequest, "bad request body: "+err.Error())
+		return
+	}
+	creds, err := a.users.Add(r.Context(), req.Name)
+	switch {
+	case errors.Is(err, ErrUserExists):
+		writeAdminError(w, http.StatusConflict, adminCodeUserExists, err.Error())
+	case errors.Is(err, dht.ErrInvalidUserName):
+		writeAdminError(w, http.StatusBadRequest, adminCodeInvalidName, err.Error())
+	case err != nil:
+		a.internalError(w, "add user", err)
+	default:
+		writeAdminJSON(w, http.StatusCreated, creds)
+	}
+}
+
+func (a *adminServer) listUsers(w http.ResponseWriter, r *http.Request) {
+	users, err := a.users.List(r.Context())
+	if err != nil {
+		a.internalError(w, "list users", err)
+		return
+	}
+	if users == nil {
+		users = []UserInfo{}
+	}
+	writeAdminJSON(w, http.StatusOK, users)
+}
+
+func (a *adminServer) internalError(w http.ResponseWriter, op string, err error) {
+	a.log.Error("admin request failed", "op", op, "err", err)
+	writeAdminError(w, http.StatusInternalServerError, adminCodeInternal, op+": "+err.Error())
+}
+
+func writeAdminError(w http.ResponseWriter, status int, code, msg string) {
+	writeAdminJSON(w, status, adminError{Message: msg, Code: code})
+}
+
+func writeAdminJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v) // the client sees a broken body if this fails
+}

@@ -1,0 +1,107 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/d3s/d3s/dht"
+)
+
+// AdminAddUser asks the d3sd running with dataDir to create a user called
+// name and returns its credentials. The error wraps ErrNoDaemon when no
+// daemon runs, ErrUserExists when the name is taken, and
+// dht.ErrInvalidUserName when the name is not valid.
+func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, error) {
+	var creds UserCredentials
+	if err := adminCall(ctx, dataDir, http.MethodPost, addUserRequest{Name: name}, &creds); err != nil {
+		return nil, err
+	}
+	return &creds, nil
+}
+
+// AdminListUsers asks the d3sd running with dataDir for its users, oldest
+// first. The error wraps ErrNoDaemon when no daemon runs.
+func AdminListUsers(ctx context.Context, dataDir string) ([]UserInfo, error) {
+	var users []UserInfo
+	if err := adminCall(ctx, dataDir, http.MethodGet, nil, &users); err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// adminCall sends one request to /users and decodes the answer into out.
+func adminCall(ctx context.Context, dataDir, method string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://d3sd/users", body)
+	if err != nil {
+		return err
+	}
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return dialAdmin(ctx, dataDir)
+	}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	return decodeAdminResponse(resp, out)
+}
+
+// unwrapURLError drops net/http's "Post \"http://d3sd/users\": " wrapping,
+// which names a URL the user never typed.
+func unwrapURLError(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// decodeAdminResponse decodes a success into out, or an error body into an
+// error wrapping the sentinel of its code.
+func decodeAdminResponse(resp *http.Response, out any) error {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	if resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("admin API: bad response: %w", err)
+		}
+		return nil
+	}
+	var ae adminError
+	if json.Unmarshal(data, &ae) != nil || ae.Message == "" {
+		return fmt.Errorf("admin API: %s", resp.Status)
+	}
+	switch ae.Code {
+	case adminCodeUserExists:
+		return &remoteError{msg: ae.Message, kind: ErrUserExists}
+	case adminCodeInvalidName:
+		return &remoteError{msg: ae.Message, kind: dht.ErrInvalidUserName}
+	}
+	return errors.New(ae.Message)
+}
+
+// remoteError carries the daemon's message and the sentinel it maps to.
+type remoteError struct {
+	msg  string
+	kind error
+}
+
+func (e *remoteError) Error() string { return e.msg }
+func (e *remoteError) Unwrap() error { return e.kind }
