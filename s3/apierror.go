@@ -1,0 +1,31 @@
+package s3
+
+import (
+	"errors"
+	"fmt"
+)
+
+// codeError is a Code with a message more specific than the code's default,
+// such as S3's explanation of an illegal self-copy.
+type codeError struct {
+	code Code
+	msg  string
+}
+
+func (e *codeError) Error() string { return e.msg }
+func (e *codeError) Unwrap() error { return e.code }
+
+// errorf returns an error that renders as code with a formatted message.
+// AsCode and errors.Is see the code.
+func errorf(code Code, format string, args ...any) error {
+	return &codeError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// errorMessage is the message to render for err, whose code is c.
+func errorMessage(err error, c Code) string {
+	var ce *codeError
+	if errors.As(err, &ce) && ce.code == c {
+		return ce.msg
+	}
+	return c.Error()
+}
