@@ -1,0 +1,23 @@
+package catalog
+
+import "errors"
+
+// Errors returned by the catalog. Callers test them with errors.Is; the
+// node translates them to S3 error codes in one table.
+var (
+	// ErrNoSuchBucket: the user has no bucket of that name.
+	ErrNoSuchBucket = errors.New("catalog: no such bucket")
+	// ErrBucketExists: CreateBucket of a bucket the user already has.
+	ErrBucketExists = errors.New("catalog: bucket exists")
+	// ErrBucketNotEmpty: DeleteBucket of a bucket holding objects or uploads.
+	ErrBucketNotEmpty = errors.New("catalog: bucket not empty")
+	// ErrNotFound: the bucket has no current entry for the key.
+	ErrNotFound = errors.New("catalog: key not found")
+	// ErrNoSuchUpload: no multipart upload with that ID for that key.
+	ErrNoSuchUpload = errors.New("catalog: no such upload")
+	// ErrCorrupt: a stored record does not decode.
+	ErrCorrupt = errors.New("catalog: corrupt record")
+	// ErrUnknownVersion: a stored record has an encoding version this
+	// build does not know.
+	ErrUnknownVersion = errors.New("catalog: unknown record version")
+)

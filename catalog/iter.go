@@ -1,0 +1,93 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Iterator walks a bucket's current entries in key byte order over one
+// consistent snapshot. Use it as:
+//
+//	it, err := c.Objects(ctx, user, bucket, prefix)
+//	defer it.Close()
+//	for it.Seek(after); it.Next(); {
+//		e := it.Entry()
+//	}
+//	err = it.Err()
+//
+// Seek may be called again at any point to jump forward (or back).
+type Iterator struct {
+	txn    *badger.Txn
+	it     *badger.Iterator
+	base   int // length of the bucket's key prefix
+	prefix []byte
+	fresh  bool // positioned by Seek, not yet returned by Next
+	entry  Entry
+	err    error
+}
+
+// Objects returns an iterator over bucket's entries whose keys start with
+// prefix. The caller must Close it. ErrNoSuchBucket.
+func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	txn := c.db.NewTransaction(false)
+	if _, err := getBucket(txn, user, bucket); err != nil {
+		txn.Discard()
+		return nil, err
+	}
+	base := objectsPrefix(user, bucket)
+	full := append(base[:len(base):len(base)], prefix...)
+	it := &Iterator{txn: txn, base: len(base), prefix: full}
+	it.it = txn.NewIterator(badger.IteratorOptions{Prefix: full})
+	it.Seek("")
+	return it, nil
+}
+
+// Seek positions the iterator so that Next returns the first entry whose
+// key is >= key (and within the prefix).
+func (it *Iterator) Seek(key string) {
+	k := append(it.prefix[:it.base:it.base], key...)
+	if string(k) < string(it.prefix) {
+		k = it.prefix
+	}
+	it.it.Seek(k)
+	it.fresh = true
+}
+
+// Next advances to the next entry and reports whether there is one.
+func (it *Iterator) Next() bool {
+	if it.err != nil {
+		return false
+	}
+	if !it.fresh {
+		it.it.Next()
+	}
+	it.fresh = false
+	if !it.it.Valid() {
+		return false
+	}
+	item := it.it.Item()
+	err := item.Value(func(v []byte) error { return it.entry.UnmarshalBinary(v) })
+	if err != nil {
+		it.err = fmt.Errorf("entry %q: %w", item.Key()[it.base:], err)
+		return false
+	}
+	return true
+}
+
+// Entry returns the current entry; it is overwritten by the next call to
+// Next, so copy it to keep it.
+func (it *Iterator) Entry() *Entry { return &it.entry }
+
+// Err returns the error that stopped the iteration, if any.
+func (it *Iterator) Err() error { return it.err }
+
+// Close releases the snapshot.
+func (it *Iterator) Close() {
+	it.it.Close()
+	it.txn.Discard()
+}

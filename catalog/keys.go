@@ -1,0 +1,108 @@
+package catalog
+
+import (
+	"encoding/binary"
+	"strings"
+)
+
+// Badger key layout (all under "cat/"; see doc.go). Access keys and bucket
+// names are length-prefixed so no name can be a prefix of another's key
+// range; object keys follow raw so that badger's byte order is S3's order
+// within a bucket; upload keys escape the object key because more bytes
+// (the upload ID) follow it.
+const (
+	prefixBucket = "cat/b/"
+	prefixObject = "cat/o/"
+	prefixUpload = "cat/u/"
+	prefixPart   = "cat/p/"
+)
+
+func appendLP(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// bucketsPrefix is the range of one user's bucket records; the bucket name
+// follows raw so ListBuckets comes out sorted by name.
+func bucketsPrefix(user string) []byte {
+	return appendLP([]byte(prefixBucket), user)
+}
+
+func bucketKey(user, bucket string) []byte {
+	return append(bucketsPrefix(user), bucket...)
+}
+
+// objectsPrefix is the range of one bucket's current entries.
+func objectsPrefix(user, bucket string) []byte {
+	b := appendLP(make([]byte, 0, len(prefixObject)+len(user)+len(bucket)+4), user)
+	b = append([]byte(prefixObject), b...)
+	return appendLP(b, bucket)
+}
+
+func objectKey(user, bucket, key string) []byte {
+	return append(objectsPrefix(user, bucket), key...)
+}
+
+// uploadsPrefix is the range of one bucket's multipart uploads.
+func uploadsPrefix(user, bucket string) []byte {
+	b := appendLP([]byte(prefixUpload), user)
+	return appendLP(b, bucket)
+}
+
+// appendEscaped writes s so that escaped strings compare like the strings
+// and none is a prefix of another: 0x00 becomes 0x00 0xff and the string
+// ends with 0x00 0x01.
+func appendEscaped(b []byte, s string) []byte {
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i]...)
+		b = append(b, 0x00, 0xff)
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, 0x00, 0x01)
+}
+
+// unescape reverses appendEscaped, returning the string and the rest.
+func unescape(b []byte) (string, []byte, bool) {
+	var out []byte
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != 0 {
+			continue
+		}
+		out = append(out, b[:i]...)
+		switch b[i+1] {
+		case 0x01:
+			return string(out), b[i+2:], true
+		case 0xff:
+			out = append(out, 0)
+			b = b[i+2:]
+			i = -1
+		default:
+			return "", nil, false
+		}
+	}
+	return "", nil, false
+}
+
+// uploadKeyPrefix is the range of one object key's uploads.
+func uploadKeyPrefix(user, bucket, key string) []byte {
+	return appendEscaped(uploadsPrefix(user, bucket), key)
+}
+
+func uploadKey(user, bucket, key, uploadID string) []byte {
+	return append(uploadKeyPrefix(user, bucket, key), uploadID...)
+}
+
+// partsPrefix is the range of one upload's parts; upload IDs are unique
+// across users, and the upload record is checked before any part is used.
+func partsPrefix(uploadID string) []byte {
+	return appendLP([]byte(prefixPart), uploadID)
+}
+
+func partKey(uploadID string, number int) []byte {
+	return binary.BigEndian.AppendUint16(partsPrefix(uploadID), uint16(number))
+}

@@ -1,0 +1,153 @@
+package catalog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// uploadVersion and partVersion are the first bytes of encoded upload and
+// part records.
+const (
+	uploadVersion = 1
+	partVersion   = 1
+)
+
+// Upload is a multipart upload in progress.
+type Upload struct {
+	Key       string
+	ID        string // 32 hex digits: initiation time (wall, logical), then random
+	Metadata  Metadata
+	Initiated Time
+}
+
+// Part is one uploaded part of a multipart upload.
+type Part struct {
+	Number   int
+	InfoHash [20]byte // swarm ID of the part's bytes
+	Size     int64
+	ETag     string // MD5 hex
+	Checksum Checksum
+	Time     Time
+}
+
+func marshalUpload(u *Upload) []byte {
+	enc := encoder{}
+	enc.byte1(uploadVersion)
+	enc.str(u.Key)
+	enc.str(u.ID)
+	encodeMetadata(&enc, &u.Metadata)
+	enc.varint(u.Initiated.Wall)
+	enc.uvarint(uint64(u.Initiated.Logical))
+	return enc.b
+}
+
+func unmarshalUpload(b []byte) (Upload, error) {
+	d := decoder{b: b}
+	if v := d.byte1(); d.err == nil && v != uploadVersion {
+		return Upload{}, fmt.Errorf("upload version %d: %w", v, ErrUnknownVersion)
+	}
+	var u Upload
+	u.Key = d.str()
+	u.ID = d.str()
+	decodeMetadata(&d, &u.Metadata)
+	u.Initiated.Wall = d.varint()
+	u.Initiated.Logical = uint32(d.uvarint())
+	return u, d.finish("upload")
+}
+
+func marshalPart(p *Part) []byte {
+	enc := encoder{}
+	enc.byte1(partVersion)
+	enc.uvarint(uint64(p.Number))
+	enc.raw(p.InfoHash[:])
+	enc.uvarint(uint64(p.Size))
+	enc.str(p.ETag)
+	enc.str(p.Checksum.Algorithm)
+	enc.str(p.Checksum.Value)
+	enc.varint(p.Time.Wall)
+	enc.uvarint(uint64(p.Time.Logical))
+	return enc.b
+}
+
+func unmarshalPart(b []byte) (Part, error) {
+	d := decoder{b: b}
+	if v := d.byte1(); d.err == nil && v != partVersion {
+		return Part{}, fmt.Errorf("part version %d: %w", v, ErrUnknownVersion)
+	}
+	var p Part
+	p.Number = int(d.uvarint())
+	d.raw(p.InfoHash[:])
+	p.Size = int64(d.uvarint())
+	p.ETag = d.str()
+	p.Checksum.Algorithm = d.str()
+	p.Checksum.Value = d.str()
+	p.Time.Wall = d.varint()
+	p.Time.Logical = uint32(d.uvarint())
+	return p, d.finish("part")
+}
+
+// newUploadID returns an ID whose hex order is initiation order, so that
+// uploads of one key list by (initiation time, ID) as S3 requires.
+func newUploadID(t Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.Wall))
+	binary.BigEndian.PutUint32(b[8:12], t.Logical)
+	rand.Read(b[12:])
+	return hex.EncodeToString(b[:])
+}
+
+// validUploadID reports whether id could have come from newUploadID.
+func validUploadID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil
+}
+
+// CreateUpload starts a multipart upload of key. ErrNoSuchBucket.
+func (c *Catalog) CreateUpload(ctx context.Context, user, bucket, key string, meta Metadata) (Upload, error) {
+	u := Upload{Key: key, Metadata: meta, Initiated: c.clock.Now()}
+	u.ID = newUploadID(u.Initiated)
+	val := marshalUpload(&u)
+	err := c.withBucket(user, bucket, func() error {
+		return c.update(ctx, func(txn *badger.Txn) error {
+			if _, err := getBucket(txn, user, bucket); err != nil {
+				return err
+			}
+			return txn.Set(uploadKey(user, bucket, key, u.ID), val)
+		})
+	})
+	return u, err
+}
+
+// getUpload reads an upload record. ErrNoSuchUpload.
+func getUpload(txn *badger.Txn, user, bucket, key, id string) (Upload, error) {
+	if !validUploadID(id) {
+		return Upload{}, fmt.Errorf("upload %q: %w", id, ErrNoSuchUpload)
+	}
+	val, found, err := getValue(txn, uploadKey(user, bucket, key, id))
+	if err != nil {
+		return Upload{}, err
+	}
+	if !found {
+		return Upload{}, fmt.Errorf("upload %s: %w", id, ErrNoSuchUpload)
+	}
+	return unmarshalUpload(val)
+}
+
+// GetUpload returns an upload in progress. ErrNoSuchUpload.
+func (c *Catalog) GetUpload(ctx context.Context, user, bucket, key, id string) (Upload, error) {
+	var u Upload
+	err := c.view(ctx, func(txn *badger.Txn) error {
+		var err error
+		u, err = getUpload(txn, user, bucket, key, id)
+		return err
+	})
+	return u, err
+}

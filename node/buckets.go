@@ -1,0 +1,44 @@
+package node
+
+import (
+	"context"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/s3"
+)
+
+// ListBuckets implements s3.ObjectStore.
+func (n *Node) ListBuckets(ctx context.Context, u s3.User) ([]s3.BucketInfo, error) {
+	list, err := n.cat.ListBuckets(ctx, u.AccessKeyID)
+	if err != nil {
+		return nil, toS3(err)
+	}
+	out := make([]s3.BucketInfo, len(list))
+	for i, b := range list {
+		out[i] = bucketInfo(b)
+	}
+	return out, nil
+}
+
+// CreateBucket implements s3.ObjectStore.
+func (n *Node) CreateBucket(ctx context.Context, u s3.User, bucket string) error {
+	return toS3(n.cat.CreateBucket(ctx, u.AccessKeyID, bucket))
+}
+
+// HeadBucket implements s3.ObjectStore.
+func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.BucketInfo, error) {
+	b, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
+	if err != nil {
+		return s3.BucketInfo{}, toS3(err)
+	}
+	return bucketInfo(b), nil
+}
+
+// DeleteBucket implements s3.ObjectStore.
+func (n *Node) DeleteBucket(ctx context.Context, u s3.User, bucket string) error {
+	return toS3(n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket))
+}
+
+func bucketInfo(b catalog.Bucket) s3.BucketInfo {
+	return s3.BucketInfo{Name: b.Name, Created: b.Created.Std()}
+}

@@ -1,0 +1,75 @@
+package node
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"hash"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/s3"
+)
+
+// ListParts implements s3.ObjectStore.
+func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID string, opts s3.ListPartsOptions) (s3.ListPartsResult, error) {
+	_, parts, truncated, err := n.cat.Parts(ctx, u.AccessKeyID, bucket, key, uploadID, opts.PartNumberMarker, opts.MaxParts)
+	if err != nil {
+		return s3.ListPartsResult{}, toS3(err)
+	}
+	res := s3.ListPartsResult{Parts: make([]s3.PartInfo, len(parts)), IsTruncated: truncated}
+	for i := range parts {
+		res.Parts[i] = partInfo(&parts[i])
+	}
+	if truncated {
+		res.NextPartNumberMarker = parts[len(parts)-1].Number
+	}
+	return res, nil
+}
+
+// ListMultipartUploads implements s3.ObjectStore: s3.PaginateUploads over
+// a range scan of the bucket's uploads in the catalog.
+func (n *Node) ListMultipartUploads(ctx context.Context, u s3.User, bucket string, opts s3.ListUploadsOptions) (s3.ListUploadsResult, error) {
+	it, err := n.cat.Uploads(ctx, u.AccessKeyID, bucket, opts.Prefix)
+	if err != nil {
+		return s3.ListUploadsResult{}, toS3(err)
+	}
+	defer it.Close()
+	res := s3.PaginateUploads(opts, uploadCursor{it})
+	if err := it.Err(); err != nil {
+		return s3.ListUploadsResult{}, fmt.Errorf("list uploads %s: %w", bucket, err)
+	}
+	return res, nil
+}
+
+// uploadCursor adapts a catalog upload iterator to s3.UploadCursor.
+type uploadCursor struct{ it *catalog.UploadIterator }
+
+func (c uploadCursor) Seek(from string) { c.it.Seek(from, "") }
+
+func (c uploadCursor) Next() (s3.UploadInfo, bool) {
+	if !c.it.Next() {
+		return s3.UploadInfo{}, false
+	}
+	up := c.it.Upload()
+	return s3.UploadInfo{Key: up.Key, UploadID: up.ID, Initiated: up.Initiated.Std()}, true
+}
+
+// multipartETag computes S3's ETag of a multipart object.
+type multipartETag struct{ h hash.Hash }
+
+func newMultipartETag() *multipartETag { return &multipartETag{h: md5.New()} }
+
+// add feeds one part's MD5, given as hex.
+func (m *multipartETag) add(etag string) error {
+	b, err := hex.DecodeString(etag)
+	if err != nil || len(b) != md5.Size {
+		return fmt.Errorf("part ETag %q is not an MD5", etag)
+	}
+	m.h.Write(b)
+	return nil
+}
+
+func (m *multipartETag) sum(parts int) string {
+	return fmt.Sprintf("%s-%d", hex.EncodeToString(m.h.Sum(nil)), parts)
+}

@@ -1,0 +1,127 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/s3"
+	"github.com/d3s/d3s/swarm"
+)
+
+// PutObject implements s3.ObjectStore: the bytes go to the swarm (written
+// once, fsynced, digests checked in the same pass), then the catalog entry
+// is committed with the conditions checked in its transaction. The new
+// reference is released if anything fails after the swarm stored the
+// bytes; the replaced version's reference after the commit.
+func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, body io.Reader, opts s3.PutOptions) (s3.ObjectInfo, error) {
+	check := conditions(opts.IfMatch, opts.IfNoneMatch)
+	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
+		return s3.ObjectInfo{}, err
+	}
+	obj, err := n.swarm.Put(ctx, body, opts.Size, swarm.Expect{MD5: opts.ContentMD5, SHA256: opts.ContentSHA256})
+	if err != nil {
+		return s3.ObjectInfo{}, toS3(err)
+	}
+	e := &catalog.Entry{
+		Key:      key,
+		InfoHash: obj.ID,
+		Size:     obj.Size,
+		ETag:     hex.EncodeToString(obj.MD5[:]),
+		SHA256:   obj.SHA256,
+		Metadata: toCatalogMeta(opts.Metadata),
+	}
+	if opts.Checksum != nil {
+		e.Checksum = catalog.Checksum(opts.Checksum())
+	}
+	return n.commit(ctx, u, bucket, e, check)
+}
+
+// precheck fails fast, before any byte is stored, when the bucket is
+// missing or a condition already fails; commit checks again atomically.
+func (n *Node) precheck(ctx context.Context, u s3.User, bucket, key string, check catalog.Check) error {
+	if check == nil {
+		_, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
+		return toS3(err)
+	}
+	cur, err := n.cat.Get(ctx, u.AccessKeyID, bucket, key)
+	if errors.Is(err, catalog.ErrNotFound) {
+		cur, err = nil, nil
+	}
+	if err != nil {
+		return toS3(err)
+	}
+	return check(cur)
+}
+
+// commit makes e key's current entry, releasing e's reference on failure
+// and the replaced entry's on success.
+func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.Entry, check catalog.Check) (s3.ObjectInfo, error) {
+	replaced, err := n.cat.Put(ctx, u.AccessKeyID, bucket, e, check)
+	if err != nil {
+		n.release(ctx, e.InfoHash)
+		return s3.ObjectInfo{}, toS3(err)
+	}
+	if replaced != nil {
+		n.release(ctx, replaced.InfoHash)
+	}
+	return objectInfo(e), nil
+}
+
+// release drops a swarm reference even if ctx is cancelled: a reference
+// that is not released keeps bytes no entry points to. A failure is only
+// logged; the caller's operation already succeeded or failed on its own.
+func (n *Node) release(ctx context.Context, id swarm.ID) {
+	if err := n.swarm.Release(context.WithoutCancel(ctx), id); err != nil {
+		n.log.Warn("release object", "id", hex.EncodeToString(id[:]), "err", err)
+	}
+}
+
+// openAttempts bounds how often GetObject retries when the version it
+// looked up was replaced and deleted before its bytes were opened.
+const openAttempts = 3
+
+// GetObject implements s3.ObjectStore. The reader is the swarm's, an
+// *os.File for objects stored as files, so the HTTP server can sendfile.
+func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
+	var err error
+	for range openAttempts {
+		var e *catalog.Entry
+		if e, err = n.cat.Get(ctx, u.AccessKeyID, bucket, key); err != nil {
+			return s3.ObjectInfo{}, nil, toS3(err)
+		}
+		var r io.ReadSeekCloser
+		if r, err = n.swarm.Open(ctx, e.InfoHash); err == nil {
+			return objectInfo(e), r, nil
+		}
+		if !errors.Is(err, swarm.ErrNotFound) {
+			break
+		}
+	}
+	return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
+}
+
+// HeadObject implements s3.ObjectStore.
+func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, error) {
+	e, err := n.cat.Get(ctx, u.AccessKeyID, bucket, key)
+	if err != nil {
+		return s3.ObjectInfo{}, toS3(err)
+	}
+	return objectInfo(e), nil
+}
+
+// DeleteObject implements s3.ObjectStore: the entry goes first, then its
+// reference, so a crash in between leaks bytes but never loses an entry's.
+func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) error {
+	removed, err := n.cat.Delete(ctx, u.AccessKeyID, bucket, key)
+	if err != nil {
+		return toS3(err)
+	}
+	if removed != nil {
+		n.release(ctx, removed.InfoHash)
+	}
+	return nil
+}
