@@ -1,8 +1,7 @@
 // Package dht holds D3S's identities and the signed records that replace
 // the paper's central User Manager: a node's identity key, the network key,
-// and user credential records with their encoding and validators. (The
-// libp2p host and private Kademlia DHT that carry the records build on
-// these.)
+// and user credential records with their encoding and validators, and the
+// libp2p host and private Kademlia DHT that carry them.
 //
 // # Identities
 //
@@ -57,4 +56,61 @@
 // sequence number, then the latest creation time, then the greatest
 // encoding, so all nodes converge on the same record. UserValidator
 // adapts both to libp2p's record.Validator.
+//
+// # Key namespaces (additions)
+//
+//	/d3s/buckets/<AccessKeyID>           the user's bucket list (BucketListRecord)
+//	/d3s/bucket/<AccessKeyID>/<bucket>   a bucket's catalogue head (CatalogHead)
+//
+// kad-dht splits keys at the first slash, so all three live in the libp2p
+// record namespace "d3s"; Validator dispatches on the second element and
+// rejects any other key with ErrBadRecordKey.
+//
+// # Bucket records, version 1
+//
+// Both are signed by the user key (any member node can sign for a user: the
+// private key is sealed inside the user record) and embed the user's public
+// key, so they are self-certifying: the validator checks that the key's
+// access key ID is AccessKeyID(public key), then the signature. A record is
+// at most MaxBucketRecordSize (512 KiB; kad-dht silently drops values near
+// 4 MiB). Integers are big-endian.
+//
+// Bucket list: 1 version | 1 type = 2 | 32 public key | 8 sequence >= 1 |
+// 2 count n <= 1000 | n x (1 name length, name [a-z0-9.-]{3,63} in strictly
+// ascending order, 12 created HLC, 12 deleted HLC, zero unless a tombstone)
+// | 64 signature over "d3s bucket list v1\x00" || all preceding bytes.
+//
+// Catalogue head: 1 version | 1 type = 3 | 32 public key | 8 sequence >= 1 |
+// 1+n bucket name (must equal the key's) | 12 HLC time (8 Unix ns, 4
+// logical; rejected if more than MaxClockSkew = 5 min in the future) | 1+n
+// snapshot ID (<= 64) | 1+n writer node ID (1..128) | 4 entry count (<=
+// 65535) | per entry 4 length + opaque bytes (encoded by catalog) | 64
+// signature over "d3s catalog head v1\x00" || all preceding bytes.
+//
+// Select keeps the highest sequence; ties go to the later HLC time (heads),
+// then the greater writer, then the greater encoding; a record compared
+// with itself is never displaced, so republishing refreshes it.
+//
+// # Host and DHT
+//
+// NewHost starts a libp2p host with the node key: TCP only (QUIC and WebRTC
+// refuse a PSK), the network key as private-network PSK, no relay, NAT port
+// mapping or mDNS, and resource limits raised for D3S protocols (libp2p's
+// defaults allow ~75 streams per peer on a custom protocol). Every peer it
+// identifies is stored under "dht/peers/" in badger, so a restarted node
+// rejoins without the join token. New runs kad-dht in server mode with
+// protocol prefix "/d3s", the D3S Validator, and a badger-backed datastore
+// ("dht/kv...") so records survive restarts. Put confirms that at least one
+// closest peer stored the record (kad-dht's PutValue does not). The best
+// record seen per key is kept under "dht/seen/"; Get and Put never go back
+// behind it (ErrStaleRecord), and Get answers from it when the network
+// cannot. Republish puts every held record again shortly after Start and
+// every 12 h, ahead of kad-dht's 48 h expiry and for nodes that joined later.
+//
+// # Join token
+//
+// "d3s1" + unpadded base64url(32-byte network key | 1 address count |
+// per address 2 length + binary multiaddr ending in /p2p/<peer ID> | first
+// 4 bytes of SHA-256 of the preceding bytes). It holds the network key, so
+// it is a secret.
 package dht

@@ -157,7 +157,9 @@ func setObjectHeaders(h http.Header, info ObjectInfo) {
 		}
 	}
 	for k, v := range md.User {
-		h.Set(metaPrefix+k, v)
+		// Lower case as S3 sends them: net/http would canonicalize
+		// "x-amz-meta-x" to "X-Amz-Meta-X", and boto3 keeps the case it sees.
+		h[metaPrefix+k] = []string{v}
 	}
 	if info.PartsCount > 0 {
 		h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(info.PartsCount))
