@@ -2,16 +2,37 @@ package swarm
 
 import (
 	"context"
-	"errors"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
 
+	"github.com/anacrolix/torrent"
 	"github.com/dgraph-io/badger/v4"
 )
 
 // ID names one stored object version: the infohash of its v1 torrent.
 // Identical bytes give the same ID, so content is stored once.
 type ID [20]byte
+
+// String returns the ID in lower-case hex, as in magnet links.
+func (id ID) String() string { return hex.EncodeToString(id[:]) }
+
+// ParseID parses a 40-character hex ID.
+func ParseID(s string) (ID, error) {
+	var id ID
+	if len(s) != 2*len(id) {
+		return id, fmt.Errorf("parse id %q: want %d hex characters", s, 2*len(id))
+	}
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+		return id, fmt.Errorf("parse id %q: %w", s, err)
+	}
+	return id, nil
+}
 
 // Object describes stored bytes.
 type Object struct {
@@ -29,59 +50,124 @@ type Expect struct {
 	SHA256 []byte
 }
 
+// DefaultInlineMax is the default Config.InlineMax.
+const DefaultInlineMax = 8 << 10
+
 // Config configures a Swarm.
 type Config struct {
 	// Dir holds object data files; names derive from IDs, never from keys.
 	Dir string
 	// DB is the node's database; the swarm keeps its state under keys
-	// starting with "swarm/".
+	// starting with "swarm/". It must be opened with SyncWrites, since an
+	// object exists once its record is committed (see BadgerOptions).
 	DB     *badger.DB
 	Logger *slog.Logger
+	// ListenAddr is the BitTorrent listen address, host:port; the empty
+	// string means "127.0.0.1:0" and port 0 picks a free port.
+	ListenAddr string
+	// InlineMax is the largest object kept inside the database instead of
+	// a file: 0 means DefaultInlineMax, a negative value disables inlining.
+	InlineMax int64
+	// Debug lets the BitTorrent engine log through Logger.
+	Debug bool
 }
-
-// Errors returned by the swarm.
-var (
-	ErrNotFound       = errors.New("swarm: object not found")
-	ErrSizeMismatch   = errors.New("swarm: size does not match")
-	ErrMD5Mismatch    = errors.New("swarm: MD5 does not match")
-	ErrSHA256Mismatch = errors.New("swarm: SHA-256 does not match")
-)
 
 // Swarm stores object versions as v1 torrents and serves them.
-type Swarm struct{}
+type Swarm struct {
+	dir       string
+	db        *badger.DB
+	log       *slog.Logger
+	inlineMax int64
+	locks     [256]sync.Mutex // by ID[0]: serialises creating and deleting one ID's data
+	group     *groupCommitter
 
-// New opens the swarm in cfg.Dir.
-func New(cfg Config) (*Swarm, error) { panic("unimplemented") }
-
-// Close stops the swarm.
-func (s *Swarm) Close() error { panic("unimplemented") }
-
-// Put reads exactly size bytes from r, writes them once and fsyncs them,
-// computing MD5, SHA-1 pieces and SHA-256 in the same pass, and returns the
-// stored object holding one reference for the caller. Nothing is kept on
-// error: ErrSizeMismatch, ErrMD5Mismatch, ErrSHA256Mismatch, or r's error.
-func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (Object, error) {
-	panic("unimplemented")
+	cl      *torrent.Client
+	addr    netip.AddrPort
+	mu      sync.Mutex
+	fetches map[ID]*partial // downloads in progress, served by the storage
+	closed  bool
 }
 
-// Concat builds one object from stored objects in order, without copying
-// their bytes, and returns it holding one reference (it also holds its
-// parts). ErrNotFound if a part is missing.
-func (s *Swarm) Concat(ctx context.Context, parts []ID) (Object, error) { panic("unimplemented") }
+// New opens the swarm in cfg.Dir.
+func New(cfg Config) (*Swarm, error) {
+	if cfg.Dir == "" || cfg.DB == nil {
+		return nil, fmt.Errorf("swarm: config needs Dir and DB")
+	}
+	s := &Swarm{
+		dir:       cfg.Dir,
+		db:        cfg.DB,
+		log:       cfg.Logger,
+		inlineMax: cfg.InlineMax,
+		fetches:   make(map[ID]*partial),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = s.log.With("component", "swarm")
+	if s.inlineMax == 0 {
+		s.inlineMax = DefaultInlineMax
+	}
+	if err := s.prepareDirs(); err != nil {
+		return nil, err
+	}
+	if err := s.startEngine(cfg); err != nil {
+		return nil, err
+	}
+	s.group = newGroupCommitter(s.db)
+	return s, nil
+}
+
+// prepareDirs creates the data directories and removes temp files a crash
+// left behind: they never became objects.
+func (s *Swarm) prepareDirs() error {
+	tmp := filepath.Join(s.dir, "tmp")
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("swarm: clear temp files: %w", err)
+	}
+	for _, d := range []string{tmp, filepath.Join(s.dir, "obj")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("swarm: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close stops the swarm.
+func (s *Swarm) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.group.close()
+	if errs := s.cl.Close(); len(errs) > 0 {
+		return fmt.Errorf("swarm: close engine: %w", errs[0])
+	}
+	return nil
+}
 
 // Open returns a reader of the object's bytes. ErrNotFound.
 func (s *Swarm) Open(ctx context.Context, id ID) (io.ReadSeekCloser, error) {
-	panic("unimplemented")
+	rec, err := s.record(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.openRecord(ctx, id, rec)
 }
 
 // Stat describes a stored object. ErrNotFound.
-func (s *Swarm) Stat(ctx context.Context, id ID) (Object, error) { panic("unimplemented") }
+func (s *Swarm) Stat(ctx context.Context, id ID) (Object, error) {
+	rec, err := s.record(id)
+	if err != nil {
+		return Object{}, err
+	}
+	return rec.object(id), nil
+}
 
-// Ref adds a reference to a stored object (a copy). ErrNotFound.
-func (s *Swarm) Ref(ctx context.Context, id ID) error { panic("unimplemented") }
-
-// Release drops a reference; the bytes are deleted with the last one.
-func (s *Swarm) Release(ctx context.Context, id ID) error { panic("unimplemented") }
-
-// MetaInfo returns the object's .torrent file. ErrNotFound.
-func (s *Swarm) MetaInfo(ctx context.Context, id ID) ([]byte, error) { panic("unimplemented") }
+func (s *Swarm) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}

@@ -1,0 +1,78 @@
+// Package swarm stores object versions as BitTorrent v1 torrents and
+// moves them between nodes.
+//
+// # Objects and IDs
+//
+// Each object version is one single-file v1 torrent (anacrolix/torrent
+// v1.61.0 cannot use v2). Its info dictionary is
+//
+//	{length: size, name: hex SHA-256 of the bytes, piece length, pieces}
+//
+// encoded by hand with sorted keys and nothing else, and the object's ID
+// is that dictionary's infohash. Everything in it derives from the bytes,
+// so identical bytes give identical IDs on every node and are stored once;
+// a reference count says how many catalogue entries, uploads in progress
+// or replicas hold them. MetaInfo wraps the dictionary with no trackers:
+// peers come from D3S placement, and the S3 layer adds web seeds.
+//
+// # Piece length
+//
+// The piece length is the smallest power of two from 16 KiB to 16 MiB
+// that keeps the object at or under 2048 pieces: 16 KiB up to 32 MiB,
+// 128 KiB at 256 MiB, 512 KiB at 1 GiB, 4 MiB at 8 GiB, 16 MiB (and more
+// pieces) beyond 32 GiB. Small pieces let a reader start soon and verify
+// ranges cheaply; the cap on their number keeps the info dictionary (20
+// bytes per piece, ≤ 40 KiB) and the engine's per-piece state small.
+//
+// # Layout on disk
+//
+//	<Dir>/obj/ab/cd/abcd…   file object, named by its ID in hex (never by key)
+//	<Dir>/tmp/put-*         uploads and downloads in progress
+//
+// The two fan-out levels keep directories small with millions of objects.
+// Put writes to tmp/ with O_DIRECT where the file system allows it (it was
+// 2–5x faster than buffered write + fsync on the target machine and leaves
+// the CPU to the hashes), fdatasyncs, renames into obj/ and syncs the
+// directories. New deletes tmp/: whatever a crash left there never became
+// an object, because an object exists only once its record is committed.
+//
+// # Database keys (cfg.DB, synced writes)
+//
+//	swarm/o/<20-byte ID>  record: kind (file, inline, concat), size, piece
+//	                      length, MD5, SHA-256, reference count, part IDs
+//	swarm/i/<ID>          the bencoded info dictionary
+//	swarm/d/<ID>          the bytes of an inline object
+//
+// Objects up to Config.InlineMax (8 KiB by default) live in swarm/d/: a
+// PUT is then one synced commit instead of a file write, two fsyncs and a
+// commit. Concurrent small commits are merged into one transaction by a
+// group committer, because badger v4 syncs its WAL once per transaction
+// even when it batches them. Measured with 16 writers of 4 KiB on the
+// 2-core target machine: ~11000 PUT/s inline against ~1300 PUT/s as files
+// when it was quiet, ~2000 against ~300 when it was busy.
+//
+// A Concat object (a completed multipart upload) stores only its part IDs
+// and holds a reference on each; its bytes are read through the parts, and
+// its SHA-1 pieces and SHA-256 are computed in one read pass. Releasing
+// its last reference releases the parts.
+//
+// # One pass
+//
+// Put reads the body once into 1 MiB aligned buffers; each buffer goes at
+// the same time to the file writer, MD5, SHA-256 and the SHA-1 piece
+// hasher, each its own goroutine, with eight buffers in flight. MD5 is
+// the slowest and cannot be split, so it sets the pace: a durable 256 MiB
+// PUT ran at ~545 MiB/s against ~735 MiB/s for the hashes alone.
+//
+// # BitTorrent engine
+//
+// One anacrolix client per swarm, with no DHT, trackers, PEX, uTP or port
+// mapping, listening on Config.ListenAddr. Its storage (store) serves a
+// stored object's pieces straight from the file, inline bytes or parts,
+// all pieces complete (a record is committed only after every piece was
+// hashed or verified), and writes downloads into a temp file whose piece
+// completion is kept in memory until the whole object is verified and
+// committed; a crash discards a partial download. Idle objects are not
+// loaded torrents: Seed loads one, Unseed or Release unloads it, Fetch
+// loads one only while it downloads.
+package swarm

@@ -1,0 +1,16 @@
+package swarm
+
+import "errors"
+
+// Errors returned by the swarm.
+var (
+	ErrNotFound       = errors.New("swarm: object not found")
+	ErrSizeMismatch   = errors.New("swarm: size does not match")
+	ErrMD5Mismatch    = errors.New("swarm: MD5 does not match")
+	ErrSHA256Mismatch = errors.New("swarm: SHA-256 does not match")
+	// ErrBadMetaInfo is returned by Fetch when the metainfo is not a
+	// single-file v1 torrent named by its SHA-256 whose infohash is the ID.
+	ErrBadMetaInfo = errors.New("swarm: bad metainfo")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("swarm: closed")
+)

@@ -1,0 +1,131 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Put reads exactly size bytes from r, writes them once and fsyncs them,
+// computing MD5, SHA-1 pieces and SHA-256 in the same pass, and returns the
+// stored object holding one reference for the caller. Nothing is kept on
+// error: ErrSizeMismatch, ErrMD5Mismatch, ErrSHA256Mismatch, or r's error.
+func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (Object, error) {
+	if size < 0 {
+		return Object{}, ErrSizeMismatch
+	}
+	if s.isClosed() {
+		return Object{}, ErrClosed
+	}
+	if size <= s.inlineMax {
+		return s.putInline(ctx, r, size, want)
+	}
+	f, err := s.directTempFile()
+	if err != nil {
+		return Object{}, fmt.Errorf("swarm: put: %w", err)
+	}
+	d, err := s.writeFile(ctx, f, r, size, want)
+	if err != nil {
+		os.Remove(f.Name())
+		return Object{}, err
+	}
+	rec := &record{kind: kindFile, size: size, pieceLen: pieceLength(size), md5: d.md5, sha256: d.sha256, refs: 1}
+	info := infoBytes(size, rec.pieceLen, d.pieces, d.sha256)
+	id := infoID(info)
+	if err := s.commitFile(id, f.Name(), rec, info); err != nil {
+		os.Remove(f.Name())
+		return Object{}, err
+	}
+	return rec.object(id), nil
+}
+
+// writeFile streams r into f, checks the digests and makes f durable.
+func (s *Swarm) writeFile(ctx context.Context, f *os.File, r io.Reader, size int64, want Expect) (digests, error) {
+	w := newFileWriter(f)
+	d, err := hashPipe(ctx, r, size, true, w.write)
+	if err == nil {
+		err = d.check(want)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		err = w.finish()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("swarm: put: %w", cerr)
+	}
+	return d, err
+}
+
+// commitFile moves a durable temp file to id's path and commits its
+// record, or adds a reference if the bytes are already stored.
+func (s *Swarm) commitFile(id ID, tmp string, rec *record, info []byte) error {
+	mu := &s.locks[id[0]]
+	mu.Lock()
+	defer mu.Unlock()
+	if held, err := s.addRef(id); held || err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	dst := s.objPath(id)
+	if err := s.placeFile(tmp, dst); err != nil {
+		return err
+	}
+	err := s.update(func(txn *badger.Txn) error {
+		if err := txn.Set(key(prefixInfo, id), info); err != nil {
+			return err
+		}
+		return txn.Set(key(prefixObject, id), rec.marshal())
+	})
+	if err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("swarm: commit %s: %w", id, err)
+	}
+	return nil
+}
+
+// placeFile renames tmp to dst durably, creating the fan-out directories.
+func (s *Swarm) placeFile(tmp, dst string) error {
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	// The fan-out directories may be new: sync each level up to obj/.
+	root := filepath.Join(s.dir, "obj")
+	for d := dir; ; d = filepath.Dir(d) {
+		if err := syncDir(d); err != nil {
+			os.Remove(dst)
+			return fmt.Errorf("swarm: sync dir: %w", err)
+		}
+		if d == root || len(d) <= len(root) {
+			return nil
+		}
+	}
+}
+
+// addRef adds a reference to id if it is stored and reports whether it was.
+func (s *Swarm) addRef(id ID) (held bool, err error) {
+	err = s.update(func(txn *badger.Txn) error {
+		held = false
+		rec, err := getRecord(txn, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec.refs++
+		held = true
+		return txn.Set(key(prefixObject, id), rec.marshal())
+	})
+	return held, err
+}
