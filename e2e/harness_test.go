@@ -77,6 +77,9 @@ func (n *testNode) sdkWith(t *testing.T, access, secret string) *s3.Client {
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(access, secret, ""),
 		HTTPClient:   &http.Client{Timeout: 5 * time.Minute},
+		// The defaults config.LoadDefaultConfig gives users.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	})
 }
 
