@@ -15,8 +15,8 @@ import (
 )
 
 func TestBucketLifecycleSDK(t *testing.T) {
-	e := newFeEnv(t)
-	ctx := feCtx(t)
+	e := newTestEnv(t)
+	ctx := callCtx(t)
 	for _, b := range []string{"beta", "alpha.one", "gamma-3"} {
 		e.mkBucket(t, b)
 	}
@@ -34,7 +34,7 @@ func TestBucketLifecycleSDK(t *testing.T) {
 	if want := []string{"alpha.one", "beta", "gamma-3"}; !slices.Equal(names, want) {
 		t.Fatalf("ListBuckets = %v, want %v", names, want)
 	}
-	if out.Owner == nil || aws.ToString(out.Owner.ID) != feAccessKey || aws.ToString(out.Owner.DisplayName) != "frontend" {
+	if out.Owner == nil || aws.ToString(out.Owner.ID) != testAccessKey || aws.ToString(out.Owner.DisplayName) != testUserName {
 		t.Fatalf("owner = %+v", out.Owner)
 	}
 	if _, err := e.sdk.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String("beta")}); err != nil {
@@ -44,13 +44,13 @@ func TestBucketLifecycleSDK(t *testing.T) {
 		t.Fatalf("DeleteBucket: %v", err)
 	}
 	_, err = e.sdk.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String("beta")})
-	feWantCode(t, err, "NotFound") // HEAD has no body: the SDK names the status
+	wantCode(t, err, "NotFound") // HEAD has no body: the SDK names the status
 	_, err = e.sdk.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: aws.String("beta")})
-	feWantCode(t, err, "NoSuchBucket")
+	wantCode(t, err, "NoSuchBucket")
 }
 
 func TestListBucketsPages(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	for _, b := range []string{"p-a", "p-b", "p-c", "q-a"} {
 		e.mkBucket(t, b)
 	}
@@ -58,7 +58,7 @@ func TestListBucketsPages(t *testing.T) {
 	p := awss3.NewListBucketsPaginator(e.sdk, &awss3.ListBucketsInput{
 		Prefix: aws.String("p-"), MaxBuckets: aws.Int32(2)})
 	for p.HasMorePages() {
-		out, err := p.NextPage(feCtx(t))
+		out, err := p.NextPage(callCtx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,52 +72,52 @@ func TestListBucketsPages(t *testing.T) {
 }
 
 func TestCreateBucketErrors(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "mine")
-	_, err := e.sdk.CreateBucket(feCtx(t), &awss3.CreateBucketInput{Bucket: aws.String("mine")})
-	feWantCode(t, err, "BucketAlreadyOwnedByYou")
+	_, err := e.sdk.CreateBucket(callCtx(t), &awss3.CreateBucketInput{Bucket: aws.String("mine")})
+	wantCode(t, err, "BucketAlreadyOwnedByYou")
 
 	bad := []string{"ab", strings.Repeat("a", 64), "Upper", "under_score", "-start", "end-",
 		"a..b", "192.168.1.1", "xn--abc", "name-s3alias", ".dot", "sp ace"}
 	for _, name := range bad {
 		t.Run(name, func(t *testing.T) {
-			e.do(t, feRequest{method: "PUT", path: "/" + url.PathEscape(name)}).
+			e.do(t, rawRequest{method: "PUT", path: "/" + url.PathEscape(name)}).
 				wantError(t, http.StatusBadRequest, "InvalidBucketName")
 		})
 	}
 	for _, name := range []string{"abc", strings.Repeat("a", 63), "a.b-c.1", "1.2.3"} {
-		e.do(t, feRequest{method: "PUT", path: "/" + name}).wantStatus(t, http.StatusOK)
+		e.do(t, rawRequest{method: "PUT", path: "/" + name}).wantStatus(t, http.StatusOK)
 	}
 }
 
 func TestCreateBucketLocationConstraint(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	// minio-go sends a CreateBucketConfiguration for any region but us-east-1.
-	if err := e.minio.MakeBucket(feCtx(t), "elsewhere", minio.MakeBucketOptions{Region: "eu-west-1"}); err != nil {
+	if err := e.minio.MakeBucket(callCtx(t), "elsewhere", minio.MakeBucketOptions{Region: "eu-west-1"}); err != nil {
 		t.Fatalf("MakeBucket with a location constraint: %v", err)
 	}
 	body := []byte(`<CreateBucketConfiguration><LocationConstraint>ap-south-1</LocationConstraint></CreateBucketConfiguration>`)
-	e.do(t, feRequest{method: "PUT", path: "/raw-config", body: body}).wantStatus(t, http.StatusOK)
-	e.do(t, feRequest{method: "PUT", path: "/bad-config", body: []byte("<Create")}).
+	e.do(t, rawRequest{method: "PUT", path: "/raw-config", body: body}).wantStatus(t, http.StatusOK)
+	e.do(t, rawRequest{method: "PUT", path: "/bad-config", body: []byte("<Create")}).
 		wantError(t, http.StatusBadRequest, "MalformedXML")
-	if ok, err := e.minio.BucketExists(feCtx(t), "bad-config"); err != nil || ok {
+	if ok, err := e.minio.BucketExists(callCtx(t), "bad-config"); err != nil || ok {
 		t.Fatalf("bucket with malformed configuration exists=%v err=%v", ok, err)
 	}
 }
 
 func TestDeleteBucketNotEmpty(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "full")
 	e.putBytes(t, "full", "k", []byte("v"))
-	_, err := e.sdk.DeleteBucket(feCtx(t), &awss3.DeleteBucketInput{Bucket: aws.String("full")})
-	feWantCode(t, err, "BucketNotEmpty")
-	e.do(t, feRequest{method: "DELETE", path: "/full"}).wantError(t, http.StatusConflict, "BucketNotEmpty")
+	_, err := e.sdk.DeleteBucket(callCtx(t), &awss3.DeleteBucketInput{Bucket: aws.String("full")})
+	wantCode(t, err, "BucketNotEmpty")
+	e.do(t, rawRequest{method: "DELETE", path: "/full"}).wantError(t, http.StatusConflict, "BucketNotEmpty")
 }
 
 func TestBucketReadOnlySubresources(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "subs")
-	ctx := feCtx(t)
+	ctx := callCtx(t)
 	loc, err := e.sdk.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String("subs")})
 	if err != nil || loc.LocationConstraint != "" {
 		t.Fatalf("GetBucketLocation = %q, %v; want us-east-1 as empty", loc.LocationConstraint, err)
@@ -134,17 +134,17 @@ func TestBucketReadOnlySubresources(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(acl.Grants) != 1 || acl.Grants[0].Permission != types.PermissionFullControl ||
-		aws.ToString(acl.Grants[0].Grantee.ID) != feAccessKey || acl.Grants[0].Grantee.Type != types.TypeCanonicalUser {
+		aws.ToString(acl.Grants[0].Grantee.ID) != testAccessKey || acl.Grants[0].Grantee.Type != types.TypeCanonicalUser {
 		t.Fatalf("GetBucketAcl grants = %+v", acl.Grants)
 	}
 	_, err = e.sdk.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String("nosuch")})
-	feWantCode(t, err, "NoSuchBucket")
+	wantCode(t, err, "NoSuchBucket")
 }
 
 func TestListBucketsXMLShape(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "shape")
-	resp := e.do(t, feRequest{method: "GET", path: "/"})
+	resp := e.do(t, rawRequest{method: "GET", path: "/"})
 	resp.wantStatus(t, http.StatusOK)
 	var doc struct {
 		XMLName xml.Name

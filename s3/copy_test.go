@@ -13,10 +13,10 @@ import (
 )
 
 func TestCopyObjectDirectives(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "src")
 	e.mkBucket(t, "dst")
-	ctx := feCtx(t)
+	ctx := callCtx(t)
 	_, err := e.sdk.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket: aws.String("src"), Key: aws.String("a b/ü+c"), Body: stringsReader("copy me"),
 		ContentType: aws.String("text/x-src"), Metadata: map[string]string{"origin": "src"}})
@@ -53,7 +53,7 @@ func TestCopyObjectDirectives(t *testing.T) {
 	// Copying onto itself is legal only when the metadata is replaced.
 	_, err = e.sdk.CopyObject(ctx, &awss3.CopyObjectInput{
 		Bucket: aws.String("dst"), Key: aws.String("copied"), CopySource: aws.String("dst/copied")})
-	feWantCode(t, err, "InvalidRequest")
+	wantCode(t, err, "InvalidRequest")
 	_, err = e.sdk.CopyObject(ctx, &awss3.CopyObjectInput{
 		Bucket: aws.String("dst"), Key: aws.String("copied"), CopySource: aws.String("dst/copied"),
 		MetadataDirective: types.MetadataDirectiveReplace, Metadata: map[string]string{"touched": "1"}})
@@ -63,10 +63,10 @@ func TestCopyObjectDirectives(t *testing.T) {
 }
 
 func TestCopyObjectMinio(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "mcopy")
 	e.putBytes(t, "mcopy", "from", []byte("minio copy"))
-	_, err := e.minio.CopyObject(feCtx(t),
+	_, err := e.minio.CopyObject(callCtx(t),
 		minio.CopyDestOptions{Bucket: "mcopy", Object: "to"}, minio.CopySrcOptions{Bucket: "mcopy", Object: "from"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestCopyObjectMinio(t *testing.T) {
 }
 
 func TestCopyObjectErrors(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "cerr")
 	put := e.putBytes(t, "cerr", "src", []byte("source"))
 	etag := aws.ToString(put.ETag)
@@ -100,7 +100,7 @@ func TestCopyObjectErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := hdr(append([]string{"X-Amz-Copy-Source", "/cerr/src"}, tt.header...)...)
-			e.do(t, feRequest{method: "PUT", path: "/cerr/dst", header: h}).wantError(t, tt.status, tt.code)
+			e.do(t, rawRequest{method: "PUT", path: "/cerr/dst", header: h}).wantError(t, tt.status, tt.code)
 		})
 	}
 	if _, ok := e.objectBytes(t, "cerr", "dst"); ok {
@@ -108,5 +108,5 @@ func TestCopyObjectErrors(t *testing.T) {
 	}
 	ok := hdr("X-Amz-Copy-Source", "/cerr/src", "X-Amz-Copy-Source-If-Match", etag,
 		"X-Amz-Copy-Source-If-Unmodified-Since", past) // If-Match true wins, as S3 documents
-	e.do(t, feRequest{method: "PUT", path: "/cerr/dst", header: ok}).wantStatus(t, http.StatusOK)
+	e.do(t, rawRequest{method: "PUT", path: "/cerr/dst", header: ok}).wantStatus(t, http.StatusOK)
 }

@@ -27,7 +27,7 @@ func lsIdentifiers(keys ...string) []types.ObjectIdentifier {
 }
 
 // lsRemaining lists the keys left in bucket.
-func lsRemaining(t *testing.T, e *lsEnv, bucket string) []string {
+func lsRemaining(t *testing.T, e *testEnv, bucket string) []string {
 	t.Helper()
 	res, err := e.store.ListObjects(t.Context(), e.user, bucket, s3.ListOptions{MaxKeys: 1000})
 	if err != nil {
@@ -41,13 +41,13 @@ func lsRemaining(t *testing.T, e *lsEnv, bucket string) []string {
 }
 
 func TestDeleteObjectsVerboseAndQuiet(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "del")
+	e := newTestEnv(t)
+	e.seedBucket(t, "del")
 	odd := []string{"a b", "amp&<>", "uni/é", "nl\nkey", "plus+"}
 	for _, k := range append([]string{"keep"}, odd...) {
-		e.put(t, "del", k, []byte("x"))
+		e.seedObject(t, "del", k, []byte("x"))
 	}
-	out, err := e.sdk.DeleteObjects(lsCtx(t), &awss3.DeleteObjectsInput{
+	out, err := e.sdk.DeleteObjects(callCtx(t), &awss3.DeleteObjectsInput{
 		Bucket: aws.String("del"), Delete: &types.Delete{Objects: lsIdentifiers(append(odd, "never-existed")...)},
 	})
 	if err != nil {
@@ -64,8 +64,8 @@ func TestDeleteObjectsVerboseAndQuiet(t *testing.T) {
 		t.Fatalf("left %q", left)
 	}
 
-	e.put(t, "del", "q", []byte("x"))
-	out, err = e.sdk.DeleteObjects(lsCtx(t), &awss3.DeleteObjectsInput{
+	e.seedObject(t, "del", "q", []byte("x"))
+	out, err = e.sdk.DeleteObjects(callCtx(t), &awss3.DeleteObjectsInput{
 		Bucket: aws.String("del"), Delete: &types.Delete{Objects: lsIdentifiers("q", strings.Repeat("k", 1025)), Quiet: aws.Bool(true)},
 	})
 	if err != nil {
@@ -80,16 +80,16 @@ func TestDeleteObjectsVerboseAndQuiet(t *testing.T) {
 }
 
 func TestDeleteObjectsMinio(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "del")
+	e := newTestEnv(t)
+	e.seedBucket(t, "del")
 	objs := make(chan minio.ObjectInfo, 1500)
 	for i := range 1500 {
 		k := fmt.Sprintf("k%04d", i)
-		e.put(t, "del", k, []byte("x"))
+		e.seedObject(t, "del", k, []byte("x"))
 		objs <- minio.ObjectInfo{Key: k}
 	}
 	close(objs)
-	for r := range e.minio.RemoveObjects(lsCtx(t), "del", objs, minio.RemoveObjectsOptions{}) {
+	for r := range e.minio.RemoveObjects(callCtx(t), "del", objs, minio.RemoveObjectsOptions{}) {
 		t.Fatalf("remove %s: %v", r.ObjectName, r.Err)
 	}
 	if left := lsRemaining(t, e, "del"); len(left) != 0 {
@@ -98,9 +98,9 @@ func TestDeleteObjectsMinio(t *testing.T) {
 }
 
 func TestDeleteObjectsBadRequests(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "del")
-	e.put(t, "del", "k", []byte("x"))
+	e := newTestEnv(t)
+	e.seedBucket(t, "del")
+	e.seedObject(t, "del", "k", []byte("x"))
 	many := "<Delete>" + strings.Repeat("<Object><Key>k</Key></Object>", 1001) + "</Delete>"
 	tests := []struct {
 		name, bucket, body string
@@ -121,8 +121,8 @@ func TestDeleteObjectsBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := e.do(t, "POST", "/"+tt.bucket+"?delete", []byte(tt.body), tt.hdr)
-			lsWantXMLError(t, status, body, tt.status, tt.code)
+			status, body := e.call(t, "POST", "/"+tt.bucket+"?delete", []byte(tt.body), tt.hdr)
+			wantXMLError(t, status, body, tt.status, tt.code)
 		})
 	}
 	if left := lsRemaining(t, e, "del"); !slices.Equal(left, []string{"k"}) {
@@ -131,12 +131,12 @@ func TestDeleteObjectsBadRequests(t *testing.T) {
 }
 
 func TestDeleteObjectsRawResult(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "del")
-	e.put(t, "del", "a", []byte("x"))
+	e := newTestEnv(t)
+	e.seedBucket(t, "del")
+	e.seedObject(t, "del", "a", []byte("x"))
 	body := []byte(`<?xml version="1.0"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a</Key></Object><Object><Key>b</Key><VersionId>123</VersionId></Object></Delete>`)
 	sum := md5.Sum(body)
-	status, resp := e.do(t, "POST", "/del?delete", body, http.Header{"Content-Md5": {base64.StdEncoding.EncodeToString(sum[:])}})
+	status, resp := e.call(t, "POST", "/del?delete", body, http.Header{"Content-Md5": {base64.StdEncoding.EncodeToString(sum[:])}})
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, resp)
 	}

@@ -5,34 +5,31 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/d3s/d3s/s3"
-	"github.com/d3s/d3s/s3/s3test"
 )
 
 func TestAuthErrorsWriteNothing(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "authb")
 	body := []byte("must not be stored")
 	tests := []struct {
 		name   string
-		req    feRequest
+		req    rawRequest
 		status int
 		code   string
 	}{
-		{"unsigned", feRequest{unsigned: true}, 403, "AccessDenied"},
-		{"wrong secret", feRequest{secret: "not-the-secret-key-of-this-user-000000000"}, 403, "SignatureDoesNotMatch"},
-		{"unknown key", feRequest{accessKey: "AKIAUNKNOWNUNKNOWN00"}, 403, "InvalidAccessKeyId"},
-		{"skewed clock", feRequest{at: time.Now().Add(-time.Hour)}, 403, "RequestTimeTooSkewed"},
+		{"unsigned", rawRequest{unsigned: true}, 403, "AccessDenied"},
+		{"wrong secret", rawRequest{secret: "not-the-secret-key-of-this-user-000000000"}, 403, "SignatureDoesNotMatch"},
+		{"unknown key", rawRequest{accessKey: "AKIAUNKNOWNUNKNOWN00"}, 403, "InvalidAccessKeyId"},
+		{"skewed clock", rawRequest{at: time.Now().Add(-time.Hour)}, 403, "RequestTimeTooSkewed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,16 +43,15 @@ func TestAuthErrorsWriteNothing(t *testing.T) {
 		})
 	}
 	// A wrong-secret SDK client is refused on every operation too.
-	bad := awss3.New(awss3.Options{
-		BaseEndpoint: aws.String(e.url), Region: feRegion, UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(feAccessKey, "wrong-secret-000000000000000000000000000", ""),
+	bad := sdkClient(e.url, func(o *awss3.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(testAccessKey, "wrong-secret-000000000000000000000000000", "")
 	})
-	_, err := bad.ListBuckets(feCtx(t), &awss3.ListBucketsInput{})
-	feWantCode(t, err, "SignatureDoesNotMatch")
+	_, err := bad.ListBuckets(callCtx(t), &awss3.ListBucketsInput{})
+	wantCode(t, err, "SignatureDoesNotMatch")
 }
 
 func TestAuthFailureSkipsContinueAndCloses(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "cont")
 	c := e.dialRaw(t)
 	c.send(t, e.signedHead(t, "PUT", "/cont/k", "wrong-secret-000000000000000000000000000",
@@ -71,10 +67,10 @@ func TestAuthFailureSkipsContinueAndCloses(t *testing.T) {
 }
 
 func TestExpectContinueUpload(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "cont")
 	c := e.dialRaw(t)
-	c.send(t, e.signedHead(t, "PUT", "/cont/k", feSecret, "Content-Length: 5", "Expect: 100-continue"))
+	c.send(t, e.signedHead(t, "PUT", "/cont/k", testSecret, "Content-Length: 5", "Expect: 100-continue"))
 	if resp := c.read(t); resp.status != http.StatusContinue {
 		t.Fatalf("got %d before the body, want 100 Continue", resp.status)
 	}
@@ -86,11 +82,11 @@ func TestExpectContinueUpload(t *testing.T) {
 }
 
 func TestStalledBodyTimesOut(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	s3.SetBodyIdleTimeout(e.s3srv, 300*time.Millisecond)
 	e.mkBucket(t, "slow")
 	c := e.dialRaw(t)
-	c.send(t, e.signedHead(t, "PUT", "/slow/k", feSecret, "Content-Length: 10"))
+	c.send(t, e.signedHead(t, "PUT", "/slow/k", testSecret, "Content-Length: 10"))
 	c.send(t, "12345") // half the body, then silence
 	start := time.Now()
 	resp := c.read(t)
@@ -103,7 +99,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	}
 	// A client that keeps sending, however slowly, is not cut off.
 	c = e.dialRaw(t)
-	c.send(t, e.signedHead(t, "PUT", "/slow/k2", feSecret, "Content-Length: 6"))
+	c.send(t, e.signedHead(t, "PUT", "/slow/k2", testSecret, "Content-Length: 6"))
 	for _, b := range []string{"ab", "cd", "ef"} {
 		c.send(t, b)
 		time.Sleep(200 * time.Millisecond) // pacing the client, under the 300 ms idle limit
@@ -112,8 +108,8 @@ func TestStalledBodyTimesOut(t *testing.T) {
 }
 
 func TestEveryResponseHasRequestID(t *testing.T) {
-	e := newFeEnv(t)
-	for _, r := range []feRequest{
+	e := newTestEnv(t)
+	for _, r := range []rawRequest{
 		{method: "GET", path: "/"},
 		{method: "GET", path: "/", unsigned: true},
 		{method: "HEAD", path: "/nosuchbucket"},
@@ -131,16 +127,10 @@ func TestEveryResponseHasRequestID(t *testing.T) {
 
 func TestAccessLogOneLinePerRequest(t *testing.T) {
 	var buf lockedBuffer
-	store := s3test.NewMemStore()
-	creds := &s3test.MemCredentials{}
-	creds.Add(feAccessKey, feSecret, "frontend")
-	log := slog.New(slog.NewJSONHandler(&buf, nil))
-	srv := httptest.NewServer(s3.NewServer(store, creds, s3.Options{Logger: log}))
-	t.Cleanup(srv.Close)
-	e := &feEnv{srv: srv, url: srv.URL}
-	e.do(t, feRequest{method: "PUT", path: "/logged"}).wantStatus(t, http.StatusOK)
-	e.do(t, feRequest{method: "PUT", path: "/logged/k", body: []byte("12345")}).wantStatus(t, http.StatusOK)
-	e.do(t, feRequest{method: "GET", path: "/logged/none"}).wantError(t, 404, "NoSuchKey")
+	e := newTestEnvWith(t, s3.Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	e.do(t, rawRequest{method: "PUT", path: "/logged"}).wantStatus(t, http.StatusOK)
+	e.do(t, rawRequest{method: "PUT", path: "/logged/k", body: []byte("12345")}).wantStatus(t, http.StatusOK)
+	e.do(t, rawRequest{method: "GET", path: "/logged/none"}).wantError(t, 404, "NoSuchKey")
 	var lines []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		var m map[string]any
@@ -156,7 +146,7 @@ func TestAccessLogOneLinePerRequest(t *testing.T) {
 	}
 	put, miss := lines[1], lines[2]
 	if put["method"] != "PUT" || put["path"] != "/logged/k" || put["status"] != 200.0 ||
-		put["bytes_in"] != 5.0 || put["access_key"] != feAccessKey || put["request_id"] == "" || put["component"] != "s3" {
+		put["bytes_in"] != 5.0 || put["access_key"] != testAccessKey || put["request_id"] == "" || put["component"] != "s3" {
 		t.Errorf("PUT line = %v", put)
 	}
 	if miss["status"] != 404.0 || miss["error"] != "NoSuchKey" || miss["bytes_out"].(float64) == 0 {
@@ -165,7 +155,7 @@ func TestAccessLogOneLinePerRequest(t *testing.T) {
 }
 
 func TestHTTPServerLimits(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	hs := e.s3srv.HTTPServer("127.0.0.1:0")
 	if hs.ReadHeaderTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes <= 0 || hs.Handler != e.s3srv {
 		t.Fatalf("HTTPServer = %+v", hs)

@@ -3,6 +3,7 @@ package s3
 import (
 	"encoding/xml"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -68,25 +69,44 @@ func listEntries(objs []ObjectInfo, enc func(string) string, owner *listOwner) [
 	return out
 }
 
-// listObjectsV1 serves GET /bucket (ListObjects, marker pagination).
-func (s *Server) listObjectsV1(w http.ResponseWriter, req *request) error {
-	q := req.r.URL.Query()
+// listQuery is what ListObjects v1 and v2 parse alike: the key encoding,
+// the page size and the prefix and delimiter.
+type listQuery struct {
+	enc     func(string) string
+	encType string
+	opts    ListOptions
+}
+
+// parseListQuery reads the parameters both versions share.
+func parseListQuery(q url.Values) (listQuery, error) {
 	enc, encType, err := parseEncoding(q)
 	if err != nil {
-		return err
+		return listQuery{}, err
 	}
 	maxKeys, err := parseMaxCount(q, "max-keys")
 	if err != nil {
-		return err
+		return listQuery{}, err
 	}
-	opts := ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), After: q.Get("marker"), MaxKeys: maxKeys}
-	res, err := s.store.ListObjects(req.r.Context(), req.user, req.bucket, opts)
+	opts := ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), MaxKeys: maxKeys}
+	return listQuery{enc: enc, encType: encType, opts: opts}, nil
+}
+
+// listObjectsV1 serves GET /bucket (ListObjects, marker pagination).
+func (s *Server) listObjectsV1(w http.ResponseWriter, req *request) error {
+	q := req.r.URL.Query()
+	lq, err := parseListQuery(q)
 	if err != nil {
 		return err
 	}
+	lq.opts.After = q.Get("marker")
+	res, err := s.store.ListObjects(req.r.Context(), req.user, req.bucket, lq.opts)
+	if err != nil {
+		return err
+	}
+	enc := lq.enc
 	out := listObjectsV1Result{
-		Xmlns: xmlNS, Name: req.bucket, Prefix: enc(opts.Prefix), Marker: enc(opts.After),
-		MaxKeys: maxKeys, Delimiter: enc(opts.Delimiter), IsTruncated: res.IsTruncated, EncodingType: encType,
+		Xmlns: xmlNS, Name: req.bucket, Prefix: enc(lq.opts.Prefix), Marker: enc(lq.opts.After),
+		MaxKeys: lq.opts.MaxKeys, Delimiter: enc(lq.opts.Delimiter), IsTruncated: res.IsTruncated, EncodingType: lq.encType,
 		Contents:       listEntries(res.Objects, enc, ownerOf(req.user)),
 		CommonPrefixes: commonPrefixes(res.CommonPrefixes, enc),
 	}
@@ -99,22 +119,18 @@ func (s *Server) listObjectsV1(w http.ResponseWriter, req *request) error {
 // listObjectsV2 serves GET /bucket?list-type=2 (continuation tokens).
 func (s *Server) listObjectsV2(w http.ResponseWriter, req *request) error {
 	q := req.r.URL.Query()
-	enc, encType, err := parseEncoding(q)
+	lq, err := parseListQuery(q)
 	if err != nil {
 		return err
 	}
-	maxKeys, err := parseMaxCount(q, "max-keys")
-	if err != nil {
-		return err
-	}
-	opts := ListOptions{Prefix: q.Get("prefix"), Delimiter: q.Get("delimiter"), After: q.Get("start-after"), MaxKeys: maxKeys}
+	lq.opts.After = q.Get("start-after")
 	token := q.Get("continuation-token")
 	if token != "" {
-		if opts.After, err = decodeToken(token); err != nil {
+		if lq.opts.After, err = decodeToken(token); err != nil {
 			return err
 		}
 	}
-	res, err := s.store.ListObjects(req.r.Context(), req.user, req.bucket, opts)
+	res, err := s.store.ListObjects(req.r.Context(), req.user, req.bucket, lq.opts)
 	if err != nil {
 		return err
 	}
@@ -122,10 +138,11 @@ func (s *Server) listObjectsV2(w http.ResponseWriter, req *request) error {
 	if strings.EqualFold(q.Get("fetch-owner"), "true") {
 		owner = ownerOf(req.user)
 	}
+	enc := lq.enc
 	out := listObjectsV2Result{
-		Xmlns: xmlNS, Name: req.bucket, Prefix: enc(opts.Prefix),
-		KeyCount: len(res.Objects) + len(res.CommonPrefixes), MaxKeys: maxKeys,
-		Delimiter: enc(opts.Delimiter), IsTruncated: res.IsTruncated, EncodingType: encType,
+		Xmlns: xmlNS, Name: req.bucket, Prefix: enc(lq.opts.Prefix),
+		KeyCount: len(res.Objects) + len(res.CommonPrefixes), MaxKeys: lq.opts.MaxKeys,
+		Delimiter: enc(lq.opts.Delimiter), IsTruncated: res.IsTruncated, EncodingType: lq.encType,
 		ContinuationToken: token, StartAfter: enc(q.Get("start-after")),
 		Contents:       listEntries(res.Objects, enc, owner),
 		CommonPrefixes: commonPrefixes(res.CommonPrefixes, enc),

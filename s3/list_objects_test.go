@@ -17,28 +17,28 @@ import (
 )
 
 // lsManyKeys stores n small objects and returns their sorted keys.
-func lsManyKeys(t *testing.T, e *lsEnv, bucket string, n int) []string {
+func lsManyKeys(t *testing.T, e *testEnv, bucket string, n int) []string {
 	t.Helper()
 	keys := make([]string, n)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("dir%d/obj-%05d", i%3, i)
-		e.put(t, bucket, keys[i], []byte(keys[i]))
+		e.seedObject(t, bucket, keys[i], []byte(keys[i]))
 	}
 	slices.Sort(keys)
 	return keys
 }
 
 func TestListObjectsV2PaginatorAllKeys(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "many")
+	e := newTestEnv(t)
+	e.seedBucket(t, "many")
 	want := lsManyKeys(t, e, "many", 2500)
-	pageGuard := 0
+	guard := 0
 	p := awss3.NewListObjectsV2Paginator(e.sdk, &awss3.ListObjectsV2Input{Bucket: aws.String("many")})
 	var got []string
 	pages := 0
 	for p.HasMorePages() {
-		lsPageGuard(t, &pageGuard)
-		page, err := p.NextPage(lsCtx(t))
+		pageGuard(t, &guard)
+		page, err := p.NextPage(callCtx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,8 +56,8 @@ func TestListObjectsV2PaginatorAllKeys(t *testing.T) {
 }
 
 func TestListObjectsV1MarkerPagination(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "many")
+	e := newTestEnv(t)
+	e.seedBucket(t, "many")
 	want := lsManyKeys(t, e, "many", 2500)
 	var got []string
 	in := &awss3.ListObjectsInput{Bucket: aws.String("many"), MaxKeys: aws.Int32(700)}
@@ -65,7 +65,7 @@ func TestListObjectsV1MarkerPagination(t *testing.T) {
 		if pages > 10 {
 			t.Fatal("pagination does not end")
 		}
-		out, err := e.sdk.ListObjects(lsCtx(t), in)
+		out, err := e.sdk.ListObjects(callCtx(t), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,12 +86,12 @@ func TestListObjectsV1MarkerPagination(t *testing.T) {
 }
 
 func TestListObjectsMinioV1AndV2(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "many")
+	e := newTestEnv(t)
+	e.seedBucket(t, "many")
 	want := lsManyKeys(t, e, "many", 2500)
 	for _, v1 := range []bool{false, true} {
 		var got []string
-		for o := range e.minio.ListObjects(lsCtx(t), "many", minio.ListObjectsOptions{Recursive: true, UseV1: v1}) {
+		for o := range e.minio.ListObjects(callCtx(t), "many", minio.ListObjectsOptions{Recursive: true, UseV1: v1}) {
 			if o.Err != nil {
 				t.Fatalf("v1=%v: %v", v1, o.Err)
 			}
@@ -104,10 +104,10 @@ func TestListObjectsMinioV1AndV2(t *testing.T) {
 }
 
 func TestListObjectsDelimiter(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "tree")
+	e := newTestEnv(t)
+	e.seedBucket(t, "tree")
 	for _, k := range []string{"a/b/c", "a/d", "b", "c/x", "c/y", "d::e::f", "d::g", "dz"} {
-		e.put(t, "tree", k, []byte("x"))
+		e.seedObject(t, "tree", k, []byte("x"))
 	}
 	tests := []struct {
 		prefix, delim  string
@@ -120,7 +120,7 @@ func TestListObjectsDelimiter(t *testing.T) {
 		{"", "", []string{"a/b/c", "a/d", "b", "c/x", "c/y", "d::e::f", "d::g", "dz"}, nil},
 	}
 	for _, tt := range tests {
-		out, err := e.sdk.ListObjectsV2(lsCtx(t), &awss3.ListObjectsV2Input{
+		out, err := e.sdk.ListObjectsV2(callCtx(t), &awss3.ListObjectsV2Input{
 			Bucket: aws.String("tree"), Prefix: aws.String(tt.prefix), Delimiter: aws.String(tt.delim),
 		})
 		if err != nil {
@@ -134,19 +134,19 @@ func TestListObjectsDelimiter(t *testing.T) {
 }
 
 func TestListObjectsDelimiterPagesCountPrefixes(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "tree")
+	e := newTestEnv(t)
+	e.seedBucket(t, "tree")
 	for _, k := range []string{"a/1", "a/2", "b", "c/1", "d"} {
-		e.put(t, "tree", k, []byte("x"))
+		e.seedObject(t, "tree", k, []byte("x"))
 	}
-	pageGuard := 0
+	guard := 0
 	p := awss3.NewListObjectsV2Paginator(e.sdk, &awss3.ListObjectsV2Input{
 		Bucket: aws.String("tree"), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1),
 	})
 	var got []string
 	for p.HasMorePages() {
-		lsPageGuard(t, &pageGuard)
-		page, err := p.NextPage(lsCtx(t))
+		pageGuard(t, &guard)
+		page, err := p.NextPage(callCtx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,14 +165,14 @@ func TestListObjectsDelimiterPagesCountPrefixes(t *testing.T) {
 var lsOddKeys = []string{"sp ace", "plus+sign", "pct%20", "amp&<>\"'", "uni/é/日本", "tab\tkey", "nl\nkey", "ctl\x01key", "q?x=1#f"}
 
 func TestListObjectsURLEncoding(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "odd")
+	e := newTestEnv(t)
+	e.seedBucket(t, "odd")
 	for _, k := range lsOddKeys {
-		e.put(t, "odd", k, []byte("x"))
+		e.seedObject(t, "odd", k, []byte("x"))
 	}
 	want := slices.Sorted(slices.Values(lsOddKeys))
 	var got []string
-	for o := range e.minio.ListObjects(lsCtx(t), "odd", minio.ListObjectsOptions{Recursive: true}) {
+	for o := range e.minio.ListObjects(callCtx(t), "odd", minio.ListObjectsOptions{Recursive: true}) {
 		if o.Err != nil {
 			t.Fatal(o.Err)
 		}
@@ -181,7 +181,7 @@ func TestListObjectsURLEncoding(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("minio-go: got %q, want %q", got, want)
 	}
-	out, err := e.sdk.ListObjectsV2(lsCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("odd"), EncodingType: types.EncodingTypeUrl})
+	out, err := e.sdk.ListObjectsV2(callCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("odd"), EncodingType: types.EncodingTypeUrl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,12 +199,12 @@ func TestListObjectsURLEncoding(t *testing.T) {
 }
 
 func TestListObjectsV1URLEncodesMarkersAndPrefixes(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "odd")
+	e := newTestEnv(t)
+	e.seedBucket(t, "odd")
 	for _, k := range []string{"a b/1", "a b/2", "c+d", "e&f"} {
-		e.put(t, "odd", k, []byte("x"))
+		e.seedObject(t, "odd", k, []byte("x"))
 	}
-	status, body := e.do(t, "GET", "/odd?encoding-type=url&delimiter=%2F&max-keys=2&marker=%20", nil, nil)
+	status, body := e.call(t, "GET", "/odd?encoding-type=url&delimiter=%2F&max-keys=2&marker=%20", nil, nil)
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, body)
 	}
@@ -225,10 +225,10 @@ func TestListObjectsV1URLEncodesMarkersAndPrefixes(t *testing.T) {
 }
 
 func TestListObjectsXMLShape(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "shape")
-	info := e.put(t, "shape", "k", []byte("hello"))
-	status, body := e.do(t, "GET", "/shape?list-type=2&fetch-owner=true&start-after=a", nil, nil)
+	e := newTestEnv(t)
+	e.seedBucket(t, "shape")
+	info := e.seedObject(t, "shape", "k", []byte("hello"))
+	status, body := e.call(t, "GET", "/shape?list-type=2&fetch-owner=true&start-after=a", nil, nil)
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, body)
 	}
@@ -238,7 +238,7 @@ func TestListObjectsXMLShape(t *testing.T) {
 		`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`,
 		`<ETag>&#34;` + info.ETag + `&#34;</ETag>`, `<Size>5</Size>`, `<StorageClass>STANDARD</StorageClass>`,
 		`<KeyCount>1</KeyCount>`, `<MaxKeys>1000</MaxKeys>`, `<StartAfter>a</StartAfter>`,
-		`<Owner><ID>` + lsAccessKey + `</ID>`,
+		`<Owner><ID>` + testAccessKey + `</ID>`,
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("body lacks %s:\n%s", want, s)
@@ -250,8 +250,8 @@ func TestListObjectsXMLShape(t *testing.T) {
 }
 
 func TestListObjectsBadParameters(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "bkt")
+	e := newTestEnv(t)
+	e.seedBucket(t, "bkt")
 	tests := []struct {
 		query      string
 		status     int
@@ -265,25 +265,25 @@ func TestListObjectsBadParameters(t *testing.T) {
 		{"?list-type=2&continuation-token=" + url.QueryEscape("aGVsbG8"), 400, "InvalidArgument", "base64 not ours"},
 	}
 	for _, tt := range tests {
-		status, body := e.do(t, "GET", "/bkt"+tt.query, nil, nil)
-		t.Run(tt.name, func(t *testing.T) { lsWantXMLError(t, status, body, tt.status, tt.code) })
+		status, body := e.call(t, "GET", "/bkt"+tt.query, nil, nil)
+		t.Run(tt.name, func(t *testing.T) { wantXMLError(t, status, body, tt.status, tt.code) })
 	}
-	status, body := e.do(t, "GET", "/missing?list-type=2", nil, nil)
-	lsWantXMLError(t, status, body, http.StatusNotFound, "NoSuchBucket")
+	status, body := e.call(t, "GET", "/missing?list-type=2", nil, nil)
+	wantXMLError(t, status, body, http.StatusNotFound, "NoSuchBucket")
 }
 
 func TestListObjectsMaxKeysClampedAndZero(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "bkt")
+	e := newTestEnv(t)
+	e.seedBucket(t, "bkt")
 	lsManyKeys(t, e, "bkt", 1001)
-	out, err := e.sdk.ListObjectsV2(lsCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(5000)})
+	out, err := e.sdk.ListObjectsV2(callCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(5000)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out.Contents) != 1000 || !aws.ToBool(out.IsTruncated) || aws.ToInt32(out.MaxKeys) != 1000 {
 		t.Fatalf("max-keys 5000: %d keys, truncated %v, MaxKeys %d", len(out.Contents), aws.ToBool(out.IsTruncated), aws.ToInt32(out.MaxKeys))
 	}
-	out, err = e.sdk.ListObjectsV2(lsCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(0)})
+	out, err = e.sdk.ListObjectsV2(callCtx(t), &awss3.ListObjectsV2Input{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,18 +309,18 @@ func lsPrefixStrings(cps []types.CommonPrefix) []string {
 }
 
 func TestListObjectsV2StartAfterWithPaginator(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "many")
+	e := newTestEnv(t)
+	e.seedBucket(t, "many")
 	keys := lsManyKeys(t, e, "many", 1200)
 	startAfter := keys[99]
-	pageGuard := 0
+	guard := 0
 	p := awss3.NewListObjectsV2Paginator(e.sdk, &awss3.ListObjectsV2Input{
 		Bucket: aws.String("many"), StartAfter: aws.String(startAfter), MaxKeys: aws.Int32(250),
 	})
 	var got []string
 	for p.HasMorePages() {
-		lsPageGuard(t, &pageGuard)
-		page, err := p.NextPage(lsCtx(t))
+		pageGuard(t, &guard)
+		page, err := p.NextPage(callCtx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +329,7 @@ func TestListObjectsV2StartAfterWithPaginator(t *testing.T) {
 		}
 		got = append(got, lsContentKeys(page.Contents)...)
 	}
-	if !slices.Equal(got, keys[100:]) || pageGuard != 5 {
-		t.Fatalf("%d pages, %d keys; want 5 pages, %d keys", pageGuard, len(got), len(keys)-100)
+	if !slices.Equal(got, keys[100:]) || guard != 5 {
+		t.Fatalf("%d pages, %d keys; want 5 pages, %d keys", guard, len(got), len(keys)-100)
 	}
 }

@@ -3,6 +3,7 @@ package s3
 import (
 	"encoding/xml"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -34,14 +35,9 @@ func (s *Server) createMultipartUpload(w http.ResponseWriter, req *request) erro
 
 // uploadPart serves PUT /bucket/key?partNumber=N&uploadId=ID.
 func (s *Server) uploadPart(w http.ResponseWriter, req *request) error {
-	q := req.r.URL.Query()
-	part, err := parsePartNumber(q.Get("partNumber"))
+	part, uploadID, err := partTarget(req.r.URL.Query())
 	if err != nil {
 		return err
-	}
-	uploadID := q.Get("uploadId")
-	if uploadID == "" {
-		return ErrNoSuchUpload
 	}
 	opts, err := req.putOptions()
 	if err != nil {
@@ -74,6 +70,18 @@ func (s *Server) abortMultipartUpload(w http.ResponseWriter, req *request) error
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// partTarget reads the partNumber and uploadId of an UploadPart or
+// UploadPartCopy request.
+func partTarget(q url.Values) (part int, uploadID string, err error) {
+	if part, err = parsePartNumber(q.Get("partNumber")); err != nil {
+		return 0, "", err
+	}
+	if uploadID = q.Get("uploadId"); uploadID == "" {
+		return 0, "", ErrNoSuchUpload
+	}
+	return part, uploadID, nil
 }
 
 // parsePartNumber parses a partNumber parameter: an integer in

@@ -20,14 +20,9 @@ type copyPartResult struct {
 // x-amz-copy-source. The source bytes stream from GetObject into
 // UploadPart; the part is never buffered whole.
 func (s *Server) uploadPartCopy(w http.ResponseWriter, req *request) error {
-	q := req.r.URL.Query()
-	part, err := parsePartNumber(q.Get("partNumber"))
+	part, uploadID, err := partTarget(req.r.URL.Query())
 	if err != nil {
 		return err
-	}
-	uploadID := q.Get("uploadId")
-	if uploadID == "" {
-		return ErrNoSuchUpload
 	}
 	srcBucket, srcKey, err := copySource(req.r.Header)
 	if err != nil {

@@ -1,7 +1,6 @@
 package s3_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -9,15 +8,12 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
@@ -36,9 +32,9 @@ func lsRandomBytes(n int, seed uint64) []byte {
 }
 
 // lsStartUpload creates a multipart upload with the SDK.
-func lsStartUpload(t *testing.T, e *lsEnv, bucket, key string) string {
+func lsStartUpload(t *testing.T, e *testEnv, bucket, key string) string {
 	t.Helper()
-	out, err := e.sdk.CreateMultipartUpload(lsCtx(t), &awss3.CreateMultipartUploadInput{
+	out, err := e.sdk.CreateMultipartUpload(callCtx(t), &awss3.CreateMultipartUploadInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), ContentType: aws.String("text/plain"),
 		Metadata: map[string]string{"color": "blue"},
 	})
@@ -52,9 +48,9 @@ func lsStartUpload(t *testing.T, e *lsEnv, bucket, key string) string {
 }
 
 // lsUploadPart uploads data as part n and returns its ETag.
-func lsUploadPart(t *testing.T, e *lsEnv, bucket, key, id string, n int32, data []byte) string {
+func lsUploadPart(t *testing.T, e *testEnv, bucket, key, id string, n int32, data []byte) string {
 	t.Helper()
-	out, err := e.sdk.UploadPart(lsCtx(t), &awss3.UploadPartInput{
+	out, err := e.sdk.UploadPart(callCtx(t), &awss3.UploadPartInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(id),
 		PartNumber: aws.Int32(n), Body: bytes.NewReader(data),
 	})
@@ -73,16 +69,16 @@ func lsCompleted(etags ...string) *types.CompletedMultipartUpload {
 }
 
 func TestMultipartFullFlowWithCopyRange(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	src := lsRandomBytes(6*lsMib, 1)
-	e.put(t, "mpb", "source", src)
+	e.seedObject(t, "mpb", "source", src)
 	id := lsStartUpload(t, e, "mpb", "big")
 
 	part1 := lsRandomBytes(5*lsMib, 2)
 	et1 := lsUploadPart(t, e, "mpb", "big", id, 1, part1)
 	first, last := 1000, 1000+5*lsMib-1
-	cp, err := e.sdk.UploadPartCopy(lsCtx(t), &awss3.UploadPartCopyInput{
+	cp, err := e.sdk.UploadPartCopy(callCtx(t), &awss3.UploadPartCopyInput{
 		Bucket: aws.String("mpb"), Key: aws.String("big"), UploadId: aws.String(id), PartNumber: aws.Int32(2),
 		CopySource: aws.String("mpb/source"), CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", first, last)),
 	})
@@ -93,7 +89,7 @@ func TestMultipartFullFlowWithCopyRange(t *testing.T) {
 	part3 := []byte("tail")
 	et3 := lsUploadPart(t, e, "mpb", "big", id, 3, part3)
 
-	parts, err := e.sdk.ListParts(lsCtx(t), &awss3.ListPartsInput{Bucket: aws.String("mpb"), Key: aws.String("big"), UploadId: aws.String(id)})
+	parts, err := e.sdk.ListParts(callCtx(t), &awss3.ListPartsInput{Bucket: aws.String("mpb"), Key: aws.String("big"), UploadId: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +97,7 @@ func TestMultipartFullFlowWithCopyRange(t *testing.T) {
 		t.Fatalf("ListParts: %+v", parts.Parts)
 	}
 
-	done, err := e.sdk.CompleteMultipartUpload(lsCtx(t), &awss3.CompleteMultipartUploadInput{
+	done, err := e.sdk.CompleteMultipartUpload(callCtx(t), &awss3.CompleteMultipartUploadInput{
 		Bucket: aws.String("mpb"), Key: aws.String("big"), UploadId: aws.String(id), MultipartUpload: lsCompleted(et1, et2, et3),
 	})
 	if err != nil {
@@ -111,7 +107,7 @@ func TestMultipartFullFlowWithCopyRange(t *testing.T) {
 		t.Fatalf("CompleteMultipartUpload answered ETag %s Key %s Location %s", aws.ToString(done.ETag), aws.ToString(done.Key), aws.ToString(done.Location))
 	}
 	want := slices.Concat(part1, src[first:last+1], part3)
-	get, err := e.sdk.GetObject(lsCtx(t), &awss3.GetObjectInput{Bucket: aws.String("mpb"), Key: aws.String("big")})
+	get, err := e.sdk.GetObject(callCtx(t), &awss3.GetObjectInput{Bucket: aws.String("mpb"), Key: aws.String("big")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,17 +125,17 @@ func TestMultipartFullFlowWithCopyRange(t *testing.T) {
 }
 
 func TestMultipartMinioPutObject(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	data := lsRandomBytes(11*lsMib, 3)
-	info, err := e.minio.PutObject(lsCtx(t), "mpb", "obj", bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{PartSize: 5 * lsMib})
+	info, err := e.minio.PutObject(callCtx(t), "mpb", "obj", bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{PartSize: 5 * lsMib})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Size != int64(len(data)) || !strings.HasSuffix(info.ETag, "-3") {
 		t.Fatalf("PutObject: size %d etag %s", info.Size, info.ETag)
 	}
-	obj, err := e.minio.GetObject(lsCtx(t), "mpb", "obj", minio.GetObjectOptions{})
+	obj, err := e.minio.GetObject(callCtx(t), "mpb", "obj", minio.GetObjectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +147,8 @@ func TestMultipartMinioPutObject(t *testing.T) {
 }
 
 func TestCompleteMultipartErrors(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	big := lsRandomBytes(5*lsMib, 4)
 	tests := []struct {
 		name  string
@@ -184,40 +180,40 @@ func TestCompleteMultipartErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := lsStartUpload(t, e, "mpb", "k")
-			_, err := e.sdk.CompleteMultipartUpload(lsCtx(t), &awss3.CompleteMultipartUploadInput{
+			_, err := e.sdk.CompleteMultipartUpload(callCtx(t), &awss3.CompleteMultipartUploadInput{
 				Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String(id), MultipartUpload: tt.parts(id),
 			})
-			lsWantAPIError(t, err, tt.code)
+			wantCode(t, err, tt.code)
 			if _, err := e.store.HeadObject(t.Context(), e.user, "mpb", "k"); err == nil {
 				t.Fatal("a failed complete created the object")
 			}
 		})
 	}
-	_, err := e.sdk.CompleteMultipartUpload(lsCtx(t), &awss3.CompleteMultipartUploadInput{
+	_, err := e.sdk.CompleteMultipartUpload(callCtx(t), &awss3.CompleteMultipartUploadInput{
 		Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String("no-such-upload"), MultipartUpload: lsCompleted(`"abc"`),
 	})
-	lsWantAPIError(t, err, "NoSuchUpload")
+	wantCode(t, err, "NoSuchUpload")
 }
 
 func TestCompleteMultipartQuotesOptionalAndConditions(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
-	e.put(t, "mpb", "exists", []byte("old"))
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
+	e.seedObject(t, "mpb", "exists", []byte("old"))
 	id := lsStartUpload(t, e, "mpb", "exists")
 	et := strings.Trim(lsUploadPart(t, e, "mpb", "exists", id, 1, []byte("new")), `"`)
 	body := fmt.Sprintf(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part></CompleteMultipartUpload>`, et)
-	status, resp := e.do(t, "POST", "/mpb/exists?uploadId="+id, []byte(body), http.Header{"If-None-Match": {"*"}})
-	lsWantXMLError(t, status, resp, http.StatusPreconditionFailed, "PreconditionFailed")
-	status, resp = e.do(t, "POST", "/mpb/exists?uploadId="+id, []byte(body), nil)
+	status, resp := e.call(t, "POST", "/mpb/exists?uploadId="+id, []byte(body), http.Header{"If-None-Match": {"*"}})
+	wantXMLError(t, status, resp, http.StatusPreconditionFailed, "PreconditionFailed")
+	status, resp = e.call(t, "POST", "/mpb/exists?uploadId="+id, []byte(body), nil)
 	if status != 200 || !strings.Contains(string(resp), "<CompleteMultipartUploadResult") {
 		t.Fatalf("unquoted ETag: status %d: %s", status, resp)
 	}
 }
 
 func TestMultipartBadRequests(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
-	e.put(t, "mpb", "src", []byte("0123456789"))
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
+	e.seedObject(t, "mpb", "src", []byte("0123456789"))
 	id := lsStartUpload(t, e, "mpb", "k")
 	part := "/mpb/k?uploadId=" + id + "&partNumber="
 	copyFrom := func(rng string) http.Header {
@@ -250,157 +246,47 @@ func TestMultipartBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := e.do(t, tt.method, tt.path, []byte(tt.body), tt.hdr)
-			lsWantXMLError(t, status, body, tt.status, tt.code)
+			status, body := e.call(t, tt.method, tt.path, []byte(tt.body), tt.hdr)
+			wantXMLError(t, status, body, tt.status, tt.code)
 		})
 	}
-	status, body := e.do(t, "PUT", part+"1", nil, copyFrom("bytes=2-4"))
+	status, body := e.call(t, "PUT", part+"1", nil, copyFrom("bytes=2-4"))
 	if status != 200 || !strings.Contains(string(body), "<CopyPartResult") {
 		t.Fatalf("valid copy range: %d %s", status, body)
 	}
-	if status, body = e.do(t, "DELETE", "/mpb/k?uploadId="+id, nil, nil); status != http.StatusNoContent {
+	if status, body = e.call(t, "DELETE", "/mpb/k?uploadId="+id, nil, nil); status != http.StatusNoContent {
 		t.Fatalf("abort: %d %s", status, body)
 	}
-	status, body = e.do(t, "GET", "/mpb/k?uploadId="+id, nil, nil)
-	lsWantXMLError(t, status, body, 404, "NoSuchUpload")
-}
-
-func TestListPartsPaging(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
-	id := lsStartUpload(t, e, "mpb", "k")
-	for n := int32(1); n <= 5; n++ {
-		lsUploadPart(t, e, "mpb", "k", id, n, []byte{byte(n)})
-	}
-	pageGuard := 0
-	p := awss3.NewListPartsPaginator(e.sdk, &awss3.ListPartsInput{
-		Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String(id), MaxParts: aws.Int32(2),
-	})
-	var got []int32
-	pages := 0
-	for p.HasMorePages() {
-		lsPageGuard(t, &pageGuard)
-		page, err := p.NextPage(lsCtx(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		if page.Initiator == nil || aws.ToString(page.Owner.ID) != lsAccessKey {
-			t.Fatalf("page lacks Initiator/Owner: %+v", page)
-		}
-		for _, pt := range page.Parts {
-			got = append(got, aws.ToInt32(pt.PartNumber))
-		}
-	}
-	if pages != 3 || !slices.Equal(got, []int32{1, 2, 3, 4, 5}) {
-		t.Fatalf("%d pages, parts %v", pages, got)
-	}
-}
-
-func TestListMultipartUploadsPaging(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
-	var want []string
-	for _, k := range []string{"u/a", "u/a", "u/b", "v/c", "w", "x y"} {
-		want = append(want, k+" "+lsStartUpload(t, e, "mpb", k))
-	}
-	var got []string
-	in := &awss3.ListMultipartUploadsInput{Bucket: aws.String("mpb"), MaxUploads: aws.Int32(2)}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("pagination does not end")
-		}
-		out, err := e.sdk.ListMultipartUploads(lsCtx(t), in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range out.Uploads {
-			got = append(got, aws.ToString(u.Key)+" "+aws.ToString(u.UploadId))
-		}
-		if !aws.ToBool(out.IsTruncated) {
-			break
-		}
-		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-
-	out, err := e.sdk.ListMultipartUploads(lsCtx(t), &awss3.ListMultipartUploadsInput{Bucket: aws.String("mpb"), Delimiter: aws.String("/")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys, prefixes []string
-	for _, u := range out.Uploads {
-		keys = append(keys, aws.ToString(u.Key))
-	}
-	for _, p := range out.CommonPrefixes {
-		prefixes = append(prefixes, aws.ToString(p.Prefix))
-	}
-	if !slices.Equal(keys, []string{"w", "x y"}) || !slices.Equal(prefixes, []string{"u/", "v/"}) {
-		t.Fatalf("delimiter: keys %q prefixes %q", keys, prefixes)
-	}
-
-	status, body := e.do(t, "GET", "/mpb?uploads&encoding-type=url&prefix=x", nil, nil)
-	if status != 200 || !strings.Contains(string(body), "<Key>x+y</Key>") {
-		t.Fatalf("encoding-type=url: %d %s", status, body)
-	}
+	status, body = e.call(t, "GET", "/mpb/k?uploadId="+id, nil, nil)
+	wantXMLError(t, status, body, 404, "NoSuchUpload")
 }
 
 func TestUploadPartOver5GiB(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	id := lsStartUpload(t, e, "mpb", "k")
-	r, err := http.NewRequestWithContext(t.Context(), "PUT", e.url+"/mpb/k?partNumber=1&uploadId="+id, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.ContentLength = 5<<30 + 1
-	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	creds := aws.Credentials{AccessKeyID: lsAccessKey, SecretAccessKey: lsSecret}
-	if err := v4.NewSigner().SignHTTP(t.Context(), creds, r, "UNSIGNED-PAYLOAD", "s3", lsRegion, time.Now()); err != nil {
-		t.Fatal(err)
-	}
 	// Announce 5 GiB + 1 without sending it: the server must refuse from
 	// the headers alone.
-	conn, err := net.Dial("tcp", r.URL.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", r.URL.RequestURI(), r.URL.Host, r.ContentLength)
-	for name, vals := range r.Header {
-		for _, v := range vals {
-			fmt.Fprintf(conn, "%s: %s\r\n", name, v)
-		}
-	}
-	fmt.Fprint(conn, "\r\n")
-	resp, err := http.ReadResponse(bufio.NewReader(conn), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	lsWantXMLError(t, resp.StatusCode, body, 400, "EntityTooLarge")
+	c := e.dialRaw(t)
+	c.send(t, e.signedHead(t, "PUT", "/mpb/k?partNumber=1&uploadId="+id, testSecret, fmt.Sprintf("Content-Length: %d", int64(5<<30+1))))
+	resp := c.read(t)
+	wantXMLError(t, resp.status, resp.body, 400, "EntityTooLarge")
 }
 
 func TestMultipartMinioComposeObject(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	a, b := lsRandomBytes(6*lsMib, 5), lsRandomBytes(3*lsMib, 6)
-	e.put(t, "mpb", "a", a)
-	e.put(t, "mpb", "b", b)
+	e.seedObject(t, "mpb", "a", a)
+	e.seedObject(t, "mpb", "b", b)
 	srcs := []minio.CopySrcOptions{
 		{Bucket: "mpb", Object: "a", MatchRange: true, Start: 512, End: 512 + 5*lsMib - 1},
 		{Bucket: "mpb", Object: "b"},
 	}
-	if _, err := e.minio.ComposeObject(lsCtx(t), minio.CopyDestOptions{Bucket: "mpb", Object: "composed"}, srcs...); err != nil {
+	if _, err := e.minio.ComposeObject(callCtx(t), minio.CopyDestOptions{Bucket: "mpb", Object: "composed"}, srcs...); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := e.minio.GetObject(lsCtx(t), "mpb", "composed", minio.GetObjectOptions{})
+	obj, err := e.minio.GetObject(callCtx(t), "mpb", "composed", minio.GetObjectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +298,14 @@ func TestMultipartMinioComposeObject(t *testing.T) {
 }
 
 func TestUploadPartChecksumEchoed(t *testing.T) {
-	e := newLsEnv(t)
-	e.bucket(t, "mpb")
+	e := newTestEnv(t)
+	e.seedBucket(t, "mpb")
 	id := lsStartUpload(t, e, "mpb", "k")
 	data := []byte("checksummed part")
 	var sum [4]byte
 	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)))
 	want := base64.StdEncoding.EncodeToString(sum[:])
-	out, err := e.sdk.UploadPart(lsCtx(t), &awss3.UploadPartInput{
+	out, err := e.sdk.UploadPart(callCtx(t), &awss3.UploadPartInput{
 		Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String(id), PartNumber: aws.Int32(1),
 		Body: bytes.NewReader(data), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
 	})
@@ -429,7 +315,7 @@ func TestUploadPartChecksumEchoed(t *testing.T) {
 	if aws.ToString(out.ChecksumCRC32C) != want {
 		t.Fatalf("UploadPart answered CRC32C %q, want %q", aws.ToString(out.ChecksumCRC32C), want)
 	}
-	parts, err := e.sdk.ListParts(lsCtx(t), &awss3.ListPartsInput{Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String(id)})
+	parts, err := e.sdk.ListParts(callCtx(t), &awss3.ListPartsInput{Bucket: aws.String("mpb"), Key: aws.String("k"), UploadId: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,14 +20,13 @@ import (
 )
 
 func TestPutGetSDKWithChecksums(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "objs")
 	data := bytes.Repeat([]byte("d3s object bytes "), 40000) // ~680 KB, several aws-chunked chunks
-	ctx := feCtx(t)
+	ctx := callCtx(t)
 	put, err := e.sdk.PutObject(ctx, &awss3.PutObjectInput{
 		Bucket: aws.String("objs"), Key: aws.String("dir/obj.txt"), Body: bytes.NewReader(data),
-		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32,
-		ContentType:       aws.String("text/plain"), CacheControl: aws.String("max-age=60"),
+		ContentType: aws.String("text/plain"), CacheControl: aws.String("max-age=60"),
 		ContentDisposition: aws.String(`attachment; filename="o.txt"`),
 		Metadata:           map[string]string{"color": "blue", "Mixed-Case": "Value"},
 	})
@@ -72,22 +70,22 @@ func TestPutGetSDKWithChecksums(t *testing.T) {
 		t.Fatal("object still readable after DeleteObject")
 	}
 	_, err = e.sdk.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String("objs"), Key: aws.String("dir/obj.txt")})
-	feWantCode(t, err, "NotFound")
+	wantCode(t, err, "NotFound")
 }
 
 func TestPutGetMinio(t *testing.T) {
-	e := newFeEnv(t)
-	if err := e.minio.MakeBucket(feCtx(t), "mbucket", minio.MakeBucketOptions{}); err != nil {
+	e := newTestEnv(t)
+	if err := e.minio.MakeBucket(callCtx(t), "mbucket", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	data := bytes.Repeat([]byte{0, 1, 2, 3, 250}, 100000)
 	for _, key := range []string{"plain", "with space/and+plus", "ünïcode/日本語", "a//double"} {
-		_, err := e.minio.PutObject(feCtx(t), "mbucket", key, bytes.NewReader(data), int64(len(data)),
+		_, err := e.minio.PutObject(callCtx(t), "mbucket", key, bytes.NewReader(data), int64(len(data)),
 			minio.PutObjectOptions{ContentType: "application/x-test", UserMetadata: map[string]string{"k": "v"}})
 		if err != nil {
 			t.Fatalf("minio PutObject %q: %v", key, err)
 		}
-		obj, err := e.minio.GetObject(feCtx(t), "mbucket", key, minio.GetObjectOptions{})
+		obj, err := e.minio.GetObject(callCtx(t), "mbucket", key, minio.GetObjectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,20 +94,20 @@ func TestPutGetMinio(t *testing.T) {
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("minio GetObject %q: %d bytes, %v", key, len(got), err)
 		}
-		st, err := e.minio.StatObject(feCtx(t), "mbucket", key, minio.StatObjectOptions{})
+		st, err := e.minio.StatObject(callCtx(t), "mbucket", key, minio.StatObjectOptions{})
 		if err != nil || st.ContentType != "application/x-test" || st.UserMetadata["K"] != "v" || st.Size != int64(len(data)) {
 			t.Fatalf("minio StatObject %q = %+v, %v", key, st, err)
 		}
-		if err := e.minio.RemoveObject(feCtx(t), "mbucket", key, minio.RemoveObjectOptions{}); err != nil {
+		if err := e.minio.RemoveObject(callCtx(t), "mbucket", key, minio.RemoveObjectOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := e.minio.StatObject(feCtx(t), "mbucket", "plain", minio.StatObjectOptions{})
-	feWantCode(t, err, "NoSuchKey")
+	_, err := e.minio.StatObject(callCtx(t), "mbucket", "plain", minio.StatObjectOptions{})
+	wantCode(t, err, "NoSuchKey")
 }
 
 func TestGetObjectRange(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "rng")
 	data := []byte("0123456789abcdefghij") // 20 bytes
 	e.putBytes(t, "rng", "k", data)
@@ -132,7 +130,7 @@ func TestGetObjectRange(t *testing.T) {
 		{"bytes=-0", 416, "", "bytes */20"},
 	}
 	for _, tt := range tests {
-		resp := e.do(t, feRequest{method: "GET", path: "/rng/k", header: hdr("Range", tt.rng)})
+		resp := e.do(t, rawRequest{method: "GET", path: "/rng/k", header: hdr("Range", tt.rng)})
 		if tt.status == 416 {
 			resp.wantError(t, http.StatusRequestedRangeNotSatisfiable, "InvalidRange")
 		} else if resp.status != tt.status || string(resp.body) != tt.body {
@@ -145,7 +143,7 @@ func TestGetObjectRange(t *testing.T) {
 			t.Errorf("Range %q: Content-Length %q", tt.rng, resp.header.Get("Content-Length"))
 		}
 	}
-	out, err := e.sdk.GetObject(feCtx(t), &awss3.GetObjectInput{
+	out, err := e.sdk.GetObject(callCtx(t), &awss3.GetObjectInput{
 		Bucket: aws.String("rng"), Key: aws.String("k"), Range: aws.String("bytes=3-5")})
 	if err != nil {
 		t.Fatal(err)
@@ -158,11 +156,11 @@ func TestGetObjectRange(t *testing.T) {
 }
 
 func TestGetObjectConditions(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "cond")
 	put := e.putBytes(t, "cond", "k", []byte("conditional"))
 	etag := aws.ToString(put.ETag)
-	head := e.do(t, feRequest{method: "HEAD", path: "/cond/k"})
+	head := e.do(t, rawRequest{method: "HEAD", path: "/cond/k"})
 	lm, err := http.ParseTime(head.header.Get("Last-Modified"))
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +191,7 @@ func TestGetObjectConditions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, method := range []string{"GET", "HEAD"} {
-			resp := e.do(t, feRequest{method: method, path: "/cond/k", header: hdr(tt.header...)})
+			resp := e.do(t, rawRequest{method: method, path: "/cond/k", header: hdr(tt.header...)})
 			if resp.status != tt.status {
 				t.Errorf("%s %s: status %d, want %d", method, tt.name, resp.status, tt.status)
 			}
@@ -209,17 +207,17 @@ func TestGetObjectConditions(t *testing.T) {
 			}
 		}
 	}
-	_, err = e.sdk.GetObject(feCtx(t), &awss3.GetObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"), IfNoneMatch: aws.String(etag)})
-	feWantCode(t, err, "NotModified")
+	_, err = e.sdk.GetObject(callCtx(t), &awss3.GetObjectInput{Bucket: aws.String("cond"), Key: aws.String("k"), IfNoneMatch: aws.String(etag)})
+	wantCode(t, err, "NotModified")
 }
 
 func TestGetObjectResponseOverridesAndHeaders(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "ovr")
 	e.putBytes(t, "ovr", "k", []byte("x"))
 	q := "response-content-type=text%2Fcsv&response-content-language=de&response-expires=Thu%2C%2001%20Dec%201994%2016%3A00%3A00%20GMT" +
 		"&response-cache-control=no-cache&response-content-disposition=inline&response-content-encoding=identity"
-	resp := e.do(t, feRequest{method: "GET", path: "/ovr/k?" + q})
+	resp := e.do(t, rawRequest{method: "GET", path: "/ovr/k?" + q})
 	resp.wantStatus(t, http.StatusOK)
 	want := map[string]string{
 		"Content-Type": "text/csv", "Content-Language": "de", "Expires": "Thu, 01 Dec 1994 16:00:00 GMT",
@@ -236,8 +234,8 @@ func TestGetObjectResponseOverridesAndHeaders(t *testing.T) {
 			t.Errorf("response lacks %s", k)
 		}
 	}
-	e.do(t, feRequest{method: "PUT", path: "/ovr/untyped", body: []byte("x")}).wantStatus(t, http.StatusOK)
-	plain := e.do(t, feRequest{method: "GET", path: "/ovr/untyped"})
+	e.do(t, rawRequest{method: "PUT", path: "/ovr/untyped", body: []byte("x")}).wantStatus(t, http.StatusOK)
+	plain := e.do(t, rawRequest{method: "GET", path: "/ovr/untyped"})
 	if ct := plain.header.Get("Content-Type"); ct != "binary/octet-stream" {
 		t.Errorf("default Content-Type %q", ct)
 	}
@@ -247,28 +245,28 @@ func TestGetObjectResponseOverridesAndHeaders(t *testing.T) {
 }
 
 func TestPutObjectErrors(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "errs")
 	longKey := strings.Repeat("k", 1025)
 	bigMeta := hdr("X-Amz-Meta-Big", strings.Repeat("v", 2100))
 	wrongMD5 := md5.Sum([]byte("other"))
 	tests := []struct {
 		name   string
-		req    feRequest
+		req    rawRequest
 		status int
 		code   string
 	}{
-		{"key too long", feRequest{method: "PUT", path: "/errs/" + longKey, body: []byte("x")}, 400, "KeyTooLongError"},
-		{"metadata too large", feRequest{method: "PUT", path: "/errs/meta", body: []byte("x"), header: bigMeta}, 400, "MetadataTooLarge"},
-		{"malformed md5", feRequest{method: "PUT", path: "/errs/md5", body: []byte("x"), header: hdr("Content-Md5", "nope")}, 400, "InvalidDigest"},
-		{"short md5", feRequest{method: "PUT", path: "/errs/md5", body: []byte("x"), header: hdr("Content-Md5", "AAAA")}, 400, "InvalidDigest"},
-		{"wrong md5", feRequest{method: "PUT", path: "/errs/md5", body: []byte("x"),
+		{"key too long", rawRequest{method: "PUT", path: "/errs/" + longKey, body: []byte("x")}, 400, "KeyTooLongError"},
+		{"metadata too large", rawRequest{method: "PUT", path: "/errs/meta", body: []byte("x"), header: bigMeta}, 400, "MetadataTooLarge"},
+		{"malformed md5", rawRequest{method: "PUT", path: "/errs/md5", body: []byte("x"), header: hdr("Content-Md5", "nope")}, 400, "InvalidDigest"},
+		{"short md5", rawRequest{method: "PUT", path: "/errs/md5", body: []byte("x"), header: hdr("Content-Md5", "AAAA")}, 400, "InvalidDigest"},
+		{"wrong md5", rawRequest{method: "PUT", path: "/errs/md5", body: []byte("x"),
 			header: hdr("Content-Md5", base64.StdEncoding.EncodeToString(wrongMD5[:]))}, 400, "BadDigest"},
-		{"no bucket", feRequest{method: "PUT", path: "/nobucket/k", body: []byte("x")}, 404, "NoSuchBucket"},
-		{"sse", feRequest{method: "PUT", path: "/errs/sse", body: []byte("x"), header: hdr("X-Amz-Server-Side-Encryption", "AES256")}, 501, "NotImplemented"},
-		{"public acl", feRequest{method: "PUT", path: "/errs/acl", body: []byte("x"), header: hdr("X-Amz-Acl", "public-read")}, 501, "NotImplemented"},
-		{"storage class", feRequest{method: "PUT", path: "/errs/sc", body: []byte("x"), header: hdr("X-Amz-Storage-Class", "COLD")}, 400, "InvalidStorageClass"},
-		{"if-none-match etag", feRequest{method: "PUT", path: "/errs/inm", body: []byte("x"), header: hdr("If-None-Match", `"abc"`)}, 501, "NotImplemented"},
+		{"no bucket", rawRequest{method: "PUT", path: "/nobucket/k", body: []byte("x")}, 404, "NoSuchBucket"},
+		{"sse", rawRequest{method: "PUT", path: "/errs/sse", body: []byte("x"), header: hdr("X-Amz-Server-Side-Encryption", "AES256")}, 501, "NotImplemented"},
+		{"public acl", rawRequest{method: "PUT", path: "/errs/acl", body: []byte("x"), header: hdr("X-Amz-Acl", "public-read")}, 501, "NotImplemented"},
+		{"storage class", rawRequest{method: "PUT", path: "/errs/sc", body: []byte("x"), header: hdr("X-Amz-Storage-Class", "COLD")}, 400, "InvalidStorageClass"},
+		{"if-none-match etag", rawRequest{method: "PUT", path: "/errs/inm", body: []byte("x"), header: hdr("If-None-Match", `"abc"`)}, 501, "NotImplemented"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,20 +278,20 @@ func TestPutObjectErrors(t *testing.T) {
 			t.Errorf("failed PUT of %s stored an object", key)
 		}
 	}
-	e.do(t, feRequest{method: "GET", path: "/errs/" + longKey}).wantError(t, 400, "KeyTooLongError")
-	e.do(t, feRequest{method: "GET", path: "/errs/missing"}).wantError(t, 404, "NoSuchKey")
+	e.do(t, rawRequest{method: "GET", path: "/errs/" + longKey}).wantError(t, 400, "KeyTooLongError")
+	e.do(t, rawRequest{method: "GET", path: "/errs/missing"}).wantError(t, 404, "NoSuchKey")
 }
 
 func TestPutObjectLengthLimits(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "limits")
 	// EntityTooLarge is decided from the declared length before any body
 	// byte is read: declare 5 GiB + 1 and send nothing.
 	c := e.dialRaw(t)
-	c.send(t, e.signedHead(t, "PUT", "/limits/huge", feSecret, "Content-Length: "+strconv.FormatInt(5<<30+1, 10)))
+	c.send(t, e.signedHead(t, "PUT", "/limits/huge", testSecret, "Content-Length: "+strconv.FormatInt(5<<30+1, 10)))
 	c.read(t).wantError(t, 400, "EntityTooLarge")
 	c = e.dialRaw(t)
-	c.send(t, e.signedHead(t, "PUT", "/limits/chunked", feSecret, "Transfer-Encoding: chunked"))
+	c.send(t, e.signedHead(t, "PUT", "/limits/chunked", testSecret, "Transfer-Encoding: chunked"))
 	c.read(t).wantError(t, http.StatusLengthRequired, "MissingContentLength")
 	for _, key := range []string{"huge", "chunked"} {
 		if _, ok := e.objectBytes(t, "limits", key); ok {
@@ -303,9 +301,9 @@ func TestPutObjectLengthLimits(t *testing.T) {
 }
 
 func TestPutObjectConditional(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "cput")
-	ctx := feCtx(t)
+	ctx := callCtx(t)
 	in := func(body string) *awss3.PutObjectInput {
 		return &awss3.PutObjectInput{Bucket: aws.String("cput"), Key: aws.String("k"), Body: strings.NewReader(body)}
 	}
@@ -318,11 +316,11 @@ func TestPutObjectConditional(t *testing.T) {
 	second := in("two")
 	second.IfNoneMatch = aws.String("*")
 	_, err = e.sdk.PutObject(ctx, second)
-	feWantCode(t, err, "PreconditionFailed")
+	wantCode(t, err, "PreconditionFailed")
 	stale := in("three")
 	stale.IfMatch = aws.String(`"00000000000000000000000000000000"`)
 	_, err = e.sdk.PutObject(ctx, stale)
-	feWantCode(t, err, "PreconditionFailed")
+	wantCode(t, err, "PreconditionFailed")
 	fresh := in("four")
 	fresh.IfMatch = put.ETag
 	if _, err := e.sdk.PutObject(ctx, fresh); err != nil {
@@ -340,19 +338,16 @@ type onlyReader struct{ r io.Reader }
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func TestPutObjectStreamingTrailerChecksum(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "trail")
 	// The SDK streams with trailers only over TLS.
 	tlsSrv := httptest.NewTLSServer(e.s3srv)
 	t.Cleanup(tlsSrv.Close)
-	sdk := awss3.New(awss3.Options{
-		BaseEndpoint: aws.String(tlsSrv.URL), Region: feRegion, UsePathStyle: true, HTTPClient: tlsSrv.Client(),
-		Credentials: credentials.NewStaticCredentialsProvider(feAccessKey, feSecret, ""),
-	})
+	sdk := sdkClient(tlsSrv.URL, func(o *awss3.Options) { o.HTTPClient = tlsSrv.Client() })
 	data := bytes.Repeat([]byte("trailing checksum "), 20000)
-	put, err := sdk.PutObject(feCtx(t), &awss3.PutObjectInput{
+	put, err := sdk.PutObject(callCtx(t), &awss3.PutObjectInput{
 		Bucket: aws.String("trail"), Key: aws.String("k"), Body: onlyReader{bytes.NewReader(data)},
-		ContentLength: aws.Int64(int64(len(data))), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+		ContentLength: aws.Int64(int64(len(data)))})
 	if err != nil {
 		t.Fatalf("streaming PutObject: %v", err)
 	}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // rawConn is a client connection on which a test writes requests byte by
@@ -21,7 +19,7 @@ type rawConn struct {
 	br   *bufio.Reader
 }
 
-func (e *feEnv) dialRaw(t *testing.T) *rawConn {
+func (e *testEnv) dialRaw(t *testing.T) *rawConn {
 	t.Helper()
 	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
 	if err != nil {
@@ -35,17 +33,13 @@ func (e *feEnv) dialRaw(t *testing.T) *rawConn {
 // signedHead returns the request line and headers of an UNSIGNED-PAYLOAD
 // SigV4 request signed with secret, plus the extra header lines, ending
 // with the blank line.
-func (e *feEnv) signedHead(t *testing.T, method, path, secret string, extra ...string) string {
+func (e *testEnv) signedHead(t *testing.T, method, path, secret string, extra ...string) string {
 	t.Helper()
 	req, err := http.NewRequest(method, e.url+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-	creds := aws.Credentials{AccessKeyID: feAccessKey, SecretAccessKey: secret}
-	if err := feSigner().SignHTTP(t.Context(), creds, req, "UNSIGNED-PAYLOAD", "s3", feRegion, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	signRequest(t, req, rawRequest{secret: secret, payload: "UNSIGNED-PAYLOAD"})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, req.URL.RequestURI(), req.Host)
 	for k, v := range req.Header {
@@ -66,18 +60,13 @@ func (c *rawConn) send(t *testing.T, s string) {
 }
 
 // read reads one response (an interim 100 Continue included).
-func (c *rawConn) read(t *testing.T) feResponse {
+func (c *rawConn) read(t *testing.T) rawResponse {
 	t.Helper()
 	resp, err := http.ReadResponse(c.br, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return feResponse{status: resp.StatusCode, header: resp.Header, body: b}
+	return readResponse(t, resp)
 }
 
 // closed reports whether the server closed the connection, waiting up to

@@ -13,9 +13,9 @@ import (
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
 
 func TestVirtualHostedStyle(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	vh := e.virtualHostSDK()
-	ctx := feCtx(t)
+	ctx := callCtx(t)
 	if _, err := vh.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String("vhost")}); err != nil {
 		t.Fatalf("virtual-hosted CreateBucket: %v", err)
 	}
@@ -36,12 +36,12 @@ func TestVirtualHostedStyle(t *testing.T) {
 	if got, _ := e.objectBytes(t, "vhost", "dir/key"); string(got) != "via host" {
 		t.Fatalf("path-style read = %q", got)
 	}
-	resp := e.do(t, feRequest{method: "GET", path: "/nokey", host: "vhost." + feDomain})
+	resp := e.do(t, rawRequest{method: "GET", path: "/nokey", host: "vhost." + testDomain})
 	resp.wantError(t, http.StatusNotFound, "NoSuchKey")
 }
 
 func TestUnsupportedOperations(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "unsup")
 	e.putBytes(t, "unsup", "k", []byte("x"))
 	notImpl := []struct{ method, path string }{
@@ -54,30 +54,30 @@ func TestUnsupportedOperations(t *testing.T) {
 		{"PUT", "/unsup/k?retention"}, {"POST", "/unsup"}, {"GET", "/unsup/k?attributes"},
 	}
 	for _, tt := range notImpl {
-		e.do(t, feRequest{method: tt.method, path: tt.path}).wantError(t, http.StatusNotImplemented, "NotImplemented")
+		e.do(t, rawRequest{method: tt.method, path: tt.path}).wantError(t, http.StatusNotImplemented, "NotImplemented")
 	}
 	notAllowed := []struct{ method, path string }{
 		{"PUT", "/"}, {"DELETE", "/"}, {"POST", "/"}, {"PATCH", "/unsup"}, {"PATCH", "/unsup/k"}, {"POST", "/unsup/k"},
 	}
 	for _, tt := range notAllowed {
-		e.do(t, feRequest{method: tt.method, path: tt.path}).wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
+		e.do(t, rawRequest{method: tt.method, path: tt.path}).wantError(t, http.StatusMethodNotAllowed, "MethodNotAllowed")
 	}
 	// The object is untouched by all of it.
 	if got, _ := e.objectBytes(t, "unsup", "k"); string(got) != "x" {
 		t.Fatalf("object = %q", got)
 	}
-	e.do(t, feRequest{method: "GET", path: "/unsup/k?versionId=3HL4kqtJlcpXroDTDmJ"}).wantError(t, 400, "InvalidArgument")
-	e.do(t, feRequest{method: "GET", path: "/unsup/k?versionId=null"}).wantStatus(t, http.StatusOK)
+	e.do(t, rawRequest{method: "GET", path: "/unsup/k?versionId=3HL4kqtJlcpXroDTDmJ"}).wantError(t, 400, "InvalidArgument")
+	e.do(t, rawRequest{method: "GET", path: "/unsup/k?versionId=null"}).wantStatus(t, http.StatusOK)
 }
 
 func TestObjectACLAndTorrent(t *testing.T) {
-	e := newFeEnv(t)
+	e := newTestEnv(t)
 	e.mkBucket(t, "oacl")
 	e.putBytes(t, "oacl", "k", []byte("x"))
-	acl, err := e.sdk.GetObjectAcl(feCtx(t), &awss3.GetObjectAclInput{Bucket: aws.String("oacl"), Key: aws.String("k")})
-	if err != nil || len(acl.Grants) != 1 || aws.ToString(acl.Owner.ID) != feAccessKey {
+	acl, err := e.sdk.GetObjectAcl(callCtx(t), &awss3.GetObjectAclInput{Bucket: aws.String("oacl"), Key: aws.String("k")})
+	if err != nil || len(acl.Grants) != 1 || aws.ToString(acl.Owner.ID) != testAccessKey {
 		t.Fatalf("GetObjectAcl = %+v, %v", acl, err)
 	}
-	_, err = e.sdk.GetObjectAcl(feCtx(t), &awss3.GetObjectAclInput{Bucket: aws.String("oacl"), Key: aws.String("none")})
-	feWantCode(t, err, "NoSuchKey")
+	_, err = e.sdk.GetObjectAcl(callCtx(t), &awss3.GetObjectAclInput{Bucket: aws.String("oacl"), Key: aws.String("none")})
+	wantCode(t, err, "NoSuchKey")
 }
