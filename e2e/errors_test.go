@@ -28,7 +28,7 @@ func TestErrorCodes(t *testing.T) {
 	badMD5 := base64.StdEncoding.EncodeToString(md5.New().Sum(nil))
 	bigMeta := strings.Repeat("m", 2100)
 	longKey := strings.Repeat("k", 1025)
-	xmlBomb := bytes.Repeat([]byte("<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"), 40000)
+	xmlBomb := bytes.Repeat([]byte("<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"), 100000) // 5.3 MB, over the 4 MiB cap
 	init := n.do(t, "POST", "/errs/mp?uploads", nil)
 	mustOK(init)
 	uploadID := between(string(init.body), "<UploadId>", "</UploadId>")
@@ -70,13 +70,14 @@ func TestErrorCodes(t *testing.T) {
 		{"KeyTooLongError", "PUT", "/errs/" + longKey, []byte("x"), nil, 400, "KeyTooLongError"},
 		{"MetadataTooLarge", "PUT", "/errs/meta", []byte("x"), []rawOpt{withHeader("X-Amz-Meta-Big", bigMeta)}, 400, "MetadataTooLarge"},
 		{"EntityTooLarge", "PUT", "/errs/huge", []byte("x"), []rawOpt{withPayloadHash("UNSIGNED-PAYLOAD"), withStream(zeros{}, 6<<30)}, 400, "EntityTooLarge"},
+		{"MissingContentLength", "PUT", "/errs/nolen", nil, []rawOpt{withPayloadHash("UNSIGNED-PAYLOAD"), withStream(strings.NewReader("abc"), -1)}, 411, "MissingContentLength"},
 		{"NoSuchUpload", "PUT", "/errs/mp?partNumber=1&uploadId=nosuchupload", []byte("x"), nil, 404, "NoSuchUpload"},
 		{"InvalidPartNumber", "PUT", "/errs/mp?partNumber=10001&uploadId=" + uploadID, []byte("x"), nil, 400, "InvalidArgument"},
 		{"InvalidPart", "POST", "/errs/mp?uploadId=" + uploadID, complete(p(1, `"00000000000000000000000000000000"`)), nil, 400, "InvalidPart"},
 		{"InvalidPartOrder", "POST", "/errs/mp?uploadId=" + uploadID, complete(p(2, `"`+md5hex("last")+`"`), p(1, etag)), nil, 400, "InvalidPartOrder"},
 		{"EntityTooSmall", "POST", "/errs/mp?uploadId=" + uploadID, complete(p(1, etag), p(2, `"`+md5hex("last")+`"`)), nil, 400, "EntityTooSmall"},
 		{"MalformedXML", "POST", "/errs/mp?uploadId=" + uploadID, []byte("<Complete"), nil, 400, "MalformedXML"},
-		{"XMLTooLarge", "POST", "/errs/mp?uploadId=" + uploadID, complete(string(xmlBomb)), nil, 400, ""},
+		{"XMLTooLarge", "POST", "/errs/mp?uploadId=" + uploadID, complete(string(xmlBomb)), nil, 400, "MaxMessageLengthExceeded"},
 		{"NotImplemented", "PUT", "/errs?policy", []byte("{}"), nil, 501, "NotImplemented"},
 		{"AccessDenied", "GET", "/errs/obj", nil, []rawOpt{withKeys("", "")}, 403, "AccessDenied"},
 		{"InvalidAccessKeyId", "GET", "/errs/obj", nil, []rawOpt{withKeys("AKIDNOSUCHUSER000000", "secret")}, 403, "InvalidAccessKeyId"},
@@ -98,7 +99,7 @@ func TestErrorCodes(t *testing.T) {
 		})
 	}
 	// Nothing a failed request touched was written.
-	for _, key := range []string{"bd", "id", "sha", "meta", "huge", "sig", "skew"} {
+	for _, key := range []string{"bd", "id", "sha", "meta", "huge", "sig", "skew", "nolen"} {
 		if r := n.do(t, "HEAD", "/errs/"+key, nil); r.status != 404 {
 			t.Errorf("failed PUT of %s left an object: HEAD %d", key, r.status)
 		}
