@@ -21,17 +21,24 @@ func (n *testNode) cliEnv(t *testing.T) []string {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o600)
+	return append(cleanEnv(),
+		"AWS_ACCESS_KEY_ID="+n.access, "AWS_SECRET_ACCESS_KEY="+n.secret,
+		"AWS_CONFIG_FILE="+cfg, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
+		"AWS_DEFAULT_REGION=us-east-1", "D3S_ENDPOINT="+n.endpoint, "NO_PROXY=*",
+	)
+}
+
+// cleanEnv is the process environment without AWS_* settings and proxies,
+// so nothing from the machine's own AWS setup (such as AWS_CA_BUNDLE)
+// reaches the tools under test.
+func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HTTP_PROXY") && !strings.HasPrefix(kv, "HTTPS_PROXY") {
 			env = append(env, kv)
 		}
 	}
-	return append(env,
-		"AWS_ACCESS_KEY_ID="+n.access, "AWS_SECRET_ACCESS_KEY="+n.secret,
-		"AWS_CONFIG_FILE="+cfg, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"),
-		"AWS_DEFAULT_REGION=us-east-1", "D3S_ENDPOINT="+n.endpoint, "NO_PROXY=*",
-	)
+	return env
 }
 
 func (n *testNode) aws(t *testing.T, args ...string) string {
