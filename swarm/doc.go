@@ -35,6 +35,10 @@
 // the CPU to the hashes), fdatasyncs, renames into obj/ and syncs the
 // directories. New deletes tmp/: whatever a crash left there never became
 // an object, because an object exists only once its record is committed.
+// New also starts a sweep of obj/ that removes files without a record (a
+// crash between Release's commit and the file's removal, or between the
+// rename and the commit); each ID is checked under the lock that Put and
+// Release hold for it, so the sweep never races a write.
 //
 // # Database keys (cfg.DB, synced writes)
 //

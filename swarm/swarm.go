@@ -86,6 +86,9 @@ type Swarm struct {
 	mu      sync.Mutex
 	fetches map[ID]*partial // downloads in progress, served by the storage
 	closed  bool
+
+	stop context.CancelFunc // ends background work (the orphan sweep)
+	wg   sync.WaitGroup
 }
 
 // New opens the swarm in cfg.Dir.
@@ -114,6 +117,13 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, err
 	}
 	s.group = newGroupCommitter(s.db)
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.wg.Go(func() {
+		if _, err := s.sweepOrphans(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("orphan sweep", "err", err)
+		}
+	})
 	return s, nil
 }
 
@@ -141,6 +151,8 @@ func (s *Swarm) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.stop()
+	s.wg.Wait()
 	s.group.close()
 	if errs := s.cl.Close(); len(errs) > 0 {
 		return fmt.Errorf("swarm: close engine: %w", errs[0])
