@@ -7,8 +7,9 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// bucketVersion is the first byte of an encoded bucket record.
-const bucketVersion = 1
+// bucketVersion is the first byte of an encoded bucket record: version 1
+// held only the creation time, version 2 adds the deletion time.
+const bucketVersion = 2
 
 // Bucket describes one of a user's buckets.
 type Bucket struct {
@@ -16,39 +17,102 @@ type Bucket struct {
 	Created Time
 }
 
-func marshalBucket(b Bucket) []byte {
+// bucketRec is a bucket's stored state. A deleted bucket keeps its record
+// as a tombstone (Deleted set, later than Created) so that the deletion
+// wins over older creations merged from other nodes.
+type bucketRec struct {
+	Created Time
+	Deleted Time
+}
+
+// live reports whether the bucket exists: created after its last deletion.
+func (r bucketRec) live() bool {
+	return r.Deleted.IsZero() || r.Created.Compare(r.Deleted) > 0
+}
+
+func (r bucketRec) latest() Time {
+	if r.Deleted.Compare(r.Created) > 0 {
+		return r.Deleted
+	}
+	return r.Created
+}
+
+// newer reports whether r wins over o when bucket lists merge: the later
+// of creation and deletion wins, ties broken by Created then Deleted.
+func (r bucketRec) newer(o bucketRec) bool {
+	if c := r.latest().Compare(o.latest()); c != 0 {
+		return c > 0
+	}
+	if c := r.Created.Compare(o.Created); c != 0 {
+		return c > 0
+	}
+	return r.Deleted.Compare(o.Deleted) > 0
+}
+
+func marshalBucket(r bucketRec) []byte {
 	enc := encoder{}
 	enc.byte1(bucketVersion)
-	enc.varint(b.Created.Wall)
-	enc.uvarint(uint64(b.Created.Logical))
+	enc.varint(r.Created.Wall)
+	enc.uvarint(uint64(r.Created.Logical))
+	enc.varint(r.Deleted.Wall)
+	enc.uvarint(uint64(r.Deleted.Logical))
 	return enc.b
 }
 
-func unmarshalBucket(name string, val []byte) (Bucket, error) {
+func unmarshalBucket(val []byte) (bucketRec, error) {
 	d := decoder{b: val}
-	if v := d.byte1(); d.err == nil && v != bucketVersion {
-		return Bucket{}, fmt.Errorf("bucket version %d: %w", v, ErrUnknownVersion)
+	v := d.byte1()
+	if d.err == nil && v != 1 && v != bucketVersion {
+		return bucketRec{}, fmt.Errorf("bucket version %d: %w", v, ErrUnknownVersion)
 	}
-	b := Bucket{Name: name}
-	b.Created.Wall = d.varint()
-	b.Created.Logical = uint32(d.uvarint())
-	return b, d.finish("bucket")
+	var r bucketRec
+	r.Created.Wall = d.varint()
+	r.Created.Logical = uint32(d.uvarint())
+	if v == bucketVersion {
+		r.Deleted.Wall = d.varint()
+		r.Deleted.Logical = uint32(d.uvarint())
+	}
+	return r, d.finish("bucket")
+}
+
+// getBucketRec returns a bucket's record, live or tombstone.
+func getBucketRec(txn *badger.Txn, user, bucket string) (bucketRec, bool, error) {
+	val, found, err := getValue(txn, bucketKey(user, bucket))
+	if err != nil || !found {
+		return bucketRec{}, false, err
+	}
+	r, err := unmarshalBucket(val)
+	return r, err == nil, err
+}
+
+// setBucketRec stores a bucket record written by this node, together with
+// its outbox entry for the bucket list.
+func setBucketRec(txn *badger.Txn, user, bucket string, r bucketRec) error {
+	val := marshalBucket(r)
+	if err := txn.Set(bucketKey(user, bucket), val); err != nil {
+		return err
+	}
+	return txn.Set(outboxKey(user, "", bucket), val)
 }
 
 // CreateBucket records a new bucket for user. ErrBucketExists.
 func (c *Catalog) CreateBucket(ctx context.Context, user, bucket string) error {
-	key := bucketKey(user, bucket)
 	now := c.clock.Now()
-	return c.update(ctx, func(txn *badger.Txn) error {
-		_, found, err := getValue(txn, key)
+	err := c.update(ctx, func(txn *badger.Txn) error {
+		r, _, err := getBucketRec(txn, user, bucket)
 		if err != nil {
 			return err
 		}
-		if found {
+		if r.live() && !r.Created.IsZero() {
 			return fmt.Errorf("create bucket %s: %w", bucket, ErrBucketExists)
 		}
-		return txn.Set(key, marshalBucket(Bucket{Name: bucket, Created: now}))
+		r.Created = now
+		return setBucketRec(txn, user, bucket, r)
 	})
+	if err == nil {
+		c.kick(user, "")
+	}
+	return err
 }
 
 // HeadBucket returns the bucket. ErrNoSuchBucket.
@@ -62,57 +126,84 @@ func (c *Catalog) HeadBucket(ctx context.Context, user, bucket string) (Bucket, 
 	return b, err
 }
 
+// getBucket returns a live bucket. ErrNoSuchBucket.
 func getBucket(txn *badger.Txn, user, bucket string) (Bucket, error) {
-	val, found, err := getValue(txn, bucketKey(user, bucket))
+	r, found, err := getBucketRec(txn, user, bucket)
 	if err != nil {
 		return Bucket{}, err
 	}
-	if !found {
+	if !found || !r.live() {
 		return Bucket{}, fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
 	}
-	return unmarshalBucket(bucket, val)
+	return Bucket{Name: bucket, Created: r.Created}, nil
 }
 
 // DeleteBucket removes an empty bucket. ErrNoSuchBucket, ErrBucketNotEmpty
-// if it holds objects or multipart uploads.
+// if it holds objects or multipart uploads. A synced catalogue first
+// revalidates the bucket, so objects written on other nodes count.
 func (c *Catalog) DeleteBucket(ctx context.Context, user, bucket string) error {
+	if err := c.Refresh(ctx, user, bucket); err != nil {
+		return err
+	}
 	mu := c.bucketLock(user, bucket)
 	mu.Lock()
 	defer mu.Unlock()
-	return c.update(ctx, func(txn *badger.Txn) error {
-		if _, err := getBucket(txn, user, bucket); err != nil {
+	var rec bucketRec
+	err := c.update(ctx, func(txn *badger.Txn) error {
+		r, found, err := getBucketRec(txn, user, bucket)
+		if err != nil {
 			return err
 		}
-		if hasPrefix(txn, objectsPrefix(user, bucket)) || hasPrefix(txn, uploadsPrefix(user, bucket)) {
+		if !found || !r.live() {
+			return fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
+		}
+		if hasLiveEntry(txn, objectsPrefix(user, bucket)) || hasPrefix(txn, uploadsPrefix(user, bucket)) {
 			return fmt.Errorf("delete bucket %s: %w", bucket, ErrBucketNotEmpty)
 		}
-		return txn.Delete(bucketKey(user, bucket))
+		r.Deleted = c.clock.Now()
+		rec = r
+		return setBucketRec(txn, user, bucket, r)
 	})
+	if err != nil {
+		return err
+	}
+	c.kick(user, "")
+	return c.purgeBucket(ctx, user, bucket, rec.Deleted)
 }
 
 // ListBuckets returns user's buckets sorted by name.
 func (c *Catalog) ListBuckets(ctx context.Context, user string) ([]Bucket, error) {
 	var out []Bucket
-	prefix := bucketsPrefix(user)
 	err := c.view(ctx, func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			name := string(item.Key()[len(prefix):])
-			val, err := item.ValueCopy(nil)
-			if err != nil {
-				return err
+		return scanBuckets(txn, user, func(name string, r bucketRec) {
+			if r.live() {
+				out = append(out, Bucket{Name: name, Created: r.Created})
 			}
-			b, err := unmarshalBucket(name, val)
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-		return nil
+		})
 	})
 	return out, err
+}
+
+// scanBuckets calls fn with every bucket record of user, tombstones
+// included, in name order.
+func scanBuckets(txn *badger.Txn, user string, fn func(name string, r bucketRec)) error {
+	prefix := bucketsPrefix(user)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		item := it.Item()
+		var r bucketRec
+		err := item.Value(func(v []byte) error {
+			var err error
+			r, err = unmarshalBucket(v)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fn(string(item.Key()[len(prefix):]), r)
+	}
+	return nil
 }
 
 // withBucket runs a write into bucket under its shared lock, so that it

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -36,6 +37,8 @@ type Catalog struct {
 	// that DeleteBucket scanned empty.
 	buckets [64]sync.RWMutex
 	seed    maphash.Seed
+	// sync is set by StartSync; nil while the catalogue is local only.
+	sync atomic.Pointer[syncer]
 }
 
 // New returns a catalog over cfg.DB.

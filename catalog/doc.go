@@ -19,9 +19,98 @@
 // operations (conditional Put, parts, CompleteUpload) rely on badger's
 // conflict detection and are retried on badger.ErrConflict. A Check passed
 // to Put runs inside the transaction, which makes S3's If-Match and
-// If-None-Match atomic with the write. Deletion currently removes the
-// entry; the merge of later versions will keep a delete-marker entry
-// instead, so that a deletion also wins over older remote writes.
+// If-None-Match atomic with the write. Delete writes a delete-marker
+// entry (a tombstone with its own Time) instead of removing the key, so
+// that a deletion also wins over older writes merged from other nodes;
+// Get, HeadObject and listings skip markers. Markers are kept for good
+// (in the index and in snapshots): that is simple and always safe, at
+// the cost of about 60 bytes per deleted key. A deleted bucket likewise
+// keeps its record with a deletion time.
+//
+// # Network catalogue (StartSync)
+//
+// Without StartSync a catalogue is local. StartSync(ctx, SyncConfig)
+// publishes it through Records (the DHT) and Blobs (snapshot storage),
+// signing with the user's key from Signer. Record namespaces (dht/doc.go
+// has the wire formats):
+//
+//	/d3s/buckets/<AccessKeyID>           the user's bucket list (dht.BucketListRecord)
+//	/d3s/bucket/<AccessKeyID>/<bucket>   the bucket's head (dht.CatalogHead)
+//
+// A head carries a sequence number, the writer's HLC time, the ID of the
+// bucket's last snapshot and the entries newer than it (each entry in
+// the Entry encoding below). When the recent entries would pass
+// MaxRecent (default 512, about 66 KB of head) or 256 KiB, the writer
+// cuts a snapshot (the whole merged index of the bucket) and the head
+// then carries no entries; heads stay far below dht.MaxBucketRecordSize.
+//
+// Merge rules (a CRDT: any order of merges gives the same result):
+//   - objects: per key, the entry with the later (Time, Writer) wins;
+//     delete markers are entries, so put/delete races go to the later;
+//   - bucket list: per name, the record whose later of Created and
+//     Deleted is later wins (ties: Created, then Deleted);
+//   - a bucket whose deletion wins loses its local entries, and entries
+//     dated at or before a bucket's last deletion are ignored when merged,
+//     so a re-created bucket starts empty. DeleteBucket revalidates the
+//     bucket first and refuses while the merged catalogue holds a live
+//     entry or a local multipart upload. The rule chosen for a PUT on
+//     node B racing a DeleteBucket on node A within the staleness window
+//     is that the deletion wins: the object goes with the bucket, as if
+//     the PUT had come after it (S3 would have answered NoSuchBucket).
+//
+// Clock: merged times move the local HLC forward (Clock.Observe), so a
+// write on a node always orders after what that node has seen. Heads
+// dated more than dht.MaxClockSkew ahead are refused by the validator,
+// entries and bucket times that far ahead are ignored.
+//
+// Outbox: every acknowledged write (Put, Delete, CompleteUpload,
+// CreateBucket, DeleteBucket) is written to the index and to the outbox
+// in one synced transaction, so it is durable before the client's 200
+// and survives restarts (StartSync republishes what is left). A publisher
+// per dirty bucket waits BatchDelay (5 ms) so that a burst shares one
+// head, then runs read-merge-publish: read the head, merge it (and its
+// snapshot when the ID changed), build the next head with sequence = the
+// highest seen + 1 and the base's recent entries plus the outbox, sign,
+// PutRecord, read back. If another writer's record won, merge it and go
+// again. An outbox entry is dropped only when a published record holds
+// it or a newer version of its key: a merged remote record that does, or
+// our own record once it stayed the published one for Settle (1 s).
+// Settle exists because Select lets a writer that read the previous head
+// before our put displace ours with an equal sequence; a writer whose
+// build took more than Settle/2 re-reads the head before putting, so
+// such a displacement can only land within Settle of our put, and the
+// publisher then republishes the displaced entries.
+//
+// Reading: the last record merged per bucket (and per bucket list) is
+// kept in badger, so its sequence survives restarts and a restarted node
+// serves its cache at once. Refresh revalidates a bucket whose last check
+// is older than Staleness (1 s): it fetches the head, merges it if it is
+// newer than the one merged, and waits at most RefreshWait (1 s) for the
+// network before serving the cache (the fetch goes on in the background).
+// A background loop revalidates every bucket read in the last two
+// minutes every Staleness/2.
+//
+// Consistency promises, for a client of node B after a write
+// acknowledged by node A:
+//   - the write is durable on A at once and never lost short of A's disk
+//     (or a racing deletion of its bucket, above), whatever the network;
+//   - it is published within BatchDelay plus a DHT get, put and get
+//     while the network is up, and retried with backoff until it is;
+//   - B shows it within about Staleness/2 (background loop, for buckets
+//     B serves reads of) to Staleness (a read's own revalidation) after
+//     publication; reads on A see it at once;
+//   - concurrent writers converge: every node ends with the same entry
+//     per key, the one with the latest (Time, Writer);
+//   - no ordering across buckets; listing is one local range scan, so it
+//     is consistent within one node's snapshot.
+//
+// # Snapshot format, version 1
+//
+// A snapshot blob is "d3s-snap" | version byte 1 | uvarint count |
+// count x (uvarint length, Entry encoding), entries in strictly
+// ascending key byte order, delete markers included. Its ID is the
+// SHA-256 of the blob; readers check it before merging, so a snapshot
+// can come from any node.
 //
 // # Badger keys
 //
@@ -35,6 +124,8 @@
 //	cat/o/ lp(user) lp(bucket) key         current entry (S3 byte order)
 //	cat/u/ lp(user) lp(bucket) esc(key) id multipart upload record
 //	cat/p/ lp(id) uint16be(part)           part record
+//	cat/x/ lp(user) lp(bucket) key         outbox entry (bucket "": bucket list)
+//	cat/h/ lp(user) lp(bucket)             last record merged (bucket "": list)
 //
 // Object keys follow their bucket's prefix raw, so a bucket listing is one
 // badger range scan in S3's byte order. Upload IDs are 32 hex digits: the
@@ -58,7 +149,8 @@
 // lp(content-disposition) lp(content-language) lp(cache-control)
 // lp(expires) count {lp(name) lp(value)} with user metadata sorted by
 // name, so the same entry always encodes to the same bytes (as signing
-// needs). A bucket record is version varint(created wall) created logical;
+// needs). A bucket record is version(2) varint(created wall) created
+// logical varint(deleted wall) deleted logical (version 1 had no deletion);
 // an upload record is version lp(key) lp(id) metadata varint(initiated
 // wall) initiated logical; a part record is version number infohash[20]
 // size lp(etag) lp(checksum algorithm) lp(checksum value) varint(time

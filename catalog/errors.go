@@ -20,4 +20,13 @@ var (
 	// ErrUnknownVersion: a stored record has an encoding version this
 	// build does not know.
 	ErrUnknownVersion = errors.New("catalog: unknown record version")
+	// ErrNoRecord: Records.GetRecord found no record under the key.
+	// Implementations of Records wrap it.
+	ErrNoRecord = errors.New("catalog: no record")
+	// ErrBadSnapshot: a snapshot blob whose content does not match its ID
+	// or does not decode.
+	ErrBadSnapshot = errors.New("catalog: bad snapshot")
+	// ErrLostRace: a published record was displaced by another writer's;
+	// the publisher merges it and publishes again.
+	ErrLostRace = errors.New("catalog: another writer's record won")
 )

@@ -8,7 +8,7 @@ import (
 )
 
 // Iterator walks a bucket's current entries in key byte order over one
-// consistent snapshot. Use it as:
+// consistent snapshot, skipping delete markers. Use it as:
 //
 //	it, err := c.Objects(ctx, user, bucket, prefix)
 //	defer it.Close()
@@ -67,6 +67,9 @@ func (it *Iterator) Next() bool {
 		it.it.Next()
 	}
 	it.fresh = false
+	for it.it.Valid() && it.marker() {
+		it.it.Next()
+	}
 	if !it.it.Valid() {
 		return false
 	}
@@ -77,6 +80,17 @@ func (it *Iterator) Next() bool {
 		return false
 	}
 	return true
+}
+
+// marker reports whether the item under the cursor is a delete marker,
+// which listings skip.
+func (it *Iterator) marker() bool {
+	m := false
+	_ = it.it.Item().Value(func(v []byte) error {
+		m = isMarker(v)
+		return nil
+	})
+	return m
 }
 
 // Entry returns the current entry; it is overwritten by the next call to

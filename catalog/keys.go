@@ -15,6 +15,10 @@ const (
 	prefixObject = "cat/o/"
 	prefixUpload = "cat/u/"
 	prefixPart   = "cat/p/"
+	// prefixOutbox holds acknowledged writes not yet contained in a
+	// published record; prefixBase the last record merged per bucket.
+	prefixOutbox = "cat/x/"
+	prefixBase   = "cat/h/"
 )
 
 func appendLP(b []byte, s string) []byte {
@@ -105,4 +109,42 @@ func partsPrefix(uploadID string) []byte {
 
 func partKey(uploadID string, number int) []byte {
 	return binary.BigEndian.AppendUint16(partsPrefix(uploadID), uint16(number))
+}
+
+// outboxPrefix is the range of one bucket's unpublished writes; bucket ""
+// is the user's bucket list (bucket names have at least 3 bytes, so the
+// ranges never overlap).
+func outboxPrefix(user, bucket string) []byte {
+	b := appendLP([]byte(prefixOutbox), user)
+	return appendLP(b, bucket)
+}
+
+func outboxKey(user, bucket, key string) []byte {
+	return append(outboxPrefix(user, bucket), key...)
+}
+
+// baseKey holds the last record merged for a bucket (or, with bucket "",
+// the user's bucket list): its sequence is the highest this node has seen.
+func baseKey(user, bucket string) []byte {
+	b := appendLP([]byte(prefixBase), user)
+	return appendLP(b, bucket)
+}
+
+// splitOutboxKey returns the user and bucket of an outbox key.
+func splitOutboxKey(k []byte) (user, bucket string, ok bool) {
+	rest := k[len(prefixOutbox):]
+	user, rest, ok = readLP(rest)
+	if !ok {
+		return "", "", false
+	}
+	bucket, _, ok = readLP(rest)
+	return user, bucket, ok
+}
+
+func readLP(b []byte) (string, []byte, bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return "", nil, false
+	}
+	return string(b[w : w+int(n)]), b[w+int(n):], true
 }

@@ -17,39 +17,52 @@ type Check func(current *Entry) error
 // Put makes e the current entry of e.Key in bucket and returns the entry
 // it replaced (nil if none), whose bytes the caller may now release. Put
 // stamps e.Time, e.Writer and e.VersionID when they are zero. The write is
-// durable when Put returns. ErrNoSuchBucket, or check's error.
+// durable, and queued for publication, when Put returns. ErrNoSuchBucket,
+// or check's error.
 func (c *Catalog) Put(ctx context.Context, user, bucket string, e *Entry, check Check) (*Entry, error) {
 	c.stamp(e)
 	val, err := e.MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
-	key := objectKey(user, bucket, e.Key)
 	var replaced *Entry
 	err = c.withBucket(user, bucket, func() error {
 		return c.update(ctx, func(txn *badger.Txn) error {
 			var err error
-			replaced, err = c.putTxn(txn, user, bucket, key, val, check)
+			replaced, err = c.putTxn(txn, user, bucket, e.Key, val, check)
 			return err
 		})
 	})
+	if err == nil {
+		c.kick(user, bucket)
+	}
 	return replaced, err
 }
 
-func (c *Catalog) putTxn(txn *badger.Txn, user, bucket string, key, val []byte, check Check) (*Entry, error) {
+// putTxn writes an entry of this node and its outbox copy; the replaced
+// entry and the one check sees are nil when the key had none or a delete
+// marker.
+func (c *Catalog) putTxn(txn *badger.Txn, user, bucket, key string, val []byte, check Check) (*Entry, error) {
 	if _, err := getBucket(txn, user, bucket); err != nil {
 		return nil, err
 	}
-	cur, err := getEntry(txn, key)
+	okey := objectKey(user, bucket, key)
+	cur, err := getEntry(txn, okey)
 	if err != nil {
 		return nil, err
+	}
+	if cur != nil && cur.DeleteMarker {
+		cur = nil
 	}
 	if check != nil {
 		if err := check(cur); err != nil {
 			return nil, err
 		}
 	}
-	return cur, txn.Set(key, val)
+	if err := txn.Set(okey, val); err != nil {
+		return nil, err
+	}
+	return cur, txn.Set(outboxKey(user, bucket, key), val)
 }
 
 // stamp fills in the writer's clock reading, ID and a version ID.
@@ -89,7 +102,8 @@ func getEntry(txn *badger.Txn, key []byte) (*Entry, error) {
 	return e, nil
 }
 
-// Get returns key's current entry. ErrNoSuchBucket, ErrNotFound.
+// Get returns key's current entry. ErrNoSuchBucket, ErrNotFound (also
+// when the key's latest entry is a delete marker).
 func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, error) {
 	var e *Entry
 	err := c.view(ctx, func(txn *badger.Txn) error {
@@ -98,29 +112,75 @@ func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, er
 		}
 		var err error
 		e, err = getEntry(txn, objectKey(user, bucket, key))
-		if err == nil && e == nil {
-			err = fmt.Errorf("get %q: %w", key, ErrNotFound)
+		if err == nil && (e == nil || e.DeleteMarker) {
+			e, err = nil, fmt.Errorf("get %q: %w", key, ErrNotFound)
 		}
 		return err
 	})
 	return e, err
 }
 
-// Delete removes key's current entry and returns it (nil if the key had
-// none), so the caller can release its bytes. ErrNoSuchBucket.
+// Delete replaces key's current entry with a delete marker and returns
+// the entry it replaced (nil if the key had none), so the caller can
+// release its bytes. The marker is kept (and published) so that the
+// deletion wins over older writes merged from other nodes; a key that
+// already ends in a marker is left alone. ErrNoSuchBucket.
 func (c *Catalog) Delete(ctx context.Context, user, bucket, key string) (*Entry, error) {
-	okey := objectKey(user, bucket, key)
 	var removed *Entry
-	err := c.update(ctx, func(txn *badger.Txn) error {
-		if _, err := getBucket(txn, user, bucket); err != nil {
+	wrote := false
+	err := c.withBucket(user, bucket, func() error {
+		return c.update(ctx, func(txn *badger.Txn) error {
+			var err error
+			removed, wrote, err = c.deleteTxn(txn, user, bucket, key)
 			return err
-		}
-		var err error
-		removed, err = getEntry(txn, okey)
-		if err != nil || removed == nil {
-			return err
-		}
-		return txn.Delete(okey)
+		})
 	})
+	if err == nil && wrote {
+		c.kick(user, bucket)
+	}
 	return removed, err
+}
+
+func (c *Catalog) deleteTxn(txn *badger.Txn, user, bucket, key string) (*Entry, bool, error) {
+	if _, err := getBucket(txn, user, bucket); err != nil {
+		return nil, false, err
+	}
+	cur, err := getEntry(txn, objectKey(user, bucket, key))
+	if err != nil || (cur != nil && cur.DeleteMarker) {
+		return nil, false, err
+	}
+	marker := &Entry{Key: key, DeleteMarker: true}
+	c.stamp(marker)
+	val, err := marker.MarshalBinary()
+	if err != nil {
+		return nil, false, err
+	}
+	if err := txn.Set(objectKey(user, bucket, key), val); err != nil {
+		return nil, false, err
+	}
+	return cur, true, txn.Set(outboxKey(user, bucket, key), val)
+}
+
+// isMarker reports whether an encoded entry is a delete marker without
+// decoding it (the flags byte follows the version byte).
+func isMarker(val []byte) bool {
+	return len(val) > 1 && val[1]&flagDeleteMarker != 0
+}
+
+// hasLiveEntry reports whether any entry under prefix is not a delete
+// marker.
+func hasLiveEntry(txn *badger.Txn, prefix []byte) bool {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		live := false
+		_ = it.Item().Value(func(v []byte) error {
+			live = !isMarker(v)
+			return nil
+		})
+		if live {
+			return true
+		}
+	}
+	return false
 }

@@ -100,10 +100,13 @@ func (c *Catalog) CompleteUpload(ctx context.Context, user, bucket, id string, e
 			if parts, err = removeUpload(txn, user, bucket, e.Key, id); err != nil {
 				return err
 			}
-			replaced, err = c.putTxn(txn, user, bucket, objectKey(user, bucket, e.Key), val, check)
+			replaced, err = c.putTxn(txn, user, bucket, e.Key, val, check)
 			return err
 		})
 	})
+	if err == nil {
+		c.kick(user, bucket)
+	}
 	return replaced, parts, err
 }
 

@@ -8,7 +8,7 @@ import (
 
 // openDB opens a synced badger database in dir, closed at cleanup unless
 // the test closed it itself.
-func openDB(t *testing.T, dir string) *badger.DB {
+func openDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
 	opts := badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(true).
 		WithMemTableSize(8 << 20).WithNumMemtables(1).WithBlockCacheSize(1 << 20).
@@ -25,7 +25,7 @@ func openDB(t *testing.T, dir string) *badger.DB {
 	return db
 }
 
-func newCatalog(t *testing.T, db *badger.DB) *Catalog {
+func newCatalog(t testing.TB, db *badger.DB) *Catalog {
 	t.Helper()
 	c, err := New(Config{DB: db, NodeID: "node-a"})
 	if err != nil {

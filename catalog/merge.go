@@ -1,0 +1,186 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/d3s/d3s/dht"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// toHLC and fromHLC convert between the catalog's clock time and the
+// records' HLC, which have the same fields.
+func toHLC(t Time) dht.HLC   { return dht.HLC{Wall: t.Wall, Logical: t.Logical} }
+func fromHLC(t dht.HLC) Time { return Time{Wall: t.Wall, Logical: t.Logical} }
+
+// validator checks every record read from Records again, so a catalogue
+// never merges a record its own node would not have stored.
+var validator = dht.Validator{}
+
+// parseHead validates raw as the head stored under k and decodes it.
+func parseHead(k bkey, raw []byte) (dht.CatalogHead, error) {
+	key := dht.CatalogHeadKey(k.user, k.bucket)
+	if err := validator.Validate(key, raw); err != nil {
+		return dht.CatalogHead{}, err
+	}
+	return dht.UnmarshalCatalogHead(raw)
+}
+
+// getHead reads and validates k's current head; found is false when the
+// bucket has none yet.
+func (s *syncer) getHead(ctx context.Context, k bkey) (raw []byte, h dht.CatalogHead, found bool, err error) {
+	raw, err = s.cfg.Records.GetRecord(ctx, dht.CatalogHeadKey(k.user, k.bucket))
+	if errors.Is(err, ErrNoRecord) {
+		return nil, h, false, nil
+	}
+	if err != nil {
+		return nil, h, false, fmt.Errorf("get head of %s/%s: %w", k.user, k.bucket, err)
+	}
+	h, err = parseHead(k, raw)
+	if err != nil {
+		return nil, h, false, fmt.Errorf("head of %s/%s: %w", k.user, k.bucket, err)
+	}
+	return raw, h, true, nil
+}
+
+// pullHead merges k's current head into the local index; st.work is held.
+func (s *syncer) pullHead(ctx context.Context, k bkey) error {
+	raw, h, found, err := s.getHead(ctx, k)
+	if err != nil || !found {
+		return err
+	}
+	return s.mergeHead(ctx, k, raw, h)
+}
+
+// mergeHead merges a head (and its snapshot when it is not the one merged
+// last) into the local index, confirms the outbox entries it contains and
+// remembers it as the bucket's base. A head older than the base, or a
+// bucket that does not exist here, leaves everything as it is.
+func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.CatalogHead) error {
+	baseRaw, err := s.c.loadBase(k)
+	if err != nil {
+		return err
+	}
+	var base dht.CatalogHead
+	if baseRaw != nil {
+		if base, err = dht.UnmarshalCatalogHead(baseRaw); err != nil {
+			baseRaw = nil // an unreadable base is merged over again
+		}
+	}
+	if baseRaw != nil && (h.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
+		return nil
+	}
+	if live, err := s.c.bucketLive(k); err != nil || !live {
+		return err
+	}
+	s.c.clock.Observe(fromHLC(h.Time))
+	if len(h.SnapshotID) > 0 && (baseRaw == nil || !bytes.Equal(base.SnapshotID, h.SnapshotID)) {
+		if err := s.mergeSnapshot(ctx, k, h); err != nil {
+			return err
+		}
+	}
+	if err := s.c.applyRemote(ctx, k, s.decodeEntries(k, h.Entries)); err != nil {
+		return err
+	}
+	if err := s.c.storeBase(ctx, k, raw); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// mergeSnapshot fetches h's snapshot and merges it.
+func (s *syncer) mergeSnapshot(ctx context.Context, k bkey, h dht.CatalogHead) error {
+	data, err := s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer)
+	if err != nil {
+		return fmt.Errorf("get snapshot %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
+	}
+	return decodeSnapshot(h.SnapshotID, data, func(chunk []*Entry) error {
+		return s.c.applyRemote(ctx, k, chunk)
+	})
+}
+
+// decodeEntries decodes a head's entries, skipping (and logging) any that
+// do not decode: the head is signed, so such an entry comes from a newer
+// or broken writer, and the others are still good.
+func (s *syncer) decodeEntries(k bkey, raws [][]byte) []*Entry {
+	out := make([]*Entry, 0, len(raws))
+	for _, raw := range raws {
+		e := new(Entry)
+		if err := e.UnmarshalBinary(raw); err != nil {
+			s.log.Warn("skip head entry", "user", k.user, "bucket", k.bucket, "err", err)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// bucketLive reports whether k's bucket exists locally.
+func (c *Catalog) bucketLive(k bkey) (bool, error) {
+	r, found, err := c.bucketRec(k)
+	return found && r.live(), err
+}
+
+// applyRemote merges published entries into the local index by
+// last-writer-wins, in bounded transactions. Entries not newer than the
+// bucket's last deletion belong to an earlier bucket of the same name and
+// are ignored, as are entries dated beyond the clock-skew bound. Each
+// entry also confirms the outbox entry of its key when it is as new.
+func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) error {
+	limit := Time{Wall: time.Now().Add(dht.MaxClockSkew).UnixNano()}
+	for len(entries) > 0 {
+		n := min(len(entries), txnChunk)
+		chunk := entries[:n]
+		entries = entries[n:]
+		err := c.withBucket(k.user, k.bucket, func() error {
+			return c.update(ctx, func(txn *badger.Txn) error {
+				return c.applyChunk(txn, k, chunk, limit)
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) error {
+	r, found, err := getBucketRec(txn, k.user, k.bucket)
+	if err != nil || !found || !r.live() {
+		return err
+	}
+	for _, e := range chunk {
+		if e.Time.Compare(r.Deleted) <= 0 || e.Time.Compare(limit) > 0 {
+			continue
+		}
+		c.clock.Observe(e.Time)
+		if err := applyOne(txn, k, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyOne makes e the current entry of its key if it is newer, and
+// confirms the key's outbox entry if e is at least as new.
+func applyOne(txn *badger.Txn, k bkey, e *Entry) error {
+	okey := objectKey(k.user, k.bucket, e.Key)
+	cur, err := getEntry(txn, okey)
+	if err != nil {
+		return err
+	}
+	if cur == nil || e.Newer(cur) {
+		val, err := e.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(okey, val); err != nil {
+			return err
+		}
+	}
+	return confirmOne(txn, k, e)
+}

@@ -1,0 +1,313 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/d3s/d3s/dht"
+)
+
+// Publishing bounds.
+const (
+	// maxHeadBytes is where a head stops growing and a snapshot is cut,
+	// whatever MaxRecent says: well under dht.MaxBucketRecordSize.
+	maxHeadBytes = 256 << 10
+	// raceRetries bounds the immediate retries of a round whose record
+	// lost to another writer's before it backs off.
+	raceRetries = 16
+	// roundTimeout bounds one publish round.
+	roundTimeout = 30 * time.Second
+	// maxBackoff bounds the wait between failed rounds.
+	maxBackoff = 5 * time.Second
+)
+
+// kick marks k dirty and starts its publisher if none runs.
+func (s *syncer) kick(k bkey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx.Err() != nil {
+		return
+	}
+	st := s.state(k)
+	st.dirty = true
+	if !st.publishing {
+		st.publishing = true
+		s.wg.Add(1)
+		go s.publisher(k, st)
+	}
+}
+
+// publisher publishes k's outbox until it is empty and no write came in
+// since, waiting BatchDelay first so that a burst of writes shares one
+// record, and backing off after failures.
+func (s *syncer) publisher(k bkey, st *bstate) {
+	defer s.wg.Done()
+	wait := s.cfg.BatchDelay
+	for s.sleep(wait) {
+		s.mu.Lock()
+		st.dirty = false
+		s.mu.Unlock()
+		done, again, err := s.publishRound(k, st)
+		wait = max(again, s.cfg.BatchDelay)
+		if err != nil {
+			wait = backoff(wait, err)
+			s.log.Warn("publish", "user", k.user, "bucket", k.bucket, "err", err, "retry_in", wait)
+		}
+		s.mu.Lock()
+		if err == nil && done && !st.dirty {
+			st.publishing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	st.publishing = false
+	s.mu.Unlock()
+}
+
+// backoff returns the next wait after a failed round.
+func backoff(prev time.Duration, _ error) time.Duration {
+	return min(max(2*prev, 100*time.Millisecond), maxBackoff)
+}
+
+// publishRound runs read-merge-publish for k until its record is the
+// published one or another writer's record already contains the outbox;
+// done reports that k's outbox is empty, again when to look again while
+// a record of ours settles.
+func (s *syncer) publishRound(k bkey, st *bstate) (done bool, again time.Duration, err error) {
+	st.work.Lock()
+	defer st.work.Unlock()
+	ctx, cancel := context.WithTimeout(s.ctx, roundTimeout)
+	defer cancel()
+	for range raceRetries {
+		if k.bucket == "" {
+			done, again, err = s.publishList(ctx, k, st)
+		} else {
+			done, again, err = s.publishHead(ctx, k, st)
+		}
+		if !errors.Is(err, ErrLostRace) {
+			return done, again, err
+		}
+	}
+	return false, 0, err
+}
+
+// settle handles our last published record before a new round: once it
+// stayed the base for Settle, the outbox entries it carries are dropped.
+// wait > 0 means it has not settled and every outbox entry is in it, so
+// the round only waits; publish reports that the outbox holds writes to
+// publish.
+func (s *syncer) settle(ctx context.Context, k bkey, st *bstate) (wait time.Duration, publish bool, err error) {
+	pending, err := s.outboxFor(k)
+	if err != nil {
+		return 0, false, err
+	}
+	if st.ours != nil {
+		baseRaw, err := s.c.loadBase(k)
+		if err != nil {
+			return 0, false, err
+		}
+		if !bytes.Equal(baseRaw, st.ours.raw) {
+			st.ours = nil // displaced or superseded: merging confirmed what it could
+		} else if left := s.cfg.Settle - time.Since(st.ours.at); left > 0 {
+			if covered(pending, st.ours.entries) {
+				return left, false, nil
+			}
+		} else {
+			if err := s.c.confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
+				return 0, false, err
+			}
+			st.ours = nil
+			s.notify()
+			pending, err = s.outboxFor(k)
+		}
+	}
+	return 0, len(pending) > 0, err
+}
+
+// covered reports whether every pending entry is the same version as the
+// one carried by our record.
+func covered(pending []*Entry, carried map[string]*Entry) bool {
+	for _, e := range pending {
+		c := carried[e.Key]
+		if c == nil || e.Newer(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// outboxFor returns k's outbox entries; bucket list entries come back
+// as entries with only Key and Time (the later of creation and deletion).
+func (s *syncer) outboxFor(k bkey) ([]*Entry, error) {
+	if k.bucket != "" {
+		return s.c.outboxEntries(k)
+	}
+	return s.c.outboxBuckets(k)
+}
+
+// publishHead is one read-merge-publish attempt for a bucket's head.
+func (s *syncer) publishHead(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
+	pulled := time.Now()
+	if err := s.pullHead(ctx, k); err != nil {
+		return false, 0, err
+	}
+	wait, publish, err := s.settle(ctx, k, st)
+	if err != nil || !publish {
+		return wait == 0 && err == nil, wait, err
+	}
+	pending, err := s.c.outboxEntries(k)
+	if err != nil {
+		return false, 0, err
+	}
+	done, err := s.publishEntries(ctx, k, st, pending, pulled)
+	return done, 0, err
+}
+
+// publishEntries publishes a head carrying pending.
+func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending []*Entry, pulled time.Time) (bool, error) {
+	rec, found, err := s.c.bucketRec(k)
+	if err != nil {
+		return false, err
+	}
+	if !found || !rec.live() {
+		// The bucket was deleted (here or, winning, elsewhere): its
+		// unpublished writes go with it.
+		upto := rec.Deleted
+		if !found {
+			upto = s.c.clock.Now()
+		}
+		return true, s.c.purgeBucket(ctx, k.user, k.bucket, upto)
+	}
+	head, err := s.nextHead(ctx, k, rec, pending)
+	if err != nil {
+		return false, err
+	}
+	if err := s.stillCurrent(ctx, k, pulled); err != nil {
+		return false, err
+	}
+	return s.putHead(ctx, k, st, head, pending)
+}
+
+// stillCurrent bounds how long after reading its base a head may be put,
+// which is what makes Settle safe: a writer whose build took longer than
+// Settle/2 (a large snapshot) checks that the base is still the current
+// head, or starts over with ErrLostRace.
+func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) error {
+	if time.Since(pulled) < s.cfg.Settle/2 {
+		return nil
+	}
+	raw, _, _, err := s.getHead(ctx, k)
+	if err != nil {
+		return err
+	}
+	baseRaw, err := s.c.loadBase(k)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(raw, baseRaw) {
+		return fmt.Errorf("head of %s/%s moved while building: %w", k.user, k.bucket, ErrLostRace)
+	}
+	return nil
+}
+
+// nextHead builds the head that adds pending to the base: same snapshot,
+// the base's recent entries merged with pending, or a new snapshot when
+// that grows past MaxRecent or maxHeadBytes.
+func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (dht.CatalogHead, error) {
+	head := dht.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
+	recent := make(map[string]*Entry, len(pending))
+	baseRaw, err := s.c.loadBase(k)
+	if err != nil {
+		return head, err
+	}
+	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil {
+		head.Seq = base.Seq + 1
+		if fromHLC(base.Time).Compare(rec.Deleted) > 0 {
+			head.SnapshotID = base.SnapshotID
+			for _, e := range s.decodeEntries(k, base.Entries) {
+				if e.Time.Compare(rec.Deleted) > 0 {
+					recent[e.Key] = e
+				}
+			}
+		}
+	}
+	for _, e := range pending {
+		if cur := recent[e.Key]; cur == nil || e.Newer(cur) {
+			recent[e.Key] = e
+		}
+	}
+	head.Entries, err = encodeSorted(recent)
+	head.Time = toHLC(s.c.clock.Now())
+	if err == nil && (len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes) {
+		head.Entries = nil
+		head.SnapshotID, err = s.cutSnapshot(ctx, k)
+	}
+	return head, err
+}
+
+// encodeSorted encodes entries in key order, so a head's bytes depend only
+// on its content.
+func encodeSorted(m map[string]*Entry) ([][]byte, error) {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	slices.SortFunc(keys, strings.Compare)
+	out := make([][]byte, len(keys))
+	for i, key := range keys {
+		b, err := m[key].MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+func byKey(entries []*Entry) map[string]*Entry {
+	m := make(map[string]*Entry, len(entries))
+	for _, e := range entries {
+		m[e.Key] = e
+	}
+	return m
+}
+
+// putHead signs and publishes head, reads it back and confirms pending
+// when it is the record the store kept; otherwise it merges the winner's
+// record and returns ErrLostRace.
+func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head dht.CatalogHead, pending []*Entry) (bool, error) {
+	priv, err := s.userKey(ctx, k.user)
+	if err != nil {
+		return false, err
+	}
+	head.Sign(priv)
+	raw := head.Marshal()
+	putErr := s.cfg.Records.PutRecord(ctx, dht.CatalogHeadKey(k.user, k.bucket), raw)
+	backRaw, back, found, err := s.getHead(ctx, k)
+	switch {
+	case err != nil:
+		return false, errors.Join(putErr, err)
+	case found && bytes.Equal(backRaw, raw):
+		if err := s.c.storeBase(ctx, k, raw); err != nil {
+			return false, err
+		}
+		st.ours = &published{raw: raw, at: time.Now(), entries: byKey(pending)}
+		return false, nil
+	case found && back.Seq >= head.Seq:
+		if err := s.mergeHead(ctx, k, backRaw, back); err != nil {
+			return false, err
+		}
+		return false, fmt.Errorf("head %d of %s/%s: %w", head.Seq, k.user, k.bucket, ErrLostRace)
+	case putErr != nil:
+		return false, fmt.Errorf("put head of %s/%s: %w", k.user, k.bucket, putErr)
+	}
+	return false, fmt.Errorf("head %d of %s/%s not visible after put", head.Seq, k.user, k.bucket)
+}

@@ -1,0 +1,150 @@
+package catalog
+
+import (
+	"context"
+	"time"
+)
+
+// Background refresh.
+const (
+	// activeWindow is how long after its last read a bucket is kept
+	// fresh by the background loop.
+	activeWindow = 2 * time.Minute
+	// fetchTimeout bounds one revalidation, which goes on in the
+	// background when a reader stops waiting for it.
+	fetchTimeout = 30 * time.Second
+)
+
+// Refresh revalidates user's bucket (or, with bucket "", the bucket list)
+// against the network if the cached head is older than Staleness. It
+// waits at most RefreshWait for the network and then serves the cache
+// (the revalidation completes in the background), so a slow or absent
+// network never blocks a read; it returns only ctx's error. On a
+// local-only catalogue it does nothing. A bucket not known locally also
+// revalidates the bucket list, so buckets created on other nodes appear.
+func (c *Catalog) Refresh(ctx context.Context, user, bucket string) error {
+	s := c.sync.Load()
+	if s == nil {
+		return ctx.Err()
+	}
+	done := s.refresh(bkey{user, bucket})
+	if done == nil {
+		return ctx.Err()
+	}
+	t := time.NewTimer(s.cfg.RefreshWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Debug("refresh slow, serving cache", "user", user, "bucket", bucket)
+	case <-ctx.Done():
+	}
+	return ctx.Err()
+}
+
+// refresh starts a revalidation of k unless it is fresh or one is
+// running, and returns the channel closed when the revalidation ends (nil
+// when k is fresh). A read marks k used, so the background loop keeps it
+// fresh.
+func (s *syncer) refresh(k bkey) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state(k)
+	now := time.Now()
+	st.used = now
+	if st.inflight != nil {
+		return st.inflight
+	}
+	if now.Sub(st.checked) < s.cfg.Staleness || s.ctx.Err() != nil {
+		return nil
+	}
+	st.inflight = make(chan struct{})
+	s.wg.Add(1)
+	go s.fetch(k, st, st.inflight)
+	return st.inflight
+}
+
+// fetch revalidates k and marks it checked, also after a failure, so a
+// dead network costs a read at most RefreshWait per Staleness.
+func (s *syncer) fetch(k bkey, st *bstate, done chan struct{}) {
+	defer s.wg.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, fetchTimeout)
+	defer cancel()
+	if err := s.pull(ctx, k); err != nil && s.ctx.Err() == nil {
+		s.log.Info("revalidate", "user", k.user, "bucket", k.bucket, "err", err)
+	}
+	s.mu.Lock()
+	st.checked = time.Now()
+	st.inflight = nil
+	s.mu.Unlock()
+	close(done)
+}
+
+// pull merges k's published record; for a bucket not known locally it
+// first merges the bucket list.
+func (s *syncer) pull(ctx context.Context, k bkey) error {
+	if k.bucket != "" {
+		live, err := s.c.bucketLive(k)
+		if err != nil {
+			return err
+		}
+		if !live {
+			if err := s.pullLocked(ctx, bkey{user: k.user}); err != nil {
+				return err
+			}
+		}
+	}
+	return s.pullLocked(ctx, k)
+}
+
+// pullLocked merges k's published record under k's work lock.
+func (s *syncer) pullLocked(ctx context.Context, k bkey) error {
+	st := s.stateOf(k)
+	st.work.Lock()
+	defer st.work.Unlock()
+	if k.bucket == "" {
+		return s.pullList(ctx, k)
+	}
+	return s.pullHead(ctx, k)
+}
+
+// refreshLoop keeps recently read buckets and bucket lists fresh, so a
+// read rarely waits for the network and sees other nodes' writes within
+// about Staleness/2 of their publication.
+func (s *syncer) refreshLoop() {
+	defer s.wg.Done()
+	period := max(s.cfg.Staleness/2, 50*time.Millisecond)
+	for s.sleep(period) {
+		for _, k := range s.activeKeys() {
+			s.refreshIfDue(k, period)
+		}
+	}
+}
+
+// activeKeys returns the keys read within activeWindow.
+func (s *syncer) activeKeys() []bkey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []bkey
+	now := time.Now()
+	for k, st := range s.keys {
+		if now.Sub(st.used) < activeWindow {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// refreshIfDue starts a background revalidation of k if it was last
+// checked more than age ago.
+func (s *syncer) refreshIfDue(k bkey, age time.Duration) {
+	s.mu.Lock()
+	st := s.state(k)
+	due := st.inflight == nil && time.Since(st.checked) >= age && s.ctx.Err() == nil
+	if due {
+		st.inflight = make(chan struct{})
+		s.wg.Add(1)
+		go s.fetch(k, st, st.inflight)
+	}
+	s.mu.Unlock()
+}

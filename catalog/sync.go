@@ -1,0 +1,273 @@
+package catalog
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Records is the signed-record store the catalogue publishes to: the DHT in
+// a node (*dht.DHT adapted by node), an offline validating store in tests.
+type Records interface {
+	// GetRecord returns the best record under key, or an error wrapping
+	// ErrNoRecord when there is none.
+	GetRecord(ctx context.Context, key string) ([]byte, error)
+	// PutRecord stores value under key; a nil error means some member holds it.
+	PutRecord(ctx context.Context, key string, value []byte) error
+}
+
+// Blobs stores and fetches immutable, content-addressed snapshot blobs.
+type Blobs interface {
+	// PutBlob stores data durably and returns its ID (SHA-256).
+	PutBlob(ctx context.Context, data []byte) (id []byte, err error)
+	// GetBlob returns the blob with id, fetching it from the network if it is
+	// not local; from is a hint (the node ID that wrote the head).
+	GetBlob(ctx context.Context, id []byte, from string) ([]byte, error)
+}
+
+// Signer opens a user's private key so that any member node can sign that
+// user's records.
+type Signer interface {
+	UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKey, error)
+}
+
+// Defaults of SyncConfig.
+const (
+	DefaultStaleness   = time.Second
+	DefaultMaxRecent   = 512
+	DefaultRefreshWait = time.Second
+	DefaultBatchDelay  = 5 * time.Millisecond
+	DefaultSettle      = time.Second
+)
+
+// SyncConfig turns a local catalogue into a network one.
+type SyncConfig struct {
+	Records Records
+	Blobs   Blobs
+	Signer  Signer
+	// NodeID is this node's peer ID string, the writer id in entries and heads.
+	NodeID string
+	// Staleness is how old a cached head may be before a read revalidates
+	// it; DefaultStaleness when zero.
+	Staleness time.Duration
+	// MaxRecent is how many entries a head carries before a snapshot is
+	// cut; DefaultMaxRecent when zero.
+	MaxRecent int
+	// RefreshWait bounds how long Refresh waits for the network before it
+	// serves the cache (the fetch goes on in the background);
+	// DefaultRefreshWait when zero.
+	RefreshWait time.Duration
+	// BatchDelay is how long a publisher waits after the first unpublished
+	// write so that a burst of writes goes out in one head;
+	// DefaultBatchDelay when zero.
+	BatchDelay time.Duration
+	// Settle is how long a record of ours must stay the published one
+	// before the outbox entries it carries are dropped: a writer that read
+	// the previous record before our put may still displace ours with an
+	// equal sequence number (Select then prefers the later time), and
+	// its record lacks our entries. DefaultSettle when zero.
+	Settle time.Duration
+	Logger *slog.Logger
+}
+
+// withDefaults checks cfg and fills in its defaults.
+func (cfg SyncConfig) withDefaults() (SyncConfig, error) {
+	if cfg.Records == nil || cfg.Blobs == nil || cfg.Signer == nil || cfg.NodeID == "" {
+		return cfg, errors.New("catalog: sync needs Records, Blobs, Signer and NodeID")
+	}
+	if cfg.Staleness <= 0 {
+		cfg.Staleness = DefaultStaleness
+	}
+	if cfg.MaxRecent <= 0 {
+		cfg.MaxRecent = DefaultMaxRecent
+	}
+	if cfg.RefreshWait <= 0 {
+		cfg.RefreshWait = DefaultRefreshWait
+	}
+	if cfg.BatchDelay <= 0 {
+		cfg.BatchDelay = DefaultBatchDelay
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = DefaultSettle
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return cfg, nil
+}
+
+// bkey names a bucket's catalogue; bucket "" is the user's bucket list.
+type bkey struct{ user, bucket string }
+
+// bstate is the sync state of one bkey. work serialises the pulls and
+// publish rounds of the key; the other fields are guarded by syncer.mu.
+type bstate struct {
+	work       sync.Mutex
+	checked    time.Time     // last revalidation against the network
+	used       time.Time     // last Refresh, for the background loop
+	inflight   chan struct{} // closed when the running fetch ends
+	dirty      bool          // written since the publisher last looked
+	publishing bool          // a publisher goroutine runs for the key
+	ours       *published    // our last record, not yet settled; under work
+}
+
+// published is a record of ours that the store kept, waiting to settle.
+type published struct {
+	raw     []byte
+	at      time.Time
+	entries map[string]*Entry // the outbox entries it carries, by key
+}
+
+// syncer publishes and refreshes a Catalog's buckets.
+type syncer struct {
+	c   *Catalog
+	cfg SyncConfig
+	ctx context.Context
+	log *slog.Logger
+	wg  sync.WaitGroup
+
+	mu      sync.Mutex
+	keys    map[bkey]*bstate
+	changed chan struct{} // closed and replaced when the outbox shrinks
+	signers map[string]ed25519.PrivateKey
+}
+
+// StartSync starts the publish and refresh loops on ctx; without it the
+// catalogue stays local (single-node tests). Stop by cancelling ctx, then
+// Close/Wait. Writes acknowledged before StartSync (also in an earlier
+// run) are published from the outbox.
+func (c *Catalog) StartSync(ctx context.Context, cfg SyncConfig) error {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	s := &syncer{
+		c: c, cfg: cfg, ctx: ctx,
+		log:     cfg.Logger.With("component", "catalog"),
+		keys:    make(map[bkey]*bstate),
+		changed: make(chan struct{}),
+		signers: make(map[string]ed25519.PrivateKey),
+	}
+	if !c.sync.CompareAndSwap(nil, s) {
+		return errors.New("catalog: sync already started")
+	}
+	keys, err := c.outboxKeys()
+	if err != nil {
+		return fmt.Errorf("catalog: read outbox: %w", err)
+	}
+	for _, k := range keys {
+		s.kick(k)
+	}
+	s.wg.Add(1)
+	go s.refreshLoop()
+	return nil
+}
+
+// Wait stops the loops after ctx is cancelled.
+func (c *Catalog) Wait() {
+	if s := c.sync.Load(); s != nil {
+		s.wg.Wait()
+	}
+}
+
+// Flush blocks until every entry in the outbox is contained in a published
+// head (tests and benchmarks use it).
+func (c *Catalog) Flush(ctx context.Context) error {
+	s := c.sync.Load()
+	if s == nil {
+		return errors.New("catalog: flush: sync not started")
+	}
+	for {
+		ch := s.changedCh()
+		keys, err := c.outboxKeys()
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		for _, k := range keys {
+			s.kick(k)
+		}
+		t := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// kick tells the publisher of user's bucket (or bucket list) that the
+// outbox holds new writes; it does nothing on a local-only catalogue.
+func (c *Catalog) kick(user, bucket string) {
+	if s := c.sync.Load(); s != nil {
+		s.kick(bkey{user, bucket})
+	}
+}
+
+// state returns k's state; s.mu must be held.
+func (s *syncer) state(k bkey) *bstate {
+	st := s.keys[k]
+	if st == nil {
+		st = new(bstate)
+		s.keys[k] = st
+	}
+	return st
+}
+
+// stateOf returns k's state.
+func (s *syncer) stateOf(k bkey) *bstate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state(k)
+}
+
+// changedCh returns a channel closed at the next outbox confirmation.
+func (s *syncer) changedCh() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// notify wakes the Flush callers.
+func (s *syncer) notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// userKey returns user's private key, asking the Signer once.
+func (s *syncer) userKey(ctx context.Context, user string) (ed25519.PrivateKey, error) {
+	s.mu.Lock()
+	priv := s.signers[user]
+	s.mu.Unlock()
+	if priv != nil {
+		return priv, nil
+	}
+	priv, err := s.cfg.Signer.UserKey(ctx, user)
+	if err != nil {
+		return nil, fmt.Errorf("key of user %s: %w", user, err)
+	}
+	s.mu.Lock()
+	s.signers[user] = priv
+	s.mu.Unlock()
+	return priv, nil
+}
+
+// sleep waits d or until the syncer stops; false when it stopped.
+func (s *syncer) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
