@@ -19,6 +19,7 @@ import (
 //
 //	POST /users {"name": N}  201 UserCredentials
 //	GET  /users              200 [UserInfo, ...]
+//	GET  /token              200 {"token": T}  the node's current join token
 //
 // Errors are {"error": message, "code": code} with code one of adminCode*.
 const (
@@ -42,15 +43,28 @@ type addUserRequest struct {
 	Name string `json:"name"`
 }
 
+// tokenResponse is the body of GET /token.
+type tokenResponse struct {
+	Token string `json:"token"`
+}
+
+// adminBackend is what the admin API serves.
+type adminBackend struct {
+	users *userDB
+	// token returns the node's join token.
+	token func() (string, error)
+}
+
 // serveAdmin serves the admin API on ln until ctx is done, then closes ln
 // and returns once no admin request is running any more, so the caller may
 // close the database after it.
-func serveAdmin(ctx context.Context, ln net.Listener, u *userDB, log *slog.Logger) {
+func serveAdmin(ctx context.Context, ln net.Listener, b adminBackend, log *slog.Logger) {
 	log = log.With("component", "admin")
-	a := &adminServer{users: u, log: log}
+	a := &adminServer{users: b.users, token: b.token, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", a.addUser)
 	mux.HandleFunc("GET /users", a.listUsers)
+	mux.HandleFunc("GET /token", a.getToken)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -74,7 +88,21 @@ func serveAdmin(ctx context.Context, ln net.Listener, u *userDB, log *slog.Logge
 // adminServer handles admin requests.
 type adminServer struct {
 	users *userDB
+	token func() (string, error)
 	log   *slog.Logger
+}
+
+func (a *adminServer) getToken(w http.ResponseWriter, r *http.Request) {
+	if a.token == nil {
+		writeAdminError(w, http.StatusNotFound, adminCodeBadRequest, "this node has no join token")
+		return
+	}
+	tok, err := a.token()
+	if err != nil {
+		a.internalError(w, "join token", err)
+		return
+	}
+	writeAdminJSON(w, http.StatusOK, tokenResponse{Token: tok})
 }
 
 func (a *adminServer) addUser(w http.ResponseWriter, r *http.Request) {

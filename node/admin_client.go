@@ -20,7 +20,7 @@ import (
 // dht.ErrInvalidUserName when the name is not valid.
 func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, error) {
 	var creds UserCredentials
-	if err := adminCall(ctx, dataDir, http.MethodPost, addUserRequest{Name: name}, &creds); err != nil {
+	if err := adminCall(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
 		return nil, err
 	}
 	return &creds, nil
@@ -30,14 +30,24 @@ func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, 
 // first. The error wraps ErrNoDaemon when no daemon runs.
 func AdminListUsers(ctx context.Context, dataDir string) ([]UserInfo, error) {
 	var users []UserInfo
-	if err := adminCall(ctx, dataDir, http.MethodGet, nil, &users); err != nil {
+	if err := adminCall(ctx, dataDir, http.MethodGet, "/users", nil, &users); err != nil {
 		return nil, err
 	}
 	return users, nil
 }
 
-// adminCall sends one request to /users and decodes the answer into out.
-func adminCall(ctx context.Context, dataDir, method string, in, out any) error {
+// AdminToken asks the d3sd running with dataDir for its current join
+// token. The error wraps ErrNoDaemon when no daemon runs.
+func AdminToken(ctx context.Context, dataDir string) (string, error) {
+	var resp tokenResponse
+	if err := adminCall(ctx, dataDir, http.MethodGet, "/token", nil, &resp); err != nil {
+		return "", err
+	}
+	return resp.Token, nil
+}
+
+// adminCall sends one request to path and decodes the answer into out.
+func adminCall(ctx context.Context, dataDir, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -46,7 +56,7 @@ func adminCall(ctx context.Context, dataDir, method string, in, out any) error {
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://d3sd/users", body)
+	req, err := http.NewRequestWithContext(ctx, method, "http://d3sd"+path, body)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func startAdmin(t *testing.T, u *userDB, dataDir string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		serveAdmin(ctx, ln, u, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		serveAdmin(ctx, ln, adminBackend{users: u}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		close(done)
 	}()
 	t.Cleanup(func() {
@@ -130,7 +130,7 @@ func TestAdminLongDataDir(t *testing.T) {
 		t.Fatalf("test path %d bytes is not over the limit", len(adminSocketPath(dir)))
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	u, err := openUsers(openUsersBadger(t, t.TempDir()), dir, log)
+	u, err := openUsersIn(openUsersBadger(t, t.TempDir()), dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}

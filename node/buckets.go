@@ -7,8 +7,14 @@ import (
 	"github.com/d3s/d3s/s3"
 )
 
-// ListBuckets implements s3.ObjectStore.
+// ListBuckets implements s3.ObjectStore. Like CreateBucket and
+// HeadBucket it first revalidates the user's bucket list against the
+// network when the cached one is stale (catalog.Refresh: bounded wait,
+// cheap when fresh).
 func (n *Node) ListBuckets(ctx context.Context, u s3.User) ([]s3.BucketInfo, error) {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
+		return nil, err
+	}
 	list, err := n.cat.ListBuckets(ctx, u.AccessKeyID)
 	if err != nil {
 		return nil, toS3(err)
@@ -22,11 +28,17 @@ func (n *Node) ListBuckets(ctx context.Context, u s3.User) ([]s3.BucketInfo, err
 
 // CreateBucket implements s3.ObjectStore.
 func (n *Node) CreateBucket(ctx context.Context, u s3.User, bucket string) error {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
+		return err
+	}
 	return toS3(n.cat.CreateBucket(ctx, u.AccessKeyID, bucket))
 }
 
 // HeadBucket implements s3.ObjectStore.
 func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.BucketInfo, error) {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
+		return s3.BucketInfo{}, err
+	}
 	b, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
 	if err != nil {
 		return s3.BucketInfo{}, toS3(err)
@@ -36,6 +48,9 @@ func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.Buc
 
 // DeleteBucket implements s3.ObjectStore.
 func (n *Node) DeleteBucket(ctx context.Context, u s3.User, bucket string) error {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return err
+	}
 	return toS3(n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket))
 }
 

@@ -5,16 +5,33 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
+
+	"github.com/d3s/d3s/dht"
 )
 
 // Config configures a Node.
 type Config struct {
 	// DataDir holds the node's database (db/), object data (objects/),
-	// keys and admin socket. It is created if missing.
+	// keys, join token and admin socket. It is created if missing.
 	DataDir string
 	// S3Addr is the TCP address of the S3 front end; port 0 picks a free
 	// port (see Node.S3Addr).
 	S3Addr string
+	// P2PAddr is the libp2p listen address: a multiaddr
+	// ("/ip4/0.0.0.0/tcp/4001") or host:port ("0.0.0.0:4001", ":4001").
+	// "" means every interface and an ephemeral TCP port, so that other
+	// machines can join; the network key keeps non-members out. Only TCP
+	// works: a private network (PSK) rules QUIC out.
+	P2PAddr string
+	// JoinToken joins the network it names (the output of "d3sd token" on
+	// a member): the network key is stored in the data dir and the token's
+	// addresses are dialled. "" starts a new network on a fresh data dir,
+	// or rejoins the stored one through the peers met before.
+	JoinToken string
+	// Staleness is how old a cached catalogue may be before a read
+	// revalidates it against the DHT; 0 means catalog.DefaultStaleness.
+	Staleness time.Duration
 	// Domain enables virtual-hosted-style S3 requests (bucket.Domain).
 	Domain string
 	// Region is the S3 region the node reports; "" means us-east-1.
@@ -26,8 +43,8 @@ type Config struct {
 	DebugStorage bool
 }
 
-// DefaultConfig returns a Config serving S3 on 127.0.0.1:9000; DataDir
-// must still be set.
+// DefaultConfig returns a Config serving S3 on 127.0.0.1:9000 and libp2p
+// on an ephemeral port of every interface; DataDir must still be set.
 func DefaultConfig() Config {
 	return Config{S3Addr: "127.0.0.1:9000"}
 }
@@ -39,6 +56,26 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.S3Addr); err != nil {
 		return fmt.Errorf("node: config: S3Addr %q: %w", c.S3Addr, err)
+	}
+	if _, err := P2PListenAddr(c.P2PAddr); err != nil {
+		return fmt.Errorf("node: config: %w", err)
+	}
+	if c.JoinToken != "" {
+		if _, err := dht.ParseToken(c.JoinToken); err != nil {
+			return fmt.Errorf("node: config: join token: %w", err)
+		}
+	}
+	if c.Staleness < 0 {
+		return fmt.Errorf("node: config: negative Staleness %v", c.Staleness)
+	}
+	return nil
+}
+
+// CheckJoinToken reports whether s is a well-formed join token, so that a
+// command line can reject a mistyped one before starting anything.
+func CheckJoinToken(s string) error {
+	if _, err := dht.ParseToken(s); err != nil {
+		return fmt.Errorf("invalid join token: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ import (
 // CopyObject implements s3.ObjectStore without touching the bytes: the
 // new entry takes another reference on the source's swarm object.
 func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dstBucket, dstKey string, opts s3.CopyOptions) (s3.ObjectInfo, error) {
+	if err := n.refresh(ctx, u, srcBucket); err != nil {
+		return s3.ObjectInfo{}, err
+	}
 	if _, err := n.cat.HeadBucket(ctx, u.AccessKeyID, dstBucket); err != nil {
 		return s3.ObjectInfo{}, toS3(err)
 	}
@@ -55,15 +58,19 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 			return src, nil
 		}
 		if !errors.Is(err, swarm.ErrNotFound) {
-			break
+			return nil, fmt.Errorf("copy %s/%s: %w", bucket, key, err)
 		}
+		err = n.notHere(bucket, key, src)
 	}
-	return nil, fmt.Errorf("copy %s/%s: %w", bucket, key, err)
+	return nil, err
 }
 
 // ListObjects implements s3.ObjectStore: s3.Paginate over a range scan of
 // the bucket's sorted index in the catalog.
 func (n *Node) ListObjects(ctx context.Context, u s3.User, bucket string, opts s3.ListOptions) (s3.ListResult, error) {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return s3.ListResult{}, err
+	}
 	it, err := n.cat.Objects(ctx, u.AccessKeyID, bucket, opts.Prefix)
 	if err != nil {
 		return s3.ListResult{}, toS3(err)

@@ -1,18 +1,74 @@
 // Package node assembles one D3S node and implements s3.ObjectStore over
-// the local catalog (package catalog: buckets, the sorted object index,
-// multipart state) and swarm (package swarm: object bytes as v1 torrents,
-// reference counted, deduplicated by content), both in one badger
-// database opened with synced writes in DataDir/db; object files live in
-// DataDir/objects.
+// the catalog (package catalog: buckets, the sorted object index,
+// multipart state, published network-wide as signed DHT records) and swarm
+// (package swarm: object bytes as v1 torrents, reference counted,
+// deduplicated by content), both in one badger database opened with
+// synced writes in DataDir/db; object files live in DataDir/objects.
 //
 // # Lifecycle
 //
-// New opens the database (tuned to stay small when idle: 16 MiB memtables,
+// New loads the node key (node.key) and the network key (network.key),
+// opens the database (tuned to stay small when idle: 16 MiB memtables,
 // 32 MiB block cache, 16 MiB index cache, its logger silenced), the users,
-// the swarm and the catalog, and creates the first user on a fresh data
-// dir (FirstUser). Start serves S3 (s3.NewServer) on Config.S3Addr and the
-// admin socket; Close shuts the HTTP server down gracefully, stops the
-// background loops and closes the swarm, then the database.
+// the swarm and the catalog, and on the founder's fresh data dir creates
+// the first user (FirstUser). Start listens for S3, starts the libp2p host
+// (dht.NewHost on Config.P2PAddr; default every interface, an ephemeral TCP
+// port, since the network key keeps strangers out) and the DHT, joins,
+// starts the user sync, the blob protocol and the catalogue's sync loops
+// (catalog.StartSync), writes the join token, then serves S3 and the admin
+// socket. Close stops in reverse: the HTTP server (gracefully), the admin
+// socket and background loops, the catalogue sync, the DHT, the host, the
+// swarm, the database.
+//
+// # Joining a network
+//
+// A node started without a join token on a data dir without network.key
+// founds a network: it creates the network key and the user "admin". With
+// Config.JoinToken (dht.Token: the network key and a member's addresses)
+// a fresh data dir stores the token's key, marks itself joined
+// (network.joined; such a node never creates a first user) and must reach
+// a member on its first start (ErrNoMember otherwise: a wrong network key
+// fails the PSK handshake the same way). A data dir holding another
+// network's key refuses the token (ErrOtherNetwork). Later starts need no
+// token: the host remembers the peers it met (dht.Host.KnownPeers). Every
+// running node writes its current token to DataDir/join-token (mode 0600,
+// rewritten when its addresses change) and serves it on the admin socket
+// (GET /token, "d3sd token").
+//
+// # Users across the network
+//
+// A user record (dht.UserRecord, the secret and private key sealed with
+// the network key) is published to the DHT under /d3s/user/<AccessKeyID>
+// when the user is added, and every local record again at each Start. An
+// S3 request with an access key unknown locally looks it up in the DHT
+// (5 s bound), validates and opens the record, stores and caches it; a
+// miss is remembered for 5 s so bogus keys cannot turn every request into
+// a DHT lookup. The DHT cannot list keys, so members also exchange records
+// over /d3s/users/1.0.0 (usersync.go): a new user is pushed to every
+// connected member, and two members exchange all records when they
+// connect; every record is validated and must open with the network key,
+// and a stored record is replaced only by a better one
+// (dht.SelectUserRecord). "user list" therefore shows every user any
+// connected member knows. Names are unique among the users one node
+// creates; two nodes adding the same name at once both succeed.
+//
+// # Catalogue across the network
+//
+// The catalogue publishes through three adapters: dhtRecords
+// (catalog.Records over dht.DHT, ErrNotFound → catalog.ErrNoRecord),
+// blobStore (catalog.Blobs: a snapshot is a swarm object indexed by its
+// SHA-256 under node/blob/; a blob not held locally is fetched over
+// /d3s/blob/1.0.0 from the head's writer, then from connected members,
+// bounded to 512 MiB and checked against its SHA-256 before it is used
+// and kept) and the user database (catalog.Signer: the private key sealed
+// in the user record). Reads of objects call catalog.Refresh(user, bucket)
+// first and bucket operations Refresh(user, ""), which revalidate a stale
+// cache (Config.Staleness) with a bounded wait.
+//
+// Object data stays on the node that wrote it until replication lands: a
+// GET or COPY on another node of an entry whose bytes are not here fails
+// with 503 SlowDown (retryable; the error wraps ErrDataElsewhere and names
+// the writer). HEAD and LIST work everywhere.
 //
 // # How requests flow
 //

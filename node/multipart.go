@@ -13,6 +13,9 @@ import (
 
 // CreateMultipartUpload implements s3.ObjectStore.
 func (n *Node) CreateMultipartUpload(ctx context.Context, u s3.User, bucket, key string, opts s3.PutOptions) (string, error) {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return "", err
+	}
 	up, err := n.cat.CreateUpload(ctx, u.AccessKeyID, bucket, key, toCatalogMeta(opts.Metadata))
 	if err != nil {
 		return "", toS3(err)

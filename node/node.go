@@ -10,31 +10,43 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 	"github.com/dgraph-io/badger/v4"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// Node is one D3S node: the S3 front end over the local catalog and swarm.
-// It implements s3.ObjectStore.
+// Node is one D3S node: the S3 front end over the catalog and swarm, on a
+// libp2p host and DHT shared with the other members of its network. It
+// implements s3.ObjectStore.
 type Node struct {
 	cfg   Config
 	log   *slog.Logger
+	root  *slog.Logger // the logger handed to the components
+	mem   membership
 	db    *badger.DB
 	swarm *swarm.Swarm
 	cat   *catalog.Catalog
 	users *userDB
 	first *UserCredentials
 
+	// Set by Start.
+	host    *dht.Host
+	hostp   atomic.Pointer[dht.Host] // host, for readers outside Start
+	dht     *dht.DHT
+	blobs   *blobStore
+	catSync bool
+
 	ctx    context.Context // the node's lifetime; cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
+	started bool
 	http    *http.Server
 	s3Addr  string
 	adminLn net.Listener
@@ -43,17 +55,19 @@ type Node struct {
 
 var _ s3.ObjectStore = (*Node)(nil)
 
-// New opens the node's state in cfg.DataDir: the database, the swarm, the
-// catalog and the users (creating the first user on a fresh data dir).
+// New opens the node's state in cfg.DataDir: the keys (the network key
+// from cfg.JoinToken when joining), the database, the swarm, the catalog
+// and the users. The founder of a network gets a first user on a fresh
+// data dir; a node that joined never creates one.
 func New(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	root := cfg.Logger
+	if root == nil {
+		root = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, log: log.With("component", "node")}
+	n := &Node{cfg: cfg, root: root, log: root.With("component", "node")}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.open(); err != nil {
 		n.cancel()
@@ -69,28 +83,23 @@ func (n *Node) open() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	var err error
+	if n.mem, err = loadMembership(n.cfg.DataDir, n.cfg.JoinToken); err != nil {
+		return err
+	}
 	if n.db, err = openDB(filepath.Join(n.cfg.DataDir, "db"), n.cfg); err != nil {
 		return err
 	}
-	root := n.cfg.Logger
-	if root == nil {
-		root = slog.New(slog.DiscardHandler)
-	}
-	if n.users, err = openUsers(n.db, n.cfg.DataDir, root); err != nil {
-		return err
-	}
-	id, err := peer.IDFromPrivateKey(n.users.identity)
-	if err != nil {
-		return fmt.Errorf("node: identity: %w", err)
-	}
-	n.swarm, err = swarm.New(swarm.Config{Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: root})
+	n.users = openUsers(n.db, n.mem.key, n.root)
+	n.swarm, err = swarm.New(swarm.Config{Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root})
 	if err != nil {
 		return fmt.Errorf("node: open swarm: %w", err)
 	}
-	if n.cat, err = catalog.New(catalog.Config{DB: n.db, NodeID: id.String(), Logger: root}); err != nil {
+	if n.cat, err = catalog.New(catalog.Config{DB: n.db, NodeID: n.mem.id.String(), Logger: n.root}); err != nil {
 		return err
 	}
-	n.first, err = n.users.ensureFirstUser(n.ctx)
+	if !n.mem.joined {
+		n.first, err = n.users.ensureFirstUser(n.ctx)
+	}
 	return err
 }
 
@@ -98,54 +107,64 @@ func (n *Node) open() error {
 // a fresh data dir, or nil: they are shown once and never stored in clear.
 func (n *Node) FirstUser() *UserCredentials { return n.first }
 
-// Start serves S3 on cfg.S3Addr and the admin socket in the data dir; both
-// stop at Close.
+// PeerID returns the node's libp2p peer ID, the writer ID of its entries.
+func (n *Node) PeerID() string { return n.mem.id.String() }
+
+// Start joins the network (libp2p host, DHT, user and catalogue sync),
+// serves S3 on cfg.S3Addr and the admin socket; all stop at Close. After
+// a failed Start the node must be closed.
 func (n *Node) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed || n.http != nil {
+	if n.closed || n.started {
+		n.mu.Unlock()
 		return errors.New("node: already started or closed")
 	}
+	n.started = true
+	n.mu.Unlock()
 	ln, err := net.Listen("tcp", n.cfg.S3Addr)
 	if err != nil {
 		return fmt.Errorf("node: listen s3: %w", err)
+	}
+	if err := n.startP2P(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	if err := n.startAdmin(); err != nil {
 		ln.Close()
 		return err
 	}
 	srv := s3.NewServer(n, n.users, s3.Options{Domain: n.cfg.Domain, Region: n.cfg.Region, Logger: n.cfg.Logger})
+	n.mu.Lock()
 	n.http = srv.HTTPServer(ln.Addr().String())
 	n.s3Addr = ln.Addr().String()
-	n.goServe(ln)
-	n.log.Info("serving S3", "addr", n.s3Addr)
+	n.mu.Unlock()
+	n.goServe(n.http, ln)
+	n.log.Info("serving S3", "addr", n.s3Addr, "peer", n.mem.id, "p2p", n.host.Addrs())
 	return nil
 }
 
-func (n *Node) goServe(ln net.Listener) {
+func (n *Node) goServe(srv *http.Server, ln net.Listener) {
 	n.wg.Go(func() {
-		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("S3 server stopped", "err", err)
 		}
 	})
 }
 
-// startAdmin serves the admin socket (user management for d3sd
-// subcommands) until Close.
+// startAdmin serves the admin socket (user management and the join token
+// for d3sd subcommands) until Close.
 func (n *Node) startAdmin() error {
 	ln, err := listenAdmin(n.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
+	n.mu.Lock()
 	n.adminLn = ln
-	log := n.cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	n.wg.Go(func() { serveAdmin(n.ctx, ln, n.users, log) })
+	n.mu.Unlock()
+	n.wg.Go(func() { serveAdmin(n.ctx, ln, adminBackend{users: n.users, token: n.Token}, n.root) })
 	return nil
 }
 
@@ -160,7 +179,8 @@ func (n *Node) S3Addr() string {
 const shutdownTimeout = 10 * time.Second
 
 // Close stops serving, waits for requests in flight and background loops,
-// and closes the swarm and the database.
+// and closes, in order, the catalogue sync, the DHT, the libp2p host, the
+// swarm and the database.
 func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -182,7 +202,22 @@ func (n *Node) Close() error {
 		adminLn.Close()
 	}
 	n.wg.Wait()
-	errs = append(errs, n.closeStores())
+	if n.catSync {
+		n.cat.Wait()
+	}
+	errs = append(errs, n.closeNetwork(), n.closeStores())
+	return errors.Join(errs...)
+}
+
+// closeNetwork closes the DHT, then the host it runs on.
+func (n *Node) closeNetwork() error {
+	var errs []error
+	if n.dht != nil {
+		errs = append(errs, n.dht.Close())
+	}
+	if n.host != nil {
+		errs = append(errs, n.host.Close())
+	}
 	return errors.Join(errs...)
 }
 

@@ -43,6 +43,9 @@ func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, bod
 // precheck fails fast, before any byte is stored, when the bucket is
 // missing or a condition already fails; commit checks again atomically.
 func (n *Node) precheck(ctx context.Context, u s3.User, bucket, key string, check catalog.Check) error {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return err
+	}
 	if check == nil {
 		_, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
 		return toS3(err)
@@ -80,6 +83,26 @@ func (n *Node) release(ctx context.Context, id swarm.ID) {
 	}
 }
 
+// refresh revalidates the catalogue of u's bucket against the network when
+// the cached one is stale (catalog.Refresh: a bounded wait, cheap when
+// fresh). Only the caller's cancellation fails it.
+func (n *Node) refresh(ctx context.Context, u s3.User, bucket string) error {
+	return n.cat.Refresh(ctx, u.AccessKeyID, bucket)
+}
+
+// notHere is the error for an entry whose bytes this node does not hold:
+// the version was written on another node, and object data stays on its
+// writer until replication lands. It is 503 SlowDown, which clients
+// retry, with a message naming the writer, rather than NoSuchKey (the key
+// exists) or a bare InternalError. An entry of this node's own whose bytes
+// are gone stays an InternalError: that is damage, not distribution.
+func (n *Node) notHere(bucket, key string, e *catalog.Entry) error {
+	if e.Writer == "" || e.Writer == n.mem.id.String() {
+		return fmt.Errorf("open %s/%s: %w", bucket, key, swarm.ErrNotFound)
+	}
+	return fmt.Errorf("%w: object data of %s/%s is held by node %s, not by this one (%w)", s3.ErrSlowDown, bucket, key, e.Writer, ErrDataElsewhere)
+}
+
 // openAttempts bounds how often GetObject retries when the version it
 // looked up was replaced and deleted before its bytes were opened.
 const openAttempts = 3
@@ -87,6 +110,9 @@ const openAttempts = 3
 // GetObject implements s3.ObjectStore. The reader is the swarm's, an
 // *os.File for objects stored as files, so the HTTP server can sendfile.
 func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return s3.ObjectInfo{}, nil, err
+	}
 	var err error
 	for range openAttempts {
 		var e *catalog.Entry
@@ -98,14 +124,18 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 			return objectInfo(e), r, nil
 		}
 		if !errors.Is(err, swarm.ErrNotFound) {
-			break
+			return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
 		}
+		err = n.notHere(bucket, key, e)
 	}
-	return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
+	return s3.ObjectInfo{}, nil, err
 }
 
 // HeadObject implements s3.ObjectStore.
 func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, error) {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return s3.ObjectInfo{}, err
+	}
 	e, err := n.cat.Get(ctx, u.AccessKeyID, bucket, key)
 	if err != nil {
 		return s3.ObjectInfo{}, toS3(err)
@@ -116,6 +146,9 @@ func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s
 // DeleteObject implements s3.ObjectStore: the entry goes first, then its
 // reference, so a crash in between leaks bytes but never loses an entry's.
 func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) error {
+	if err := n.refresh(ctx, u, bucket); err != nil {
+		return err
+	}
 	removed, err := n.cat.Delete(ctx, u.AccessKeyID, bucket, key)
 	if err != nil {
 		return toS3(err)

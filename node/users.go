@@ -2,18 +2,16 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
 	badger "github.com/dgraph-io/badger/v4"
-	"github.com/libp2p/go-libp2p/core/crypto"
 )
 
 // Badger key prefixes of the user database: the signed credential record of
@@ -42,21 +40,33 @@ type UserInfo struct {
 	Created     time.Time `json:"created"`
 }
 
-// userDB keeps the users this node created, as signed dht.UserRecords in
-// badger, and answers the S3 front end's credential lookups.
+// userDB keeps the users this node knows, as signed dht.UserRecords in
+// badger, and answers the S3 front end's credential lookups. Records come
+// from this node's Add, from the user sync protocol and from the DHT; once
+// the node is on the network (attach), new users are published to both.
 type userDB struct {
 	db  *badger.DB
 	log *slog.Logger
-	// network is the network key: it seals and opens user secrets and is
-	// the libp2p PSK of the network.
+	// network is the network key: it seals and opens user secrets.
 	network dht.NetworkKey
-	// identity is the node's libp2p identity key.
-	identity crypto.PrivKey
 
 	addMu sync.Mutex // serialises Add so that the name check holds
 
 	mu    sync.RWMutex
-	cache map[string]cachedUser // opened secrets by access key ID
+	cache map[string]cachedUser // opened records by access key ID
+	miss  map[string]time.Time  // access key IDs the network did not know, until when
+	net   userNetwork           // nil until attach
+}
+
+// userNetwork is where users are published and looked up beyond this
+// node: the DHT and the members connected over the user sync protocol.
+type userNetwork interface {
+	// Get returns the best record under key, or an error (wrapping
+	// dht.ErrNotFound when the network has none).
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Publish stores a user record in the DHT and pushes it to the
+	// connected members.
+	Publish(ctx context.Context, key string, record []byte) error
 }
 
 // cachedUser is an opened record: LookupUser runs on every request, so the
@@ -64,70 +74,103 @@ type userDB struct {
 type cachedUser struct {
 	user   s3.User
 	secret string
+	priv   ed25519.PrivateKey
 }
 
 var _ s3.Credentials = (*userDB)(nil)
 
-// openUsers opens the user database in db, loading (or creating on first
-// start) the network key at dataDir/network.key and the node key at
-// dataDir/node.key.
-func openUsers(db *badger.DB, dataDir string, log *slog.Logger) (*userDB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("open users: %w", err)
-	}
-	network, err := dht.LoadOrCreateNetworkKey(filepath.Join(dataDir, "network.key"))
-	if err != nil {
-		return nil, fmt.Errorf("open users: %w", err)
-	}
-	identity, err := dht.LoadOrCreateNodeKey(filepath.Join(dataDir, "node.key"))
-	if err != nil {
-		return nil, fmt.Errorf("open users: %w", err)
-	}
+// openUsers opens the user database in db; netKey seals and opens the
+// users' secrets.
+func openUsers(db *badger.DB, netKey dht.NetworkKey, log *slog.Logger) *userDB {
 	return &userDB{
-		db:       db,
-		log:      log.With("component", "users"),
-		network:  network,
-		identity: identity,
-		cache:    make(map[string]cachedUser),
-	}, nil
+		db:      db,
+		log:     log.With("component", "users"),
+		network: netKey,
+		cache:   make(map[string]cachedUser),
+		miss:    make(map[string]time.Time),
+	}
 }
+
+// attach connects the user database to the network: lookups that miss
+// locally ask it, and new users are published to it.
+func (u *userDB) attach(net userNetwork) {
+	u.mu.Lock()
+	u.net = net
+	u.mu.Unlock()
+}
+
+// netw returns the attached network, or nil.
+func (u *userDB) netw() userNetwork {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return u.net
+}
+
+// publishTimeout bounds publishing a new user to the network; a user the
+// network did not take is spread later by the DHT's republishing and the
+// user sync protocol.
+const publishTimeout = 10 * time.Second
 
 // Add creates a user called name and returns its credentials. The name must
 // be 1–64 characters of [A-Za-z0-9._@-] (else the error wraps
-// dht.ErrInvalidUserName) and not taken (else ErrUserExists).
+// dht.ErrInvalidUserName) and not taken among the users this node knows
+// (else ErrUserExists). On the network the record is published to the DHT
+// and pushed to the connected members before Add returns.
 func (u *userDB) Add(ctx context.Context, name string) (*UserCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	u.addMu.Lock()
-	defer u.addMu.Unlock()
-	return u.add(name)
+	creds, raw, err := u.add(name)
+	u.addMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	u.publish(ctx, creds.AccessKeyID, raw)
+	return creds, nil
 }
 
-// add is Add with addMu held.
-func (u *userDB) add(name string) (*UserCredentials, error) {
+// publish sends a record to the network, if attached; failures are logged.
+func (u *userDB) publish(ctx context.Context, akid string, raw []byte) {
+	net := u.netw()
+	if net == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	if err := net.Publish(ctx, dht.UserKey(akid), raw); err != nil {
+		u.log.Warn("publish user", "access_key_id", akid, "err", err)
+	}
+}
+
+// add is Add with addMu held; it returns the encoded record too.
+func (u *userDB) add(name string) (*UserCredentials, []byte, error) {
 	rec, secret, err := dht.NewUser(name, u.network)
 	if err != nil {
-		return nil, fmt.Errorf("add user: %w", err)
+		return nil, nil, fmt.Errorf("add user: %w", err)
 	}
-	akid := rec.AccessKeyID()
+	_, priv, err := rec.Open(u.network)
+	if err != nil {
+		return nil, nil, fmt.Errorf("add user: %w", err)
+	}
+	akid, raw := rec.AccessKeyID(), rec.Marshal()
 	err = u.db.Update(func(txn *badger.Txn) error {
 		if _, err := txn.Get([]byte(usersNamePrefix + name)); err == nil {
 			return fmt.Errorf("add user %q: %w", name, ErrUserExists)
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
-		if err := txn.Set([]byte(usersRecordPrefix+akid), rec.Marshal()); err != nil {
+		if err := txn.Set([]byte(usersRecordPrefix+akid), raw); err != nil {
 			return err
 		}
 		return txn.Set([]byte(usersNamePrefix+name), []byte(akid))
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	u.remember(akid, name, secret)
+	u.remember(akid, cachedUser{user: s3.User{AccessKeyID: akid, Name: name}, secret: secret, priv: priv})
 	u.log.Info("user added", "name", name, "access_key_id", akid)
-	return &UserCredentials{Name: name, AccessKeyID: akid, SecretAccessKey: secret}, nil
+	return &UserCredentials{Name: name, AccessKeyID: akid, SecretAccessKey: secret}, raw, nil
 }
 
 // List returns every user, oldest first.
@@ -170,6 +213,8 @@ func userInfo(item *badger.Item) (UserInfo, error) {
 
 // ensureFirstUser creates the user "admin" when the database holds no user
 // at all, and returns its credentials; on every later start it returns nil.
+// Only the founder of a network calls it (a joining node gets its users
+// from the network); Node.Start publishes every local user.
 func (u *userDB) ensureFirstUser(ctx context.Context) (*UserCredentials, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -180,7 +225,8 @@ func (u *userDB) ensureFirstUser(ctx context.Context) (*UserCredentials, error) 
 	if err != nil || !empty {
 		return nil, err
 	}
-	return u.add(firstUserName)
+	creds, _, err := u.add(firstUserName)
+	return creds, err
 }
 
 // empty reports whether no user exists.

@@ -2,8 +2,9 @@ package node
 
 import "errors"
 
-// Errors of the user database and the admin API. Their text carries no
-// package prefix: the d3sd subcommands show it to the user as is.
+// Errors of the user database, the network membership and the admin API.
+// Their text carries no package prefix: the d3sd subcommands show it to
+// the user as is.
 var (
 	// ErrUserExists: a user with that name already exists.
 	ErrUserExists = errors.New("user already exists")
@@ -12,4 +13,16 @@ var (
 	// ErrAdminSocketPath: the admin socket path of the data dir is too long
 	// for a unix socket and cannot be shortened on this system.
 	ErrAdminSocketPath = errors.New("admin socket path too long")
+	// ErrOtherNetwork: a join token names another network than the one
+	// the data dir belongs to.
+	ErrOtherNetwork = errors.New("join token is for another network")
+	// ErrNoMember: joining, no member at the join token's addresses could
+	// be reached (a wrong network key looks the same: the handshake fails).
+	ErrNoMember = errors.New("no network member reachable")
+	// ErrDataElsewhere: the object's bytes are on the node that wrote it,
+	// not on this one (until replication lands); S3 clients see SlowDown.
+	ErrDataElsewhere = errors.New("object data is on another node")
+	// ErrUnknownUser: no user record for the access key ID, locally or in
+	// the network.
+	ErrUnknownUser = errors.New("unknown user")
 )

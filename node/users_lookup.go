@@ -2,37 +2,83 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// Negative lookup cache: an access key ID the network does not know is
+// not asked for again within missTTL, so a client sending bogus keys
+// cannot make every request a DHT lookup. The cache holds at most
+// maxMisses IDs and is emptied when full.
+const (
+	missTTL   = 5 * time.Second
+	maxMisses = 10000
+	// lookupTimeout bounds the DHT lookup of an unknown access key ID.
+	lookupTimeout = 5 * time.Second
+)
+
 // LookupUser returns the user owning accessKeyID and its secret access key,
-// or s3.ErrInvalidAccessKeyID when no such user exists. It runs on every
-// request: a user's record is validated and unsealed once, then served from
-// memory.
+// or s3.ErrInvalidAccessKeyID when no such user exists here or in the
+// network. It runs on every request: a user's record is validated and
+// unsealed once, then served from memory.
 func (u *userDB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, string, error) {
-	u.mu.RLock()
-	c, ok := u.cache[accessKeyID]
-	u.mu.RUnlock()
-	if ok {
-		return c.user, c.secret, nil
-	}
-	if !dht.ValidAccessKeyID(accessKeyID) {
-		return s3.User{}, "", s3.ErrInvalidAccessKeyID
-	}
-	if err := ctx.Err(); err != nil {
+	c, err := u.lookup(ctx, accessKeyID)
+	if err != nil {
 		return s3.User{}, "", err
 	}
-	return u.load(accessKeyID)
+	return c.user, c.secret, nil
 }
 
-// load reads, validates and opens the record of accessKeyID and caches it.
-func (u *userDB) load(accessKeyID string) (s3.User, string, error) {
+// UserKey implements catalog.Signer: it opens the user's private key from
+// its record, so this node can sign the user's catalogue records. The
+// error wraps ErrUnknownUser for a user unknown here and in the network.
+func (u *userDB) UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKey, error) {
+	c, err := u.lookup(ctx, accessKeyID)
+	if errors.Is(err, s3.ErrInvalidAccessKeyID) {
+		return nil, fmt.Errorf("user %s: %w", accessKeyID, ErrUnknownUser)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.priv, nil
+}
+
+// lookup returns the opened record of accessKeyID: from memory, else from
+// badger, else from the network (stored locally once found).
+func (u *userDB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error) {
+	u.mu.RLock()
+	c, ok := u.cache[accessKeyID]
+	missUntil := u.miss[accessKeyID]
+	u.mu.RUnlock()
+	switch {
+	case ok:
+		return c, nil
+	case !dht.ValidAccessKeyID(accessKeyID), time.Now().Before(missUntil):
+		return cachedUser{}, s3.ErrInvalidAccessKeyID
+	}
+	if err := ctx.Err(); err != nil {
+		return cachedUser{}, err
+	}
+	raw, err := u.loadLocal(accessKeyID)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		raw, err = u.fetch(ctx, accessKeyID)
+	}
+	if err != nil {
+		return cachedUser{}, err
+	}
+	return u.open(accessKeyID, raw)
+}
+
+// loadLocal returns the stored record of accessKeyID, or an error wrapping
+// badger.ErrKeyNotFound.
+func (u *userDB) loadLocal(accessKeyID string) ([]byte, error) {
 	var val []byte
 	err := u.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(usersRecordPrefix + accessKeyID))
@@ -42,30 +88,67 @@ func (u *userDB) load(accessKeyID string) (s3.User, string, error) {
 		val, err = item.ValueCopy(nil)
 		return err
 	})
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return s3.User{}, "", s3.ErrInvalidAccessKeyID
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
-	if err != nil {
-		return s3.User{}, "", fmt.Errorf("look up user %s: %w", accessKeyID, err)
-	}
-	if err := dht.ValidateUserRecord(dht.UserKey(accessKeyID), val); err != nil {
-		return s3.User{}, "", fmt.Errorf("look up user %s: %w", accessKeyID, err)
-	}
-	rec, _ := dht.UnmarshalUserRecord(val) // validated just above
-	secret, _, err := rec.Open(u.network)
-	if err != nil {
-		return s3.User{}, "", fmt.Errorf("look up user %s: %w", accessKeyID, err)
-	}
-	return u.remember(accessKeyID, rec.Name, secret), secret, nil
+	return val, err
 }
 
-// remember caches an opened user and returns it.
-func (u *userDB) remember(accessKeyID, name, secret string) s3.User {
-	user := s3.User{AccessKeyID: accessKeyID, Name: name}
+// fetch asks the network for the record of accessKeyID and stores it; a
+// miss is remembered for missTTL.
+func (u *userDB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) {
+	net := u.netw()
+	if net == nil {
+		return nil, s3.ErrInvalidAccessKeyID
+	}
+	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	raw, err := net.Get(lctx, dht.UserKey(accessKeyID))
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err() // the caller gave up: no verdict to remember
+	}
+	if err == nil {
+		_, err = u.store(accessKeyID, raw)
+	}
+	if err != nil {
+		u.log.Debug("user not found in the network", "access_key_id", accessKeyID, "err", err)
+		u.rememberMiss(accessKeyID)
+		return nil, s3.ErrInvalidAccessKeyID
+	}
+	return raw, nil
+}
+
+// rememberMiss puts accessKeyID in the negative cache.
+func (u *userDB) rememberMiss(accessKeyID string) {
 	u.mu.Lock()
-	u.cache[accessKeyID] = cachedUser{user: user, secret: secret}
+	defer u.mu.Unlock()
+	if len(u.miss) >= maxMisses {
+		clear(u.miss)
+	}
+	u.miss[accessKeyID] = time.Now().Add(missTTL)
+}
+
+// open validates and unseals a record and caches it.
+func (u *userDB) open(accessKeyID string, raw []byte) (cachedUser, error) {
+	if err := dht.ValidateUserRecord(dht.UserKey(accessKeyID), raw); err != nil {
+		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
+	}
+	rec, _ := dht.UnmarshalUserRecord(raw) // validated just above
+	secret, priv, err := rec.Open(u.network)
+	if err != nil {
+		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
+	}
+	c := cachedUser{user: s3.User{AccessKeyID: accessKeyID, Name: rec.Name}, secret: secret, priv: priv}
+	u.remember(accessKeyID, c)
+	return c, nil
+}
+
+// remember caches an opened user and forgets any miss of it.
+func (u *userDB) remember(accessKeyID string, c cachedUser) {
+	u.mu.Lock()
+	u.cache[accessKeyID] = c
+	delete(u.miss, accessKeyID)
 	u.mu.Unlock()
-	return user
 }
 
 // sortUsers orders users oldest first, then by name.

@@ -34,7 +34,7 @@ func openUsersBadger(t *testing.T, dir string) *badger.DB {
 func newTestUsers(t *testing.T) (*userDB, string) {
 	t.Helper()
 	dir := t.TempDir()
-	u, err := openUsers(openUsersBadger(t, dir), dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	u, err := openUsersIn(openUsersBadger(t, dir), dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("openUsers: %v", err)
 	}
@@ -133,7 +133,7 @@ func TestUsersPersistAcrossReopen(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db := openUsersBadger(t, dir)
-	u1, err := openUsers(db, dir, log)
+	u1, err := openUsersIn(db, dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestUsersPersistAcrossReopen(t *testing.T) {
 	}
 	// A second userDB over the same badger and data dir has no cache: its
 	// lookup reads, validates and unseals the stored record.
-	u2, err := openUsers(db, dir, log)
+	u2, err := openUsersIn(db, dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func BenchmarkLookupUser(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	u, err := openUsers(db, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	u, err := openUsersIn(db, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -201,4 +201,17 @@ func BenchmarkLookupUser(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// openUsersIn opens a user database over db with the network key of the
+// data dir dir, creating the keys on first use as a founding node does.
+func openUsersIn(db *badger.DB, dir string, log *slog.Logger) (*userDB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	m, err := loadMembership(dir, "")
+	if err != nil {
+		return nil, err
+	}
+	return openUsers(db, m.key, log), nil
 }

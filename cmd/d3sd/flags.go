@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/d3s/d3s/node"
@@ -57,6 +58,9 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	fs := newFlagSet("d3sd")
 	fs.StringVar(&cfg.DataDir, "data", env("D3S_DATA", defaultDataDir), "data `dir`ectory (env D3S_DATA)")
 	fs.StringVar(&cfg.S3Addr, "s3", env("D3S_S3", cfg.S3Addr), "S3 listen `addr`ess (env D3S_S3)")
+	fs.StringVar(&cfg.P2PAddr, "p2p", env("D3S_P2P", ""), "libp2p listen `addr`ess, host:port or multiaddr (env D3S_P2P)")
+	join := fs.String("join", env("D3S_JOIN", ""), "join the network of this `token` (env D3S_JOIN)")
+	joinFile := fs.String("join-file", env("D3S_JOIN_FILE", ""), "join the network of the token in this `file` (env D3S_JOIN_FILE)")
 	fs.StringVar(&cfg.Domain, "domain", env("D3S_DOMAIN", ""), "`domain` for virtual-hosted-style requests (env D3S_DOMAIN)")
 	fs.StringVar(&cfg.Region, "region", env("D3S_REGION", ""), "S3 `region` reported to clients, default us-east-1 (env D3S_REGION)")
 	level := fs.String("log-level", env("D3S_LOG_LEVEL", defaultLogLevel), "log `level`: debug, info, warn or error (env D3S_LOG_LEVEL)")
@@ -70,7 +74,38 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	if cfg.DataDir == "" {
 		return options{}, usageErrorf("--data must not be empty")
 	}
+	tok, err := joinToken(*join, *joinFile)
+	if err != nil {
+		return options{}, err
+	}
+	cfg.JoinToken = tok
 	return options{cfg: cfg, level: lvl, args: fs.Args()}, nil
+}
+
+// joinToken returns the token given inline or in a file (at most one of
+// the two), checked for well-formedness.
+func joinToken(inline, file string) (string, error) {
+	if inline != "" && file != "" {
+		return "", usageErrorf("--join and --join-file are exclusive")
+	}
+	tok := strings.TrimSpace(inline)
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("join file: %w", err)
+		}
+		tok = strings.TrimSpace(string(data))
+	}
+	if tok == "" {
+		if inline != "" || file != "" {
+			return "", usageErrorf("empty join token")
+		}
+		return "", nil
+	}
+	if err := node.CheckJoinToken(tok); err != nil {
+		return "", &usageError{msg: err.Error()}
+	}
+	return tok, nil
 }
 
 // newFlagSet returns a flag set that prints nothing: d3sd reports a bad
@@ -120,16 +155,29 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 const usageText = `usage:
   d3sd [flags]              run a node
   d3sd user add NAME        create a user on the running node, print its keys
-  d3sd user list            list the users of the running node
+  d3sd user list            list the users of the network, as the running node knows them
+  d3sd token                print the join token of this node's network (a secret)
   d3sd version              print the version
 
 flags:
   --data DIR        data directory (env D3S_DATA, default ./d3s-data)
   --s3 ADDR         S3 listen address (env D3S_S3, default 127.0.0.1:9000)
+  --p2p ADDR        libp2p listen address, host:port or multiaddr (env D3S_P2P,
+                    default every interface on an ephemeral TCP port)
+  --join TOKEN      join the network of TOKEN, printed by "d3sd token" on a
+                    member (env D3S_JOIN); needed on the first start only
+  --join-file PATH  the same, with the token read from PATH (env D3S_JOIN_FILE)
   --domain DOMAIN   domain for virtual-hosted-style requests (env D3S_DOMAIN)
   --region REGION   S3 region reported to clients (env D3S_REGION, default us-east-1)
   --log-level LVL   debug, info, warn or error (env D3S_LOG_LEVEL, default info)
 
-The user commands take --data too; they talk to the running node over the
-admin socket in its data directory.
+The user and token commands take --data too; they talk to the running node
+over the admin socket in its data directory ("token" reads DIR/join-token
+when the node is not running).
+
+The first node started without --join founds a network: it creates the
+network key, the user "admin", and writes its join token to DIR/join-token.
+Other nodes join with --join once; after that they rejoin through the peers
+they met. Users and bucket listings are network-wide; object data stays on
+the node that stored it for now.
 `

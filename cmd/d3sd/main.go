@@ -51,6 +51,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	switch cmd, rest := opts.args[0], opts.args[1:]; cmd {
 	case "user":
 		return userCommand(ctx, opts.cfg.DataDir, rest, stdout)
+	case "token":
+		return tokenCommand(ctx, opts.cfg.DataDir, rest, stdout)
 	case "version":
 		return versionCommand(rest, stdout)
 	case "help":

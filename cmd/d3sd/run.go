@@ -40,6 +40,8 @@ func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
 	cfg.Logger.Info("d3sd ready", "s3", endpointURL(n.S3Addr()), "data", cfg.DataDir)
 	if first != nil {
 		printFirstStart(out, cfg.DataDir, first, n.S3Addr())
+	} else if cfg.JoinToken != "" && n.Joined() {
+		printJoined(out, cfg.DataDir)
 	}
 	<-ctx.Done()
 	cfg.Logger.Info("d3sd shutting down")
@@ -80,6 +82,14 @@ func printFirstStart(out io.Writer, dataDir string, creds *node.UserCredentials,
 	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, credentialsFile))
 	printKeys(out, creds)
 	fmt.Fprintf(out, "aws --endpoint-url %s s3 mb s3://mybucket\n\n", endpointURL(s3Addr))
+	fmt.Fprintf(out, "Other nodes join this network with:\n  d3sd --join \"$(d3sd token --data %s)\"\n\n", dataDir)
+}
+
+// printJoined tells a node that joined a network how to get credentials:
+// a joining node creates no user of its own.
+func printJoined(out io.Writer, dataDir string) {
+	fmt.Fprintf(out, "\nJoined the network. Every user of the network works on this node;\n")
+	fmt.Fprintf(out, "use existing keys, or create a user with:\n  d3sd user add NAME --data %s\n\n", dataDir)
 }
 
 // printKeys prints creds as shell exports.

@@ -40,9 +40,21 @@ func (b *syncBuffer) String() string {
 // stop is called; stop returns run's error.
 func startRun(t *testing.T, dataDir string) (out *syncBuffer, stop func() error) {
 	t.Helper()
+	return startRunCfg(t, testConfig(dataDir))
+}
+
+// testConfig is a daemon config on loopback with free ports.
+func testConfig(dataDir string) node.Config {
 	cfg := node.DefaultConfig()
-	cfg.DataDir, cfg.S3Addr = dataDir, "127.0.0.1:0"
+	cfg.DataDir, cfg.S3Addr, cfg.P2PAddr = dataDir, "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return cfg
+}
+
+// startRunCfg runs the daemon with cfg until the returned stop is called.
+func startRunCfg(t *testing.T, cfg node.Config) (out *syncBuffer, stop func() error) {
+	t.Helper()
+	dataDir := cfg.DataDir
 	ctx, cancel := context.WithCancel(t.Context())
 	out = &syncBuffer{}
 	done := make(chan error, 1)

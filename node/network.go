@@ -1,0 +1,158 @@
+package node
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/d3s/d3s/dht"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Files in the data dir that make a node a member of its network.
+const (
+	// nodeKeyFile holds the node's libp2p identity (dht.LoadOrCreateNodeKey).
+	nodeKeyFile = "node.key"
+	// networkKeyFile holds the network key in hex.
+	networkKeyFile = "network.key"
+	// joinedFile marks a data dir that joined an existing network with a
+	// token: such a node never creates the first user.
+	joinedFile = "network.joined"
+	// JoinTokenFile is where a running node keeps its current join token
+	// (mode 0600): the network key and this node's addresses.
+	JoinTokenFile = "join-token"
+)
+
+// membership is what makes a node a member of one network.
+type membership struct {
+	key      dht.NetworkKey
+	identity crypto.PrivKey
+	id       peer.ID
+	// bootstrap are the members named by the join token, if any.
+	bootstrap []peer.AddrInfo
+	// joined: the data dir joined an existing network (not its founder).
+	joined bool
+	// joinedNow: this start stored the network key from a token.
+	joinedNow bool
+}
+
+// loadMembership loads the node key and the network key of dataDir. With a
+// join token, the network key comes from the token: a data dir without a
+// network key stores it, one holding another key is refused
+// (ErrOtherNetwork). Without a token, the stored key is used, or a fresh
+// one is created: this node founds a new network.
+func loadMembership(dataDir, token string) (membership, error) {
+	var m membership
+	var err error
+	if m.identity, err = dht.LoadOrCreateNodeKey(filepath.Join(dataDir, nodeKeyFile)); err != nil {
+		return m, fmt.Errorf("node: %w", err)
+	}
+	if m.id, err = peer.IDFromPrivateKey(m.identity); err != nil {
+		return m, fmt.Errorf("node: identity: %w", err)
+	}
+	if token != "" {
+		err = m.join(dataDir, token)
+	} else {
+		m.key, err = dht.LoadOrCreateNetworkKey(filepath.Join(dataDir, networkKeyFile))
+	}
+	if err != nil {
+		return m, fmt.Errorf("node: %w", err)
+	}
+	_, err = os.Stat(filepath.Join(dataDir, joinedFile))
+	m.joined = err == nil
+	return m, nil
+}
+
+// join takes the network key and the bootstrap peers from token.
+func (m *membership) join(dataDir, token string) error {
+	t, err := dht.ParseToken(token)
+	if err != nil {
+		return fmt.Errorf("join token: %w", err)
+	}
+	infos, err := t.Peers()
+	if err != nil {
+		return fmt.Errorf("join token: %w", err)
+	}
+	for _, p := range infos {
+		if p.ID != m.id {
+			m.bootstrap = append(m.bootstrap, p)
+		}
+	}
+	m.key = t.NetworkKey
+	path := filepath.Join(dataDir, networkKeyFile)
+	have, err := readNetworkKey(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		m.joinedNow = true
+		return storeJoinedKey(dataDir, t.NetworkKey)
+	case err != nil:
+		return err
+	case have != t.NetworkKey:
+		return fmt.Errorf("%w: %s holds the key of another network; use a fresh data dir to join this one", ErrOtherNetwork, path)
+	}
+	return nil
+}
+
+// readNetworkKey reads an existing network key file.
+func readNetworkKey(path string) (dht.NetworkKey, error) {
+	var key dht.NetworkKey
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return key, err
+	}
+	raw, err := hex.DecodeString(string(bytes.TrimSpace(data)))
+	if err != nil || len(raw) != dht.NetworkKeySize {
+		return key, fmt.Errorf("network key %s: %w", path, dht.ErrBadKeyFile)
+	}
+	copy(key[:], raw)
+	return key, nil
+}
+
+// storeJoinedKey writes the joined network's key and the joined marker.
+// The marker goes first: a crash in between leaves a data dir that still
+// joins with the token and never creates a first user.
+func storeJoinedKey(dataDir string, key dht.NetworkKey) error {
+	if err := writeFileAtomic(filepath.Join(dataDir, joinedFile), nil); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dataDir, networkKeyFile), []byte(hex.EncodeToString(key[:])+"\n"))
+}
+
+// writeFileAtomic writes data to path with mode 0600 through a synced
+// temporary file, so a reader never sees a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadJoinToken returns the join token a node last wrote to dataDir. The
+// error wraps fs.ErrNotExist when no node has run there yet.
+func ReadJoinToken(dataDir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dataDir, JoinTokenFile))
+	if err != nil {
+		return "", fmt.Errorf("join token: %w", err)
+	}
+	return string(bytes.TrimSpace(data)), nil
+}

@@ -1,0 +1,110 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/d3s/d3s/dht"
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// store keeps a user record that came from the network: it must validate
+// under its access key ID, open with this network's key, and beat the
+// record stored already (dht.SelectUserRecord), else it is ignored. The
+// name index takes the record's name unless another user holds it: names
+// are unique among the users one node created, but two nodes may create
+// the same name at once; both users work, and List shows both. It reports
+// whether the record was new or better.
+func (u *userDB) store(accessKeyID string, raw []byte) (bool, error) {
+	key := dht.UserKey(accessKeyID)
+	if err := dht.ValidateUserRecord(key, raw); err != nil {
+		return false, fmt.Errorf("user record %s: %w", accessKeyID, err)
+	}
+	rec, _ := dht.UnmarshalUserRecord(raw) // validated just above
+	if _, _, err := rec.Open(u.network); err != nil {
+		return false, fmt.Errorf("user record %s: %w", accessKeyID, err)
+	}
+	var stored bool
+	var err error
+	// Two exchanges may store the same record at once: retry a conflict.
+	for range 8 {
+		if stored, err = u.storeTxn(accessKeyID, rec.Name, raw); !errors.Is(err, badger.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("store user %s: %w", accessKeyID, err)
+	}
+	if stored {
+		u.mu.Lock()
+		delete(u.cache, accessKeyID) // reopened from the better record
+		delete(u.miss, accessKeyID)
+		u.mu.Unlock()
+	}
+	return stored, nil
+}
+
+// storeTxn stores raw unless a better record is stored already, in one
+// transaction; it reports whether it stored it.
+func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
+	key := dht.UserKey(accessKeyID)
+	stored := false
+	err := u.db.Update(func(txn *badger.Txn) error {
+		old, found, err := getRaw(txn, usersRecordPrefix+accessKeyID)
+		if err != nil {
+			return err
+		}
+		if found {
+			if best, err := dht.SelectUserRecord(key, [][]byte{old, raw}); err != nil || best == 0 {
+				return err
+			}
+		}
+		stored = true
+		if err := txn.Set([]byte(usersRecordPrefix+accessKeyID), raw); err != nil {
+			return err
+		}
+		if _, taken, err := getRaw(txn, usersNamePrefix+name); err != nil || taken {
+			return err
+		}
+		return txn.Set([]byte(usersNamePrefix+name), []byte(accessKeyID))
+	})
+	return stored && err == nil, err
+}
+
+// getRaw returns a copy of key's value in txn, or found=false.
+func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
+	item, err := txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	val, err := item.ValueCopy(nil)
+	return val, err == nil, err
+}
+
+// records returns every stored user record by access key ID.
+func (u *userDB) records(ctx context.Context) (map[string][]byte, error) {
+	out := make(map[string][]byte)
+	err := u.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(usersRecordPrefix), PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			out[string(it.Item().Key()[len(usersRecordPrefix):])] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read user records: %w", err)
+	}
+	return out, nil
+}

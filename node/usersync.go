@@ -1,0 +1,251 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/d3s/d3s/dht"
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// usersProtocol syncs user records between members. The DHT finds a user
+// by access key ID but cannot list users, so members also exchange their
+// records directly: the initiator sends a batch and a flag, the responder
+// stores the valid records of the batch and, when the flag asks for it,
+// answers with all of its own records.
+//
+//	batch: 1 flag (1 = answer with yours) | 4 count n | n x (2 length, record)
+//
+// A member pushes a new user to every connected peer (flag 0) and, when a
+// peer connects, exchanges all records with it (flag 1). Every record is
+// checked with dht.ValidateUserRecord and must open with the network key.
+const usersProtocol protocol.ID = "/d3s/users/1.0.0"
+
+// User sync bounds.
+const (
+	maxSyncRecords = 100000
+	syncTimeout    = 30 * time.Second
+	// maxSyncs bounds the exchanges running at once.
+	maxSyncs = 16
+)
+
+// userSync publishes and exchanges user records over the DHT and
+// usersProtocol; it is the userDB's userNetwork.
+type userSync struct {
+	host  *dht.Host
+	dht   *dht.DHT
+	users *userDB
+	log   *slog.Logger
+	sem   chan struct{}
+}
+
+var _ userNetwork = (*userSync)(nil)
+
+func newUserSync(h *dht.Host, d *dht.DHT, u *userDB, log *slog.Logger) *userSync {
+	s := &userSync{host: h, dht: d, users: u, log: log.With("component", "usersync"), sem: make(chan struct{}, maxSyncs)}
+	h.SetStreamHandler(usersProtocol, s.handle)
+	return s
+}
+
+// Get implements userNetwork with a DHT lookup.
+func (s *userSync) Get(ctx context.Context, key string) ([]byte, error) {
+	return s.dht.Get(ctx, key)
+}
+
+// Publish implements userNetwork: the record goes to the DHT and to every
+// connected member. It fails only when neither took it.
+func (s *userSync) Publish(ctx context.Context, key string, record []byte) error {
+	var pushed atomic.Int32
+	var wg sync.WaitGroup
+	for _, p := range s.host.Network().Peers() {
+		wg.Go(func() {
+			if err := s.send(ctx, p, [][]byte{record}, false); err == nil {
+				pushed.Add(1)
+			} else {
+				s.log.Debug("push user", "peer", p, "err", err)
+			}
+		})
+	}
+	putErr := s.dht.Put(ctx, key, record)
+	wg.Wait()
+	if putErr != nil && pushed.Load() == 0 {
+		return putErr
+	}
+	return nil
+}
+
+// run exchanges records with every peer that connects, until ctx is done.
+func (s *userSync) run(ctx context.Context, wg *sync.WaitGroup) error {
+	sub, err := s.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
+	if err != nil {
+		return fmt.Errorf("node: subscribe to connections: %w", err)
+	}
+	wg.Go(func() {
+		defer sub.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-sub.Out():
+				if e := ev.(event.EvtPeerConnectednessChanged); e.Connectedness == network.Connected {
+					s.goExchange(ctx, wg, e.Peer)
+				}
+			}
+		}
+	})
+	return nil
+}
+
+// goExchange exchanges all records with p in the background.
+func (s *userSync) goExchange(ctx context.Context, wg *sync.WaitGroup, p peer.ID) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	wg.Go(func() {
+		defer func() { <-s.sem }()
+		if err := s.exchange(ctx, p); err != nil {
+			s.log.Debug("user exchange", "peer", p, "err", err)
+		}
+	})
+}
+
+// exchange sends all local records to p and stores p's.
+func (s *userSync) exchange(ctx context.Context, p peer.ID) error {
+	recs, err := s.users.records(ctx)
+	if err != nil {
+		return err
+	}
+	batch := make([][]byte, 0, len(recs))
+	for _, r := range recs {
+		batch = append(batch, r)
+	}
+	return s.send(ctx, p, batch, true)
+}
+
+// send writes batch to p and, with reply, stores p's answer.
+func (s *userSync) send(ctx context.Context, p peer.ID, batch [][]byte, reply bool) error {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	st, err := s.host.NewStream(ctx, p, usersProtocol)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	st.SetDeadline(time.Now().Add(syncTimeout))
+	if err := writeBatch(st, batch, reply); err != nil {
+		st.Reset()
+		return err
+	}
+	if err := st.CloseWrite(); err != nil || !reply {
+		return err
+	}
+	theirs, _, err := readBatch(st)
+	if err != nil {
+		st.Reset()
+		return err
+	}
+	s.storeAll(theirs, p)
+	return nil
+}
+
+// handle serves one usersProtocol stream.
+func (s *userSync) handle(st network.Stream) {
+	defer st.Close()
+	st.SetDeadline(time.Now().Add(syncTimeout))
+	batch, reply, err := readBatch(st)
+	if err != nil {
+		s.log.Debug("user sync: bad batch", "peer", st.Conn().RemotePeer(), "err", err)
+		st.Reset()
+		return
+	}
+	s.storeAll(batch, st.Conn().RemotePeer())
+	if !reply {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	recs, err := s.users.records(ctx)
+	if err != nil {
+		s.log.Warn("user sync", "err", err)
+		st.Reset()
+		return
+	}
+	out := make([][]byte, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r)
+	}
+	if err := writeBatch(st, out, false); err != nil {
+		st.Reset()
+	}
+}
+
+// storeAll stores the valid records of batch; invalid ones are logged.
+func (s *userSync) storeAll(batch [][]byte, from peer.ID) {
+	for _, raw := range batch {
+		rec, err := dht.UnmarshalUserRecord(raw)
+		if err == nil {
+			_, err = s.users.store(rec.AccessKeyID(), raw)
+		}
+		if err != nil {
+			s.log.Warn("user sync: rejected record", "peer", from, "err", err)
+		}
+	}
+}
+
+// writeBatch writes a batch of records.
+func writeBatch(w io.Writer, batch [][]byte, reply bool) error {
+	bw := bufio.NewWriter(w)
+	flag := byte(0)
+	if reply {
+		flag = 1
+	}
+	bw.WriteByte(flag)
+	binary.Write(bw, binary.BigEndian, uint32(len(batch)))
+	for _, r := range batch {
+		binary.Write(bw, binary.BigEndian, uint16(len(r)))
+		bw.Write(r)
+	}
+	return bw.Flush()
+}
+
+// readBatch reads a batch of records, each at most dht.MaxUserRecordSize.
+func readBatch(r io.Reader) (batch [][]byte, reply bool, err error) {
+	br := bufio.NewReader(r)
+	var hdr [5]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return nil, false, fmt.Errorf("read batch header: %w", err)
+	}
+	n := binary.BigEndian.Uint32(hdr[1:])
+	if hdr[0] > 1 || n > maxSyncRecords {
+		return nil, false, errors.New("bad batch header")
+	}
+	for range n {
+		var l [2]byte
+		if _, err := io.ReadFull(br, l[:]); err != nil {
+			return nil, false, fmt.Errorf("read record: %w", err)
+		}
+		size := int(binary.BigEndian.Uint16(l[:]))
+		if size > dht.MaxUserRecordSize {
+			return nil, false, fmt.Errorf("record of %d bytes", size)
+		}
+		rec := make([]byte, size)
+		if _, err := io.ReadFull(br, rec); err != nil {
+			return nil, false, fmt.Errorf("read record: %w", err)
+		}
+		batch = append(batch, rec)
+	}
+	return batch, hdr[0] == 1, nil
+}
