@@ -39,12 +39,22 @@ func startNode(t *testing.T) *testNode {
 
 func startNodeIn(t testing.TB, dir string) *testNode {
 	t.Helper()
+	return startNodeWith(t, dir, nil)
+}
+
+// startNodeWith starts a node on dir after edit (if not nil) changed its
+// configuration.
+func startNodeWith(t testing.TB, dir string, edit func(*node.Config)) *testNode {
+	t.Helper()
 	cfg := node.DefaultConfig()
 	cfg.DataDir = dir
 	cfg.S3Addr = "127.0.0.1:0"
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() && os.Getenv("D3S_TEST_LOG") != "" {
 		cfg.Logger = slog.Default()
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	n, err := node.New(cfg)
 	if err != nil {
