@@ -13,7 +13,7 @@ import (
 
 // openTestDB opens a small badger database in dir, closed at cleanup
 // unless the test closes it first.
-func openTestDB(t *testing.T, dir string) *badger.DB {
+func openTestDB(t testing.TB, dir string) *badger.DB {
 	t.Helper()
 	opts := badger.DefaultOptions(dir).WithLogger(nil).WithMemTableSize(8 << 20).WithValueThreshold(64 << 10).WithBaseTableSize(2 << 20).
 		WithNumMemtables(1).WithBlockCacheSize(4 << 20).WithIndexCacheSize(2 << 20).
@@ -36,7 +36,7 @@ type testNode struct {
 
 // startNode starts a node with its state in dir, on the network of netKey,
 // bootstrapping from peers. The node is closed at cleanup.
-func startNode(t *testing.T, dir string, netKey NetworkKey, peers ...*testNode) *testNode {
+func startNode(t testing.TB, dir string, netKey NetworkKey, peers ...*testNode) *testNode {
 	t.Helper()
 	key, err := LoadOrCreateNodeKey(filepath.Join(dir, "node.key"))
 	if err != nil {
@@ -77,7 +77,7 @@ func (n *testNode) close() {
 
 // startNetwork starts n nodes, each bootstrapping from the first, and waits
 // until every routing table holds every other node.
-func startNetwork(t *testing.T, n int, netKey NetworkKey) []*testNode {
+func startNetwork(t testing.TB, n int, netKey NetworkKey) []*testNode {
 	t.Helper()
 	nodes := []*testNode{startNode(t, t.TempDir(), netKey)}
 	for i := 1; i < n; i++ {
@@ -95,7 +95,7 @@ func startNetwork(t *testing.T, n int, netKey NetworkKey) []*testNode {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
@@ -117,7 +117,7 @@ type signer struct {
 	akid string
 }
 
-func newSigner(t *testing.T) signer {
+func newSigner(t testing.TB) signer {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {

@@ -32,7 +32,7 @@ type testNode struct {
 
 // startNode runs a node on loopback in a fresh data dir and stops it when
 // the test ends.
-func startNode(t *testing.T) *testNode {
+func startNode(t testing.TB) *testNode {
 	t.Helper()
 	return startNodeIn(t, t.TempDir())
 }

@@ -24,7 +24,7 @@ type cluster struct {
 }
 
 // startCluster starts a founder and n-1 nodes joining it by token.
-func startCluster(t *testing.T, n int) *cluster {
+func startCluster(t testing.TB, n int) *cluster {
 	t.Helper()
 	first := startNode(t)
 	c := &cluster{nodes: []*testNode{first}, token: readToken(t, first.dir)}
@@ -36,14 +36,14 @@ func startCluster(t *testing.T, n int) *cluster {
 
 // join starts a node on dir that joins the cluster with its token and uses
 // the founder's first user.
-func (c *cluster) join(t *testing.T, dir string) *testNode {
+func (c *cluster) join(t testing.TB, dir string) *testNode {
 	t.Helper()
 	tn := startNodeWith(t, dir, func(cfg *node.Config) { cfg.JoinToken = c.token })
 	tn.access, tn.secret = c.nodes[0].access, c.nodes[0].secret
 	return tn
 }
 
-func readToken(t *testing.T, dir string) string {
+func readToken(t testing.TB, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, node.JoinTokenFile))
 	if err != nil {
@@ -53,7 +53,7 @@ func readToken(t *testing.T, dir string) string {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() error) time.Duration {
+func eventually(t testing.TB, within time.Duration, what string, cond func() error) time.Duration {
 	t.Helper()
 	start := time.Now()
 	var err error
@@ -68,7 +68,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() err
 }
 
 // listKeys lists every key of bucket on n (ListObjectsV2, all pages).
-func (n *testNode) listKeys(t *testing.T, bucket string) ([]string, error) {
+func (n *testNode) listKeys(t testing.TB, bucket string) ([]string, error) {
 	var keys []string
 	token := ""
 	for {
@@ -173,7 +173,7 @@ func TestConcurrentWritersConverge(t *testing.T) {
 }
 
 // waitAllList waits until every node lists exactly want keys in bucket.
-func (c *cluster) waitAllList(t *testing.T, bucket string, want int) {
+func (c *cluster) waitAllList(t testing.TB, bucket string, want int) {
 	t.Helper()
 	for i, n := range c.nodes {
 		took := eventually(t, 30*time.Second, fmt.Sprintf("node %d lists %d keys", i+1, want), func() error {

@@ -67,7 +67,7 @@ func afterSign(f func(*http.Request)) rawOpt {
 }
 
 // do sends one SigV4-signed request (header form) and reads the response.
-func (n *testNode) do(t *testing.T, method, path string, body []byte, opts ...rawOpt) rawResponse {
+func (n *testNode) do(t testing.TB, method, path string, body []byte, opts ...rawOpt) rawResponse {
 	t.Helper()
 	r, err := n.send(t, method, path, body, opts...)
 	if err != nil {
@@ -78,7 +78,7 @@ func (n *testNode) do(t *testing.T, method, path string, body []byte, opts ...ra
 
 // send is do without failing the test on a transport error, for use from
 // other goroutines.
-func (n *testNode) send(t *testing.T, method, path string, body []byte, opts ...rawOpt) (rawResponse, error) {
+func (n *testNode) send(t testing.TB, method, path string, body []byte, opts ...rawOpt) (rawResponse, error) {
 	rr := &rawReq{header: map[string]string{}, signTime: time.Now(), access: n.access, secret: n.secret}
 	for _, o := range opts {
 		o(rr)
