@@ -109,18 +109,48 @@ func (r *memRecords) head(t *testing.T, user, bucket string) dht.CatalogHead {
 	return h
 }
 
-// memBlobs is an in-memory content-addressed blob store.
+// memBlobs is an in-memory content-addressed blob store shared by the
+// nodes of a test network; it counts the bytes stored and the releases.
 type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu       sync.Mutex
+	m        map[string][]byte
+	written  int64           // bytes passed to PutBlob
+	released map[string]int  // ReleaseBlob calls per ID
+	dropped  map[string]bool // IDs released while held
 }
 
 func (b *memBlobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 	sum := sha256.Sum256(data)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.written += int64(len(data))
 	b.m[hex.EncodeToString(sum[:])] = append([]byte(nil), data...)
 	return sum[:], nil
+}
+
+// ReleaseBlob forgets the blob: the fake is shared by every node of a
+// test network, so a release by any node makes it unreadable, which is
+// what the tests of the release rules need to see.
+func (b *memBlobs) ReleaseBlob(ctx context.Context, id []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	key := hex.EncodeToString(id)
+	if b.released == nil {
+		b.released, b.dropped = make(map[string]int), make(map[string]bool)
+	}
+	b.released[key]++
+	if _, ok := b.m[key]; ok {
+		b.dropped[key] = true
+		delete(b.m, key)
+	}
+	return nil
+}
+
+// stats returns the bytes written and the blobs held.
+func (b *memBlobs) stats() (written int64, held int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.written, len(b.m)
 }
 
 func (b *memBlobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte, error) {

@@ -19,6 +19,11 @@ const (
 	// published record; prefixBase the last record merged per bucket.
 	prefixOutbox = "cat/x/"
 	prefixBase   = "cat/h/"
+	// prefixManifest holds the snapshot manifest merged per bucket;
+	// prefixGarbage the snapshot blobs no longer referenced, until they
+	// are released.
+	prefixManifest = "cat/m/"
+	prefixGarbage  = "cat/g/"
 )
 
 func appendLP(b []byte, s string) []byte {
@@ -128,6 +133,29 @@ func outboxKey(user, bucket, key string) []byte {
 func baseKey(user, bucket string) []byte {
 	b := appendLP([]byte(prefixBase), user)
 	return appendLP(b, bucket)
+}
+
+// manifestKey holds the manifest of the last head merged for a bucket.
+func manifestKey(user, bucket string) []byte {
+	b := appendLP([]byte(prefixManifest), user)
+	return appendLP(b, bucket)
+}
+
+// garbageKey holds the time a snapshot blob of a bucket stopped being
+// referenced.
+func garbageKey(user, bucket string, id []byte) []byte {
+	b := appendLP([]byte(prefixGarbage), user)
+	return append(appendLP(b, bucket), id...)
+}
+
+// splitGarbageKey returns the bucket and blob ID of a garbage key.
+func splitGarbageKey(key []byte) (bkey, []byte, bool) {
+	user, rest, ok := readLP(key[len(prefixGarbage):])
+	if !ok {
+		return bkey{}, nil, false
+	}
+	bucket, id, ok := readLP(rest)
+	return bkey{user, bucket}, id, ok && len(id) == blobIDLen
 }
 
 // splitOutboxKey returns the user and bucket of an outbox key.

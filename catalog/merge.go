@@ -77,10 +77,8 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.Catalo
 		return err
 	}
 	s.c.clock.Observe(fromHLC(h.Time))
-	if len(h.SnapshotID) > 0 && (baseRaw == nil || !bytes.Equal(base.SnapshotID, h.SnapshotID)) {
-		if err := s.mergeSnapshot(ctx, k, h); err != nil {
-			return err
-		}
+	if err := s.mergeManifest(ctx, k, h); err != nil {
+		return err
 	}
 	if err := s.c.applyRemote(ctx, k, s.decodeEntries(k, h.Entries)); err != nil {
 		return err
@@ -92,15 +90,53 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.Catalo
 	return nil
 }
 
-// mergeSnapshot fetches h's snapshot and merges it.
-func (s *syncer) mergeSnapshot(ctx context.Context, k bkey, h dht.CatalogHead) error {
-	data, err := s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer)
-	if err != nil {
-		return fmt.Errorf("get snapshot %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
+// mergeManifest merges the runs of h's manifest that the manifest merged
+// last does not list, then records h's manifest (the blobs the old one
+// lists and the new one does not become garbage). Blobs fetched for a
+// manifest that could not be merged are recorded as garbage too.
+func (s *syncer) mergeManifest(ctx context.Context, k bkey, h dht.CatalogHead) error {
+	cur, err := s.c.loadManifest(k)
+	if err != nil || bytes.Equal(cur.id, h.SnapshotID) {
+		return err
 	}
-	return decodeSnapshot(h.SnapshotID, data, func(chunk []*Entry) error {
-		return s.c.applyRemote(ctx, k, chunk)
-	})
+	if len(h.SnapshotID) == 0 {
+		return s.c.setManifest(ctx, k, storedManifest{})
+	}
+	next, fetched, err := s.fetchManifest(ctx, k, h, cur)
+	if err != nil {
+		return errors.Join(err, s.c.addGarbage(context.WithoutCancel(ctx), k, fetched))
+	}
+	return s.c.setManifest(ctx, k, next)
+}
+
+// fetchManifest fetches h's manifest and merges the runs that cur does not
+// list; fetched lists the blobs it fetched.
+func (s *syncer) fetchManifest(ctx context.Context, k bkey, h dht.CatalogHead, cur storedManifest) (next storedManifest, fetched [][]byte, err error) {
+	next.id = h.SnapshotID
+	if next.data, err = s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer); err != nil {
+		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
+	}
+	fetched = append(fetched, h.SnapshotID)
+	if next.m, err = decodeManifest(h.SnapshotID, next.data); err != nil {
+		return next, fetched, err
+	}
+	for _, r := range next.m.runs {
+		if cur.references(r.id) {
+			continue
+		}
+		data, err := s.cfg.Blobs.GetBlob(ctx, r.id, h.Writer)
+		if err != nil {
+			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.id, k.user, k.bucket, err)
+		}
+		fetched = append(fetched, r.id)
+		err = decodeRun(r.id, data, func(chunk []*Entry) error {
+			return s.c.applyRemote(ctx, k, chunk)
+		})
+		if err != nil {
+			return next, fetched, err
+		}
+	}
+	return next, fetched, nil
 }
 
 // decodeEntries decodes a head's entries, skipping (and logging) any that
@@ -136,51 +172,77 @@ func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) err
 		n := min(len(entries), txnChunk)
 		chunk := entries[:n]
 		entries = entries[n:]
+		var replaced []*Entry
 		err := c.withBucket(k.user, k.bucket, func() error {
 			return c.update(ctx, func(txn *badger.Txn) error {
-				return c.applyChunk(txn, k, chunk, limit)
+				var err error
+				replaced, err = c.applyChunk(txn, k, chunk, limit)
+				return err
 			})
 		})
 		if err != nil {
 			return err
 		}
+		c.replaced(replaced)
 	}
 	return nil
 }
 
-func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) error {
+// applyChunk merges chunk in txn and returns the object versions (not
+// delete markers) that left the index.
+func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, error) {
 	r, found, err := getBucketRec(txn, k.user, k.bucket)
 	if err != nil || !found || !r.live() {
-		return err
+		return nil, err
 	}
+	var replaced []*Entry
 	for _, e := range chunk {
 		if e.Time.Compare(r.Deleted) <= 0 || e.Time.Compare(limit) > 0 {
 			continue
 		}
 		c.clock.Observe(e.Time)
-		if err := applyOne(txn, k, e); err != nil {
-			return err
+		old, err := applyOne(txn, k, e)
+		if err != nil {
+			return nil, err
+		}
+		if old != nil && !old.DeleteMarker {
+			replaced = append(replaced, old)
 		}
 	}
-	return nil
+	return replaced, nil
 }
 
-// applyOne makes e the current entry of its key if it is newer, and
-// confirms the key's outbox entry if e is at least as new.
-func applyOne(txn *badger.Txn, k bkey, e *Entry) error {
+// applyOne makes e the current entry of its key if it is newer, returning
+// the entry it replaced, and confirms the key's outbox entry if e is at
+// least as new.
+func applyOne(txn *badger.Txn, k bkey, e *Entry) (*Entry, error) {
 	okey := objectKey(k.user, k.bucket, e.Key)
 	cur, err := getEntry(txn, okey)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var replaced *Entry
 	if cur == nil || e.Newer(cur) {
 		val, err := e.MarshalBinary()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := txn.Set(okey, val); err != nil {
-			return err
+			return nil, err
 		}
+		replaced = cur
 	}
-	return confirmOne(txn, k, e)
+	return replaced, confirmOne(txn, k, e)
+}
+
+// replaced hands entries that a merge or purge removed from the index to
+// SyncConfig.OnReplaced.
+func (c *Catalog) replaced(entries []*Entry) {
+	s := c.sync.Load()
+	if s == nil || s.cfg.OnReplaced == nil {
+		return
+	}
+	for _, e := range entries {
+		s.cfg.OnReplaced(e)
+	}
 }

@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
+
+	"github.com/d3s/d3s/dht"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -157,33 +160,60 @@ func (c *Catalog) storeBase(ctx context.Context, k bkey, raw []byte) error {
 }
 
 // purgeBucket removes the entries and unpublished writes of a deleted
-// bucket that are not newer than its deletion, in bounded transactions.
+// bucket that are not newer than its deletion, in bounded transactions;
+// the object versions removed go to SyncConfig.OnReplaced, and the
+// bucket's snapshot blobs become garbage when the head merged last is not
+// newer than the deletion.
 func (c *Catalog) purgeBucket(ctx context.Context, user, bucket string, deleted Time) error {
 	for _, prefix := range [][]byte{objectsPrefix(user, bucket), outboxPrefix(user, bucket)} {
 		for {
-			n, err := c.purgeChunk(ctx, prefix, deleted)
+			removed, n, err := c.purgeChunk(ctx, prefix, deleted)
 			if err != nil {
 				return err
+			}
+			if bytes.HasPrefix(prefix, []byte(prefixObject)) {
+				c.replaced(removed)
 			}
 			if n < txnChunk {
 				break
 			}
 		}
 	}
-	return nil
+	return c.purgeManifest(ctx, bkey{user, bucket}, deleted)
+}
+
+// purgeManifest forgets k's manifest, its blobs becoming garbage, unless
+// the head merged last is newer than deleted (a re-created bucket's).
+func (c *Catalog) purgeManifest(ctx context.Context, k bkey, deleted Time) error {
+	baseRaw, err := c.loadBase(k)
+	if err != nil {
+		return err
+	}
+	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil && fromHLC(base.Time).Compare(deleted) > 0 {
+		return nil
+	}
+	return c.setManifest(ctx, k, storedManifest{})
 }
 
 // purgeChunk deletes up to txnChunk entries under prefix dated at or
-// before deleted and returns how many it deleted.
-func (c *Catalog) purgeChunk(ctx context.Context, prefix []byte, deleted Time) (int, error) {
-	var doomed [][]byte
+// before deleted and returns the object versions (not delete markers)
+// among them and how many it deleted.
+func (c *Catalog) purgeChunk(ctx context.Context, prefix []byte, deleted Time) ([]*Entry, int, error) {
+	var (
+		doomed  [][]byte
+		removed []*Entry
+	)
 	err := c.update(ctx, func(txn *badger.Txn) error {
-		doomed = doomed[:0]
+		doomed, removed = doomed[:0], removed[:0]
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		for it.Rewind(); it.Valid() && len(doomed) < txnChunk; it.Next() {
-			var e Entry
-			if err := it.Item().Value(e.UnmarshalBinary); err != nil || e.Time.Compare(deleted) <= 0 {
+			e := new(Entry)
+			err := it.Item().Value(e.UnmarshalBinary)
+			if err != nil || e.Time.Compare(deleted) <= 0 {
 				doomed = append(doomed, it.Item().KeyCopy(nil))
+			}
+			if err == nil && e.Time.Compare(deleted) <= 0 && !e.DeleteMarker {
+				removed = append(removed, e)
 			}
 		}
 		it.Close()
@@ -194,7 +224,7 @@ func (c *Catalog) purgeChunk(ctx context.Context, prefix []byte, deleted Time) (
 		}
 		return nil
 	})
-	return len(doomed), err
+	return removed, len(doomed), err
 }
 
 // outboxEmpty reports whether k has no unpublished writes.

@@ -186,14 +186,20 @@ func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending
 		}
 		return true, s.c.purgeBucket(ctx, k.user, k.bucket, upto)
 	}
-	head, err := s.nextHead(ctx, k, rec, pending)
+	head, snap, err := s.nextHead(ctx, k, rec, pending)
+	if err == nil {
+		err = s.stillCurrent(ctx, k, pulled)
+	}
+	var done bool
+	if err == nil {
+		done, err = s.putHead(ctx, k, st, head, snap, pending)
+	}
 	if err != nil {
-		return false, err
+		// Blobs written for a head that did not become the base: the
+		// sweep releases those no manifest merged later lists.
+		err = errors.Join(err, s.c.addGarbage(context.WithoutCancel(ctx), k, snap.written))
 	}
-	if err := s.stillCurrent(ctx, k, pulled); err != nil {
-		return false, err
-	}
-	return s.putHead(ctx, k, st, head, pending)
+	return done, err
 }
 
 // stillCurrent bounds how long after reading its base a head may be put,
@@ -218,20 +224,23 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 	return nil
 }
 
-// nextHead builds the head that adds pending to the base: same snapshot,
-// the base's recent entries merged with pending, or a new snapshot when
-// that grows past MaxRecent or maxHeadBytes.
-func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (dht.CatalogHead, error) {
+// nextHead builds the head that adds pending to the base: same manifest,
+// the base's recent entries merged with pending, or, when that grows
+// past MaxRecent or maxHeadBytes, a manifest with the recent entries as a
+// new run (cutRun) and no entries.
+func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (dht.CatalogHead, snapshot, error) {
 	head := dht.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
+	var snap snapshot
 	recent := make(map[string]*Entry, len(pending))
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
-		return head, err
+		return head, snap, err
 	}
+	from := ""
 	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil {
 		head.Seq = base.Seq + 1
 		if fromHLC(base.Time).Compare(rec.Deleted) > 0 {
-			head.SnapshotID = base.SnapshotID
+			head.SnapshotID, from = base.SnapshotID, base.Writer
 			for _, e := range s.decodeEntries(k, base.Entries) {
 				if e.Time.Compare(rec.Deleted) > 0 {
 					recent[e.Key] = e
@@ -246,11 +255,33 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 	}
 	head.Entries, err = encodeSorted(recent)
 	head.Time = toHLC(s.c.clock.Now())
-	if err == nil && (len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes) {
-		head.Entries = nil
-		head.SnapshotID, err = s.cutSnapshot(ctx, k)
+	if err != nil || (len(head.Entries) <= s.cfg.MaxRecent && head.Size() <= maxHeadBytes) {
+		return head, snap, err
 	}
-	return head, err
+	base, err := s.baseManifest(ctx, k, head.SnapshotID, from)
+	if err != nil {
+		return head, snap, err
+	}
+	snap, err = s.cutRun(ctx, k, base, head.Entries, rec.Deleted, from)
+	head.Entries, head.SnapshotID = nil, snap.id
+	return head, snap, err
+}
+
+// baseManifest returns the manifest named id: the one merged last, which
+// it normally is, or fetched.
+func (s *syncer) baseManifest(ctx context.Context, k bkey, id []byte, from string) (manifest, error) {
+	if len(id) == 0 {
+		return manifest{}, nil
+	}
+	sm, err := s.c.loadManifest(k)
+	if err != nil || bytes.Equal(sm.id, id) {
+		return sm.m, err
+	}
+	data, err := s.cfg.Blobs.GetBlob(ctx, id, from)
+	if err != nil {
+		return manifest{}, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.user, k.bucket, err)
+	}
+	return decodeManifest(id, data)
 }
 
 // encodeSorted encodes entries in key order, so a head's bytes depend only
@@ -280,10 +311,11 @@ func byKey(entries []*Entry) map[string]*Entry {
 	return m
 }
 
-// putHead signs and publishes head, reads it back and confirms pending
-// when it is the record the store kept; otherwise it merges the winner's
+// putHead signs and publishes head, reads it back and records it (and
+// snap, its new manifest if any) as the base when it is the record the
+// store kept; otherwise it merges the winner's
 // record and returns ErrLostRace.
-func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head dht.CatalogHead, pending []*Entry) (bool, error) {
+func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head dht.CatalogHead, snap snapshot, pending []*Entry) (bool, error) {
 	priv, err := s.userKey(ctx, k.user)
 	if err != nil {
 		return false, err
@@ -298,6 +330,12 @@ func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head dht.Catal
 	case found && bytes.Equal(backRaw, raw):
 		if err := s.c.storeBase(ctx, k, raw); err != nil {
 			return false, err
+		}
+		if snap.id != nil {
+			// Every entry of the new manifest is in the local index already.
+			if err := s.c.setManifest(ctx, k, storedManifest{id: snap.id, data: snap.data, m: snap.m}); err != nil {
+				return false, err
+			}
 		}
 		st.ours = &published{raw: raw, at: time.Now(), entries: byKey(pending)}
 		return false, nil

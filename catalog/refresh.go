@@ -110,13 +110,21 @@ func (s *syncer) pullLocked(ctx context.Context, k bkey) error {
 
 // refreshLoop keeps recently read buckets and bucket lists fresh, so a
 // read rarely waits for the network and sees other nodes' writes within
-// about Staleness/2 of their publication.
+// about Staleness/2 of their publication; every BlobGrace/4 it releases
+// the snapshot blobs that are due (sweep).
 func (s *syncer) refreshLoop() {
 	defer s.wg.Done()
 	period := max(s.cfg.Staleness/2, 50*time.Millisecond)
+	var swept time.Time
 	for s.sleep(period) {
 		for _, k := range s.activeKeys() {
 			s.refreshIfDue(k, period)
+		}
+		if time.Since(swept) >= s.cfg.BlobGrace/4 {
+			swept = time.Now()
+			if err := s.sweep(s.ctx); err != nil && s.ctx.Err() == nil {
+				s.log.Warn("release snapshot blobs", "err", err)
+			}
 		}
 	}
 }

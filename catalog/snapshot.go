@@ -2,123 +2,207 @@ package catalog
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
-// snapshotMagic starts every snapshot blob; the byte after it is the
-// format version (see doc.go).
+// Snapshot blobs (see doc.go, "Snapshot format, version 2"): a manifest
+// lists runs, immutable sorted blobs of entries, oldest first.
 const (
-	snapshotMagic   = "d3s-snap"
-	snapshotVersion = 1
+	runMagic        = "d3s-run"
+	manifestMagic   = "d3s-mfst"
+	snapshotVersion = 2
+	// maxManifestRuns bounds the runs a manifest may list: size-tiered
+	// compaction keeps about log2(entries/MaxRecent) of them.
+	maxManifestRuns = 256
+	// blobIDLen is the length of a blob ID (SHA-256).
+	blobIDLen = sha256.Size
 )
 
-// encodeSnapshot writes the whole local index of a bucket, delete markers
-// included, as a snapshot blob: keys come out of badger in byte order.
-func (c *Catalog) encodeSnapshot(user, bucket string) ([]byte, int, error) {
-	var (
-		body  []byte
-		count int
-	)
-	prefix := objectsPrefix(user, bucket)
-	err := c.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 256})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			err := it.Item().Value(func(v []byte) error {
-				enc := encoder{b: body}
-				enc.uvarint(uint64(len(v)))
-				enc.raw(v)
-				body = enc.b
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			count++
-		}
-		return nil
-	})
-	enc := encoder{b: make([]byte, 0, len(body)+len(snapshotMagic)+11)}
-	enc.raw([]byte(snapshotMagic))
-	enc.byte1(snapshotVersion)
-	enc.uvarint(uint64(count))
-	enc.raw(body)
-	return enc.b, count, err
-}
-
-// snapshotID is a snapshot's content address.
+// snapshotID is a blob's content address.
 func snapshotID(data []byte) []byte {
 	sum := sha256.Sum256(data)
 	return sum[:]
 }
 
-// decodeSnapshot checks that data is the snapshot named id and calls fn
-// with its entries in key order, at most txnChunk at a time (the slice is
-// reused). ErrBadSnapshot, ErrUnknownVersion.
-func decodeSnapshot(id, data []byte, fn func([]*Entry) error) error {
+// checkBlob checks that data is the blob named id and starts with magic
+// and the current version, and returns what follows. ErrBadSnapshot,
+// ErrUnknownVersion.
+func checkBlob(id, data []byte, magic string) ([]byte, error) {
 	if !bytes.Equal(snapshotID(data), id) {
-		return fmt.Errorf("snapshot %x: content does not match its ID: %w", id, ErrBadSnapshot)
+		return nil, fmt.Errorf("blob %x: content does not match its ID: %w", id, ErrBadSnapshot)
 	}
-	if !bytes.HasPrefix(data, []byte(snapshotMagic)) {
-		return fmt.Errorf("snapshot %x: %w: no magic", id, ErrBadSnapshot)
+	if !bytes.HasPrefix(data, []byte(magic)) || len(data) == len(magic) {
+		return nil, fmt.Errorf("blob %x: %w: not a %s blob", id, ErrBadSnapshot, magic)
 	}
-	d := decoder{b: data[len(snapshotMagic):]}
-	if v := d.byte1(); d.err == nil && v != snapshotVersion {
-		return fmt.Errorf("snapshot version %d: %w", v, ErrUnknownVersion)
+	if v := data[len(magic)]; v != snapshotVersion {
+		return nil, fmt.Errorf("blob %x version %d: %w", id, v, ErrUnknownVersion)
 	}
+	return data[len(magic)+1:], nil
+}
+
+// runRef names one run of a manifest with its size, which compaction
+// reads without fetching the run.
+type runRef struct {
+	id      []byte
+	entries uint64
+	bytes   uint64
+}
+
+// manifest is the decoded content of a manifest blob.
+type manifest struct {
+	runs []runRef
+}
+
+// encode returns the manifest blob.
+func (m manifest) encode() []byte {
+	enc := encoder{b: make([]byte, 0, len(manifestMagic)+3+len(m.runs)*(blobIDLen+12))}
+	enc.raw([]byte(manifestMagic))
+	enc.byte1(snapshotVersion)
+	enc.uvarint(uint64(len(m.runs)))
+	for _, r := range m.runs {
+		enc.raw(r.id)
+		enc.uvarint(r.entries)
+		enc.uvarint(r.bytes)
+	}
+	return enc.b
+}
+
+// has reports whether id is the manifest's run.
+func (m manifest) has(id []byte) bool {
+	for _, r := range m.runs {
+		if bytes.Equal(r.id, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeManifest checks that data is the manifest named id and decodes it.
+func decodeManifest(id, data []byte) (manifest, error) {
+	body, err := checkBlob(id, data, manifestMagic)
+	if err != nil {
+		return manifest{}, err
+	}
+	d := decoder{b: body}
 	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		return fmt.Errorf("snapshot %x: %w: count %d", id, ErrBadSnapshot, n)
+	if n > maxManifestRuns {
+		return manifest{}, fmt.Errorf("manifest %x: %w: %d runs", id, ErrBadSnapshot, n)
+	}
+	m := manifest{runs: make([]runRef, 0, n)}
+	for range n {
+		r := runRef{id: make([]byte, blobIDLen)}
+		d.raw(r.id)
+		r.entries, r.bytes = d.uvarint(), d.uvarint()
+		m.runs = append(m.runs, r)
+	}
+	if err := d.finish("manifest"); err != nil {
+		return manifest{}, fmt.Errorf("manifest %x: %w: %w", id, ErrBadSnapshot, err)
+	}
+	return m, nil
+}
+
+// runWriter encodes a run: entries must come in strictly ascending key
+// order.
+type runWriter struct {
+	body  encoder
+	count uint64
+}
+
+// add appends one encoded entry.
+func (w *runWriter) add(raw []byte) {
+	w.body.uvarint(uint64(len(raw)))
+	w.body.raw(raw)
+	w.count++
+}
+
+// finish returns the run blob and its reference.
+func (w *runWriter) finish() ([]byte, runRef) {
+	enc := encoder{b: make([]byte, 0, len(w.body.b)+len(runMagic)+11)}
+	enc.raw([]byte(runMagic))
+	enc.byte1(snapshotVersion)
+	enc.uvarint(w.count)
+	enc.raw(w.body.b)
+	return enc.b, runRef{id: snapshotID(enc.b), entries: w.count, bytes: uint64(len(enc.b))}
+}
+
+// runReader decodes a run entry by entry, checking the key order.
+type runReader struct {
+	id      []byte
+	d       decoder
+	left, i uint64
+	prev    string
+	cur     *Entry // the entry next returned, nil at the end
+	raw     []byte // cur's encoding
+	err     error
+}
+
+// openRun checks that data is the run named id and positions the reader
+// on its first entry.
+func openRun(id, data []byte) (*runReader, error) {
+	body, err := checkBlob(id, data, runMagic)
+	if err != nil {
+		return nil, err
+	}
+	r := &runReader{id: id, d: decoder{b: body}}
+	r.left = r.d.uvarint()
+	if r.left > uint64(len(r.d.b)) {
+		return nil, fmt.Errorf("run %x: %w: count %d", id, ErrBadSnapshot, r.left)
+	}
+	r.advance()
+	return r, r.err
+}
+
+// advance decodes the next entry into cur (nil at the end, or on error).
+func (r *runReader) advance() {
+	r.cur, r.raw = nil, nil
+	if r.err != nil {
+		return
+	}
+	if r.left == 0 {
+		if err := r.d.finish("run"); err != nil {
+			r.err = fmt.Errorf("run %x: %w: %w", r.id, ErrBadSnapshot, err)
+		}
+		return
+	}
+	l := r.d.uvarint()
+	if l > uint64(len(r.d.b)) {
+		r.err = fmt.Errorf("run %x entry %d: %w: truncated", r.id, r.i, ErrBadSnapshot)
+		return
+	}
+	raw := r.d.b[:l]
+	r.d.b = r.d.b[l:]
+	e := new(Entry)
+	if err := e.UnmarshalBinary(raw); err != nil || (r.i > 0 && e.Key <= r.prev) {
+		r.err = fmt.Errorf("run %x entry %d: %w", r.id, r.i, ErrBadSnapshot)
+		return
+	}
+	r.cur, r.raw, r.prev = e, raw, e.Key
+	r.left--
+	r.i++
+}
+
+// decodeRun checks that data is the run named id and calls fn with its
+// entries in key order, at most txnChunk at a time (the slice is reused).
+func decodeRun(id, data []byte, fn func([]*Entry) error) error {
+	r, err := openRun(id, data)
+	if err != nil {
+		return err
 	}
 	chunk := make([]*Entry, 0, txnChunk)
-	prev := ""
-	for i := uint64(0); i < n; i++ {
-		e := new(Entry)
-		raw := d.b
-		if l := d.uvarint(); l <= uint64(len(d.b)) {
-			raw = d.b[:l]
-			d.b = d.b[l:]
-		} else {
-			d.fail("snapshot entry")
-		}
-		if err := e.UnmarshalBinary(raw); err != nil || d.err != nil || (i > 0 && e.Key <= prev) {
-			return fmt.Errorf("snapshot %x entry %d: %w", id, i, ErrBadSnapshot)
-		}
-		prev = e.Key
-		if chunk = append(chunk, e); len(chunk) == txnChunk {
+	for ; r.cur != nil; r.advance() {
+		if chunk = append(chunk, r.cur); len(chunk) == txnChunk {
 			if err := fn(chunk); err != nil {
 				return err
 			}
 			chunk = chunk[:0]
 		}
 	}
-	if err := d.finish("snapshot"); err != nil {
-		return fmt.Errorf("snapshot %x: %w", id, ErrBadSnapshot)
+	if r.err != nil {
+		return r.err
 	}
 	if len(chunk) > 0 {
 		return fn(chunk)
 	}
 	return nil
-}
-
-// cutSnapshot stores the bucket's whole local index as a snapshot blob
-// and returns its ID.
-func (s *syncer) cutSnapshot(ctx context.Context, k bkey) ([]byte, error) {
-	data, count, err := s.c.encodeSnapshot(k.user, k.bucket)
-	if err != nil {
-		return nil, fmt.Errorf("encode snapshot: %w", err)
-	}
-	id, err := s.cfg.Blobs.PutBlob(ctx, data)
-	if err != nil {
-		return nil, fmt.Errorf("store snapshot: %w", err)
-	}
-	if !bytes.Equal(id, snapshotID(data)) {
-		return nil, fmt.Errorf("store snapshot: blob store returned ID %x for content %x: %w", id, snapshotID(data), ErrBadSnapshot)
-	}
-	s.log.Debug("snapshot cut", "user", k.user, "bucket", k.bucket, "entries", count, "bytes", len(data))
-	return id, nil
 }

@@ -20,13 +20,18 @@ type Records interface {
 	PutRecord(ctx context.Context, key string, value []byte) error
 }
 
-// Blobs stores and fetches immutable, content-addressed snapshot blobs.
+// Blobs stores and fetches immutable, content-addressed snapshot blobs
+// (manifests and runs, doc.go).
 type Blobs interface {
 	// PutBlob stores data durably and returns its ID (SHA-256).
 	PutBlob(ctx context.Context, data []byte) (id []byte, err error)
 	// GetBlob returns the blob with id, fetching it from the network if it is
 	// not local; from is a hint (the node ID that wrote the head).
 	GetBlob(ctx context.Context, id []byte, from string) ([]byte, error)
+	// ReleaseBlob drops this node's copy of the blob with id, which the
+	// catalogue no longer references (it stored or fetched it before); a
+	// blob not held is no error.
+	ReleaseBlob(ctx context.Context, id []byte) error
 }
 
 // Signer opens a user's private key so that any member node can sign that
@@ -42,6 +47,7 @@ const (
 	DefaultRefreshWait = time.Second
 	DefaultBatchDelay  = 5 * time.Millisecond
 	DefaultSettle      = time.Second
+	DefaultBlobGrace   = 30 * time.Second
 )
 
 // SyncConfig turns a local catalogue into a network one.
@@ -71,7 +77,21 @@ type SyncConfig struct {
 	// equal sequence number (Select then prefers the later time), and
 	// its record lacks our entries. DefaultSettle when zero.
 	Settle time.Duration
-	Logger *slog.Logger
+	// BlobGrace is how long a snapshot blob stays held after the
+	// manifest merged for its bucket stopped listing it, so that readers
+	// of the superseded head can still fetch it; DefaultBlobGrace when
+	// zero, at least 2 x Settle.
+	BlobGrace time.Duration
+	// OnReplaced, when set, is called with every object version (never a
+	// delete marker) that a merge or purge removed from the local index:
+	// replaced by a newer remote version or delete marker, or purged
+	// with its deleted bucket, after the removal is durable. Versions
+	// replaced by this node's own Put, Delete or CompleteUpload are
+	// returned by those calls instead. Only the caller knows whether it
+	// holds a reference on the version's bytes (in a node: the versions
+	// its own writes created, Entry.Writer == NodeID).
+	OnReplaced func(old *Entry)
+	Logger     *slog.Logger
 }
 
 // withDefaults checks cfg and fills in its defaults.
@@ -94,6 +114,10 @@ func (cfg SyncConfig) withDefaults() (SyncConfig, error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = DefaultSettle
 	}
+	if cfg.BlobGrace <= 0 {
+		cfg.BlobGrace = DefaultBlobGrace
+	}
+	cfg.BlobGrace = max(cfg.BlobGrace, 2*cfg.Settle)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

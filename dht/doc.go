@@ -83,7 +83,7 @@
 // Catalogue head: 1 version | 1 type = 3 | 32 public key | 8 sequence >= 1 |
 // 1+n bucket name (must equal the key's) | 12 HLC time (8 Unix ns, 4
 // logical; rejected if more than MaxClockSkew = 5 min in the future) | 1+n
-// snapshot ID (<= 64) | 1+n writer node ID (1..128) | 4 entry count (<=
+// snapshot manifest ID (<= 64) | 1+n writer node ID (1..128) | 4 entry count (<=
 // 65535) | per entry 4 length + opaque bytes (encoded by catalog) | 64
 // signature over "d3s catalog head v1\x00" || all preceding bytes.
 //

@@ -87,6 +87,32 @@ func (b *blobStore) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 	return sum[:], nil
 }
 
+// ReleaseBlob implements catalog.Blobs: it forgets the blob's index entry
+// and drops the one swarm reference PutBlob took; a blob not held here is
+// no error.
+func (b *blobStore) ReleaseBlob(ctx context.Context, id []byte) error {
+	var (
+		sid  swarm.ID
+		held bool
+	)
+	err := b.db.Update(func(txn *badger.Txn) error {
+		val, found, err := getRaw(txn, string(blobIndexKey(id)))
+		if err != nil || !found {
+			return err
+		}
+		held = len(val) == len(sid)
+		copy(sid[:], val)
+		return txn.Delete(blobIndexKey(id))
+	})
+	if err != nil || !held {
+		return err
+	}
+	if err := b.swarm.Release(context.WithoutCancel(ctx), sid); err != nil && !errors.Is(err, swarm.ErrNotFound) {
+		return fmt.Errorf("release blob %x: %w", id[:min(len(id), 8)], err)
+	}
+	return nil
+}
+
 func blobIndexKey(id []byte) []byte {
 	return []byte(blobIndexPrefix + hex.EncodeToString(id))
 }

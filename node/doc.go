@@ -60,8 +60,10 @@
 // SHA-256 under node/blob/; a blob not held locally is fetched over
 // /d3s/blob/1.0.0 from the head's writer, then from connected members,
 // bounded to 512 MiB and checked against its SHA-256 before it is used
-// and kept) and the user database (catalog.Signer: the private key sealed
-// in the user record). Reads of objects call catalog.Refresh(user, bucket)
+// and kept; ReleaseBlob drops the index entry and the one swarm reference
+// once the catalogue no longer references the blob) and the user database
+// (catalog.Signer: the private key sealed in the user record). Reads of
+// objects call catalog.Refresh(user, bucket)
 // first and bucket operations Refresh(user, ""), which revalidate a stale
 // cache (Config.Staleness) with a bounded wait.
 //
@@ -69,6 +71,17 @@
 // GET or COPY on another node of an entry whose bytes are not here fails
 // with 503 SlowDown (retryable; the error wraps ErrDataElsewhere and names
 // the writer). HEAD and LIST work everywhere.
+//
+// References: this node holds exactly one swarm reference per version its
+// own PUT, COPY or Complete created (Entry.Writer is its peer ID) and
+// none for versions merged from other nodes. Whenever a version leaves
+// the index — replaced or deleted here (the catalog call returns it), or
+// replaced by a newer remote version or delete marker, or purged with its
+// deleted bucket (catalog.SyncConfig.OnReplaced) — its reference is
+// released only if it is one of this node's (holdsData). Releasing for a
+// remote version would be wrong, not just useless: swarm references count
+// per content, so it would take the reference of a local version with the
+// same bytes.
 //
 // # How requests flow
 //
@@ -79,7 +92,8 @@
 // hex MD5, SHA-256, metadata, checksum) in one synced badger transaction
 // that re-checks the conditions against the current entry, so concurrent
 // conditional writes are atomic. If the commit fails the new reference is
-// released; once it succeeds the replaced version's reference is.
+// released; once it succeeds the replaced version's reference is (when
+// this node holds it, see References above).
 // Identical bytes get the same swarm ID, so two keys holding them share
 // one stored copy and each holds a reference.
 //

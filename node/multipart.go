@@ -78,9 +78,7 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	for _, p := range removed {
 		n.release(ctx, p.InfoHash)
 	}
-	if replaced != nil {
-		n.release(ctx, replaced.InfoHash)
-	}
+	n.releaseEntry(ctx, replaced)
 	return objectInfo(e), nil
 }
 

@@ -68,9 +68,7 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 		n.release(ctx, e.InfoHash)
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	if replaced != nil {
-		n.release(ctx, replaced.InfoHash)
-	}
+	n.releaseEntry(ctx, replaced)
 	return objectInfo(e), nil
 }
 
@@ -80,6 +78,25 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 func (n *Node) release(ctx context.Context, id swarm.ID) {
 	if err := n.swarm.Release(context.WithoutCancel(ctx), id); err != nil {
 		n.log.Warn("release object", "id", hex.EncodeToString(id[:]), "err", err)
+	}
+}
+
+// holdsData reports whether this node holds a swarm reference for e: it
+// took exactly one for every version its own PUT, COPY or
+// CompleteMultipartUpload created (Writer is this node), and none for a
+// version merged from another node, whose bytes stay on their writer
+// until replication. The swarm counts references per content, so
+// releasing for a remote version whose bytes happen to be stored here
+// too would take the reference of a local version.
+func (n *Node) holdsData(e *catalog.Entry) bool {
+	return e != nil && !e.DeleteMarker && e.Writer == n.mem.id.String()
+}
+
+// releaseEntry releases the reference of a version that left the index
+// (replaced, deleted or purged) if this node holds one.
+func (n *Node) releaseEntry(ctx context.Context, e *catalog.Entry) {
+	if n.holdsData(e) {
+		n.release(ctx, e.InfoHash)
 	}
 }
 
@@ -153,8 +170,6 @@ func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) 
 	if err != nil {
 		return toS3(err)
 	}
-	if removed != nil {
-		n.release(ctx, removed.InfoHash)
-	}
+	n.releaseEntry(ctx, removed)
 	return nil
 }

@@ -106,7 +106,10 @@ func (n *Node) startCatalogSync() error {
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),
 		Staleness: n.cfg.Staleness,
-		Logger:    n.root,
+		// A merge that replaces or purges a version releases its bytes
+		// when this node holds them (releaseEntry).
+		OnReplaced: func(old *catalog.Entry) { n.releaseEntry(n.ctx, old) },
+		Logger:     n.root,
 	})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
