@@ -41,8 +41,9 @@ type CatalogHead struct {
 	// Time is the writer's HLC time when it published the head; validators
 	// reject a head more than MaxClockSkew in the future.
 	Time HLC
-	// SnapshotID names the last immutable sorted snapshot of the bucket
-	// index; empty while the bucket has none.
+	// SnapshotID names the bucket's snapshot manifest (a content address;
+	// catalog/doc.go describes the runs it lists); empty while the bucket
+	// has none.
 	SnapshotID []byte
 	// Writer is the ID of the node that published the head.
 	Writer string
