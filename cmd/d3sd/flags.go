@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/d3s/d3s/node"
 )
@@ -63,6 +64,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	joinFile := fs.String("join-file", env("D3S_JOIN_FILE", ""), "join the network of the token in this `file` (env D3S_JOIN_FILE)")
 	fs.StringVar(&cfg.Domain, "domain", env("D3S_DOMAIN", ""), "`domain` for virtual-hosted-style requests (env D3S_DOMAIN)")
 	fs.StringVar(&cfg.Region, "region", env("D3S_REGION", ""), "S3 `region` reported to clients, default us-east-1 (env D3S_REGION)")
+	staleness := fs.String("staleness", env("D3S_STALENESS", ""), "how old a cached catalogue may be before a read revalidates it, e.g. 500ms (env D3S_STALENESS, default 1s)")
 	level := fs.String("log-level", env("D3S_LOG_LEVEL", defaultLogLevel), "log `level`: debug, info, warn or error (env D3S_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return options{}, err
@@ -73,6 +75,13 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	}
 	if cfg.DataDir == "" {
 		return options{}, usageErrorf("--data must not be empty")
+	}
+	if *staleness != "" {
+		d, err := time.ParseDuration(*staleness)
+		if err != nil || d <= 0 {
+			return options{}, usageErrorf("invalid --staleness %q: want a positive duration such as 500ms or 2s", *staleness)
+		}
+		cfg.Staleness = d
 	}
 	tok, err := joinToken(*join, *joinFile)
 	if err != nil {
@@ -169,6 +178,8 @@ flags:
   --join-file PATH  the same, with the token read from PATH (env D3S_JOIN_FILE)
   --domain DOMAIN   domain for virtual-hosted-style requests (env D3S_DOMAIN)
   --region REGION   S3 region reported to clients (env D3S_REGION, default us-east-1)
+  --staleness D     how old a cached catalogue may be before a read revalidates
+                    it against the network (env D3S_STALENESS, default 1s)
   --log-level LVL   debug, info, warn or error (env D3S_LOG_LEVEL, default info)
 
 The user and token commands take --data too; they talk to the running node

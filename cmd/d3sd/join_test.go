@@ -134,6 +134,31 @@ func TestJoinOtherNetworkRefused(t *testing.T) {
 	stop1()
 }
 
+func TestStalenessFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want time.Duration
+		ok   bool
+	}{
+		{nil, nil, 0, true},
+		{[]string{"--staleness", "500ms"}, nil, 500 * time.Millisecond, true},
+		{nil, map[string]string{"D3S_STALENESS": "2s"}, 2 * time.Second, true},
+		{[]string{"--staleness", "3s"}, map[string]string{"D3S_STALENESS": "2s"}, 3 * time.Second, true},
+		{[]string{"--staleness", "soon"}, nil, 0, false},
+		{[]string{"--staleness", "-1s"}, nil, 0, false},
+	} {
+		opts, err := parseOptions(tt.args, func(k string) string { return tt.env[k] })
+		if (err == nil) != tt.ok || opts.cfg.Staleness != tt.want {
+			t.Errorf("parseOptions(%q, %v): staleness %v, %v; want %v (ok %v)", tt.args, tt.env, opts.cfg.Staleness, err, tt.want, tt.ok)
+		}
+		var ue *usageError
+		if err != nil && !errors.As(err, &ue) {
+			t.Errorf("bad --staleness gave %T, want a usage error (exit 2)", err)
+		}
+	}
+}
+
 func TestP2PFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
