@@ -6,15 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 
 	"github.com/d3s/d3s/node"
 )
-
-// credentialsFile is the name, in the data dir, of the AWS shared
-// credentials file written on a node's first start.
-const credentialsFile = "credentials"
 
 // run runs a node until ctx is done. On the node's very first start it
 // writes the new admin user's keys to DATA/credentials and prints them once
@@ -29,7 +24,7 @@ func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
 	if first != nil {
 		// Written before Start: if Start fails, the keys of the only user
 		// are not lost.
-		if err := writeCredentials(cfg.DataDir, first); err != nil {
+		if _, err := node.WriteCredentialsFile(cfg.DataDir, first); err != nil {
 			printKeys(out, first)
 			return err
 		}
@@ -48,38 +43,10 @@ func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
 	return nil
 }
 
-// writeCredentials writes creds as the [default] profile of an AWS shared
-// credentials file, mode 0600, replacing any file left by an earlier data
-// dir atomically.
-func writeCredentials(dataDir string, creds *node.UserCredentials) error {
-	content := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-		creds.AccessKeyID, creds.SecretAccessKey)
-	path := filepath.Join(dataDir, credentialsFile)
-	tmp, err := os.CreateTemp(dataDir, ".credentials-*")
-	if err != nil {
-		return fmt.Errorf("write credentials: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.WriteString(content)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write credentials %s: %w", path, err)
-	}
-	return nil
-}
-
 // printFirstStart shows the first user's keys and how to use them.
 func printFirstStart(out io.Writer, dataDir string, creds *node.UserCredentials, s3Addr string) {
 	fmt.Fprintf(out, "\nFirst start: created user %q. Its secret key is shown only this once;\n", creds.Name)
-	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, credentialsFile))
+	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, node.CredentialsFile))
 	printKeys(out, creds)
 	fmt.Fprintf(out, "aws --endpoint-url %s s3 mb s3://mybucket\n\n", endpointURL(s3Addr))
 	fmt.Fprintf(out, "Other nodes join this network with:\n  d3sd --join \"$(d3sd token --data %s)\"\n\n", dataDir)
