@@ -70,13 +70,31 @@
 //
 // # BitTorrent engine
 //
-// One anacrolix client per swarm, with no DHT, trackers, PEX, uTP or port
-// mapping, listening on Config.ListenAddr. Its storage (store) serves a
-// stored object's pieces straight from the file, inline bytes or parts,
-// all pieces complete (a record is committed only after every piece was
-// hashed or verified), and writes downloads into a temp file whose piece
-// completion is kept in memory until the whole object is verified and
-// committed; a crash discards a partial download. Idle objects are not
-// loaded torrents: Seed loads one, Unseed or Release unloads it, Fetch
-// loads one only while it downloads.
+// One anacrolix client per swarm, with no DHT, trackers, PEX, uTP, port
+// mapping or sockets of its own: every peer connection goes through a
+// Transport (Config.Transport; plain TCP on Config.ListenAddr when nil),
+// whose peers are opaque names (libp2p peer IDs in a node, "ip:port" over
+// TCP). The engine bans peers by IP, so it only ever sees a stand-in
+// address per name (peers.go): a peer that sends a piece failing its
+// SHA-1 is banned alone, not every peer on the same host.
+//
+// Its storage (store) serves a stored object's pieces straight from the
+// file, inline bytes or parts, all pieces complete (a record is committed
+// only after every piece was hashed or verified), and writes downloads
+// into a temp file whose piece completion is kept in memory until the
+// whole object is verified and committed; a crash discards a partial
+// download. Idle objects are not loaded torrents: Seed loads one, Unseed
+// or Release unloads it, a download loads one while it has users.
+//
+// # Downloads
+//
+// Fetch and OpenRemote share one download per object (download.go). It
+// asks for every piece; an OpenRemote reader reads through the engine,
+// which returns only verified pieces and fetches the pieces at the read
+// position first, so the first byte waits for one piece, not the object.
+// Once every piece is in, the whole file is hashed again (SHA-256 and the
+// pieces) and committed as a cached object with no reference; Fetch then
+// takes its reference. Evict removes a cached object, Fetch or Ref make it
+// held. The last user to leave before completion cancels the download and
+// its temp file is removed.
 package swarm

@@ -4,60 +4,55 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 )
 
-// startEngine starts the BitTorrent client. Objects are not loaded as
-// torrents until Seed or Fetch asks: idle objects cost no memory.
+// startEngine starts the BitTorrent client on the configured Transport
+// (plain TCP on cfg.ListenAddr when there is none): the engine's own TCP
+// and uTP sockets are off, every connection goes through the transport.
+// Objects are not loaded as torrents until Seed or a download asks: idle
+// objects cost no memory.
 func (s *Swarm) startEngine(cfg Config) error {
-	addr := cfg.ListenAddr
-	if addr == "" {
-		addr = "127.0.0.1:0"
+	s.tr = cfg.Transport
+	if s.tr == nil {
+		tcp, err := listenTCP(cfg.ListenAddr)
+		if err != nil {
+			return err
+		}
+		s.tr, s.addr = tcp, tcp.addr
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("swarm: listen address %q: %w", addr, err)
-	}
-	pn, err := net.LookupPort("tcp", port)
-	if err != nil {
-		return fmt.Errorf("swarm: listen address %q: %w", addr, err)
-	}
+	s.names = newPeerNames()
 	cc := torrent.NewDefaultClientConfig()
 	cc.NoDHT = true
 	cc.DisableTrackers = true
 	cc.NoDefaultPortForwarding = true
-	cc.DisableUTP = true // TCP only: uTP needs cgo here and adds nothing on a LAN
+	cc.DisableTCP = true // the transport carries every connection
+	cc.DisableUTP = true
 	cc.DisablePEX = true // peers come from D3S placement, not gossip
+	cc.DisableAcceptRateLimiting = true
 	cc.Seed = true
-	cc.ListenHost = func(string) string { return host }
-	cc.ListenPort = pn
-	if ip, err := netip.ParseAddr(host); err == nil {
-		// A literal address listens on its own family only.
-		cc.DisableIPv6, cc.DisableIPv4 = ip.Is4(), ip.Is6() && !ip.Is4In6()
-	}
 	cc.DefaultStorage = store{s}
+	cc.Callbacks.ReceivedUsefulData = append(cc.Callbacks.ReceivedUsefulData, s.countUseful)
 	cc.Slogger = slog.New(slog.DiscardHandler)
 	if cfg.Debug {
 		cc.Slogger = s.log.With("engine", "anacrolix")
 	}
+	var err error
 	if s.cl, err = torrent.NewClient(cc); err != nil {
+		s.tr.Listener().Close()
 		return fmt.Errorf("swarm: start engine: %w", err)
 	}
-	for _, a := range s.cl.ListenAddrs() {
-		if ta, ok := a.(*net.TCPAddr); ok {
-			s.addr = ta.AddrPort()
-			break
-		}
-	}
+	s.ln = engineListener{s.tr.Listener()}
+	s.cl.AddListener(s.ln)
+	s.cl.AddDialer(engineDialer{tr: s.tr, names: s.names})
 	return nil
 }
 
-// Addr returns the address the BitTorrent engine listens on, for peers.
-func (s *Swarm) Addr() netip.AddrPort { return s.addr }
+// Self returns this swarm's peer name: Transport.Self(), or "ip:port" of
+// the TCP listener.
+func (s *Swarm) Self() string { return s.tr.Self() }
 
 // Seed loads a stored object as an active torrent so peers can download
 // it. ErrNotFound.
@@ -94,13 +89,4 @@ func (s *Swarm) unload(id ID) {
 	if t, ok := s.cl.Torrent(metainfo.Hash(id)); ok {
 		t.Drop()
 	}
-}
-
-// peerInfos turns addresses into anacrolix peers.
-func peerInfos(peers []netip.AddrPort) []torrent.PeerInfo {
-	out := make([]torrent.PeerInfo, 0, len(peers))
-	for _, p := range peers {
-		out = append(out, torrent.PeerInfo{Addr: net.TCPAddrFromAddrPort(p), Trusted: true})
-	}
-	return out
 }

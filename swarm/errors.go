@@ -11,6 +11,8 @@ var (
 	// ErrBadMetaInfo is returned by Fetch when the metainfo is not a
 	// single-file v1 torrent named by its SHA-256 whose infohash is the ID.
 	ErrBadMetaInfo = errors.New("swarm: bad metainfo")
+	// ErrHeld is returned by Evict for an object that has references.
+	ErrHeld = errors.New("swarm: object is held")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

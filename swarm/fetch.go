@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 
-	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"golang.org/x/sys/unix"
 )
@@ -46,11 +44,14 @@ func parseMetaInfo(id ID, mi []byte) (fetchInfo, error) {
 	return fi, nil
 }
 
-// Fetch downloads an object from peers into local storage, verifies its
-// SHA-256 and returns it holding one reference for the caller, like Put.
-// An object already held only gains the reference. ErrBadMetaInfo,
-// ErrSHA256Mismatch, or the context's error if the peers do not deliver.
-func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []netip.AddrPort) (Object, error) {
+// Fetch downloads object id from peers (several at once, named as the
+// Transport names them), verifies every piece and the whole SHA-256,
+// stores it and returns it holding one reference for the caller, like
+// Put. An object already stored (held or cached) only gains the
+// reference; a download of the same object already running (another
+// Fetch, an OpenRemote) is shared. ErrBadMetaInfo, ErrSHA256Mismatch, or
+// the context's error if the peers do not deliver.
+func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []string) (Object, error) {
 	fi, err := parseMetaInfo(id, mi)
 	if err != nil {
 		return Object{}, err
@@ -59,24 +60,26 @@ func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []netip.AddrP
 		if held, err := s.addRef(id); held || err != nil {
 			return s.heldObject(ctx, id, err)
 		}
-		p, owner, err := s.startFetch(id)
-		if err != nil {
+		if err := s.awaitDownload(ctx, id, fi, peers); err != nil {
 			return Object{}, err
 		}
-		if owner {
-			obj, err := s.download(ctx, id, fi, p, peers)
-			s.finishFetch(id, p, err)
-			return obj, err
-		}
-		// Another Fetch of the same object is running: wait for it.
-		select {
-		case <-p.fin:
-		case <-ctx.Done():
-			return Object{}, context.Cause(ctx)
-		}
-		if p.err != nil {
-			return Object{}, p.err
-		}
+		// Committed as cache: loop to take the reference (or, if it was
+		// evicted in between, to download again).
+	}
+}
+
+// awaitDownload joins id's download and waits for it to finish.
+func (s *Swarm) awaitDownload(ctx context.Context, id ID, fi fetchInfo, peers []string) error {
+	p, err := s.join(id, fi, peers)
+	if err != nil {
+		return err
+	}
+	defer s.leave(p)
+	select {
+	case <-p.fin:
+		return p.err
+	case <-ctx.Done():
+		return fmt.Errorf("swarm: fetch %s: %w", id, context.Cause(ctx))
 	}
 }
 
@@ -87,97 +90,34 @@ func (s *Swarm) heldObject(ctx context.Context, id ID, err error) (Object, error
 	return s.Stat(ctx, id)
 }
 
-// startFetch registers a download of id, or returns the one running.
-func (s *Swarm) startFetch(id ID) (p *partial, owner bool, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, false, ErrClosed
-	}
-	if p := s.fetches[id]; p != nil {
-		return p, false, nil
-	}
-	f, err := s.tempFile()
-	if err != nil {
-		return nil, false, fmt.Errorf("swarm: fetch: %w", err)
-	}
-	p = &partial{f: f, fin: make(chan struct{})}
-	s.fetches[id] = p
-	return p, true, nil
-}
-
-func (s *Swarm) finishFetch(id ID, p *partial, err error) {
-	s.mu.Lock()
-	delete(s.fetches, id)
-	s.mu.Unlock()
-	p.f.Close()
-	if err != nil {
-		os.Remove(p.f.Name())
-	}
-	p.err = err
-	close(p.fin)
-}
-
-// download runs the torrent until every piece is verified, then checks
-// the whole SHA-256, makes the file durable and commits the object.
-func (s *Swarm) download(ctx context.Context, id ID, fi fetchInfo, p *partial, peers []netip.AddrPort) (Object, error) {
-	if err := p.f.Truncate(fi.size); err != nil {
-		return Object{}, fmt.Errorf("swarm: fetch: %w", err)
-	}
-	p.done = make([]bool, numPieces(fi.size, pieceLength(fi.size)))
-	if fi.size > 0 {
-		if err := s.runTorrent(ctx, id, fi, peers); err != nil {
-			return Object{}, err
-		}
-	}
+// verifyAndCommit checks the whole downloaded file against the torrent
+// and its SHA-256, makes it durable and commits it as a cached object.
+func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *partial) error {
 	d, err := hashPipe(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, true, nil)
 	if err != nil {
-		return Object{}, fmt.Errorf("swarm: fetch %s: %w", id, err)
+		return fmt.Errorf("swarm: fetch %s: %w", id, err)
 	}
 	if d.sha256 != fi.sha256 || !bytes.Equal(d.pieces, fi.pieces) {
-		return Object{}, fmt.Errorf("swarm: fetch %s: %w", id, ErrSHA256Mismatch)
+		return fmt.Errorf("swarm: fetch %s: %w", id, ErrSHA256Mismatch)
 	}
 	return s.commitFetched(id, fi, p.f, d)
 }
 
-// runTorrent downloads into the registered partial file.
-func (s *Swarm) runTorrent(ctx context.Context, id ID, fi fetchInfo, peers []netip.AddrPort) error {
-	t, _ := s.cl.AddTorrentOpt(torrent.AddTorrentOpts{InfoHash: metainfo.Hash(id), InfoBytes: fi.info})
-	defer t.Drop()
-	select {
-	case <-t.GotInfo():
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-	t.AddPeers(peerInfos(peers))
-	t.DownloadAll()
-	select {
-	case <-t.Complete().On():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("swarm: fetch %s: %w", id, context.Cause(ctx))
-	}
-}
-
-// commitFetched stores verified bytes like Put would.
-func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d digests) (Object, error) {
-	rec := &record{kind: kindFile, size: fi.size, pieceLen: pieceLength(fi.size), md5: d.md5, sha256: d.sha256, refs: 1}
+// commitFetched stores verified bytes like Put would, but with no
+// reference: a cached object, kept until Evict or until a reference is
+// taken and released.
+func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d digests) error {
+	rec := &record{kind: kindFile, size: fi.size, pieceLen: pieceLength(fi.size), md5: d.md5, sha256: d.sha256}
 	if fi.size <= s.inlineMax {
 		b := make([]byte, fi.size)
 		if _, err := f.ReadAt(b, 0); err != nil && fi.size > 0 {
-			return Object{}, fmt.Errorf("swarm: fetch %s: %w", id, err)
+			return fmt.Errorf("swarm: fetch %s: %w", id, err)
 		}
 		rec.kind = kindInline
-		if err := s.commitInline(id, rec, fi.info, b); err != nil {
-			return Object{}, err
-		}
-		return s.Stat(context.Background(), id)
+		return s.commitInline(id, rec, fi.info, b)
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
-		return Object{}, fmt.Errorf("swarm: fetch %s: sync: %w", id, err)
+		return fmt.Errorf("swarm: fetch %s: sync: %w", id, err)
 	}
-	if err := s.commitFile(id, f.Name(), rec, fi.info); err != nil {
-		return Object{}, err
-	}
-	return s.Stat(context.Background(), id)
+	return s.commitFile(id, f.Name(), rec, fi.info)
 }

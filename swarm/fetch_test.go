@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net/netip"
 	"testing"
 	"time"
 )
@@ -54,7 +53,7 @@ func fetchAndCheck(t *testing.T, a, b *testSwarm, id ID, data []byte) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	obj, err := b.Fetch(ctx, id, mi, []netip.AddrPort{a.Addr()})
+	obj, err := b.Fetch(ctx, id, mi, []string{a.Self()})
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -84,7 +83,7 @@ func TestFetchRejectsForeignMetaInfo(t *testing.T) {
 		{"truncated", obj.ID, mi[:len(mi)/2]},
 	}
 	for _, tc := range cases {
-		if _, err := b.Fetch(t.Context(), tc.id, tc.mi, []netip.AddrPort{a.Addr()}); !errors.Is(err, ErrBadMetaInfo) {
+		if _, err := b.Fetch(t.Context(), tc.id, tc.mi, []string{a.Self()}); !errors.Is(err, ErrBadMetaInfo) {
 			t.Errorf("%s: Fetch error %v, want ErrBadMetaInfo", tc.name, err)
 		}
 	}
@@ -100,7 +99,7 @@ func TestFetchWithoutPeersHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	// a does not seed: nobody serves the object.
-	if _, err := b.Fetch(ctx, obj.ID, mi, []netip.AddrPort{a.Addr()}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := b.Fetch(ctx, obj.ID, mi, []string{a.Self()}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Fetch with no seeder: %v, want context.DeadlineExceeded", err)
 	}
 	if files := b.dataFiles(t); len(files) != 0 {

@@ -36,14 +36,17 @@ func (s *Swarm) putInline(ctx context.Context, r io.Reader, size int64, want Exp
 	return rec.object(id), nil
 }
 
-// commitInline commits an inline object, or adds a reference if the bytes
-// are already stored.
+// commitInline commits an inline object, or adds rec's references if the
+// bytes are already stored.
 func (s *Swarm) commitInline(id ID, rec *record, info, data []byte) error {
 	// No ID lock: there is no file to race with, badger's conflict
 	// detection orders this against Release, and concurrent commits group.
 	err := s.group.commit(func(txn *badger.Txn) error {
 		if old, err := getRecord(txn, id); err == nil {
-			old.refs++
+			if rec.refs == 0 {
+				return nil
+			}
+			old.refs += rec.refs
 			return txn.Set(key(prefixObject, id), old.marshal())
 		} else if !isNotFound(err) {
 			return err

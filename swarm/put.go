@@ -64,12 +64,12 @@ func (s *Swarm) writeFile(ctx context.Context, f *os.File, r io.Reader, size int
 }
 
 // commitFile moves a durable temp file to id's path and commits its
-// record, or adds a reference if the bytes are already stored.
+// record, or adds rec's references if the bytes are already stored.
 func (s *Swarm) commitFile(id ID, tmp string, rec *record, info []byte) error {
 	mu := &s.locks[id[0]]
 	mu.Lock()
 	defer mu.Unlock()
-	if held, err := s.addRef(id); held || err != nil {
+	if held, err := s.addRefs(id, rec.refs); held || err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -113,7 +113,11 @@ func (s *Swarm) placeFile(tmp, dst string) error {
 }
 
 // addRef adds a reference to id if it is stored and reports whether it was.
-func (s *Swarm) addRef(id ID) (held bool, err error) {
+func (s *Swarm) addRef(id ID) (held bool, err error) { return s.addRefs(id, 1) }
+
+// addRefs adds n references to id if it is stored and reports whether it
+// was.
+func (s *Swarm) addRefs(id ID, n int64) (held bool, err error) {
 	err = s.update(func(txn *badger.Txn) error {
 		held = false
 		rec, err := getRecord(txn, id)
@@ -123,8 +127,11 @@ func (s *Swarm) addRef(id ID) (held bool, err error) {
 		if err != nil {
 			return err
 		}
-		rec.refs++
 		held = true
+		if n == 0 {
+			return nil
+		}
+		rec.refs += n
 		return txn.Set(key(prefixObject, id), rec.marshal())
 	})
 	return held, err

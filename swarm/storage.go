@@ -3,8 +3,6 @@ package swarm
 import (
 	"context"
 	"errors"
-	"os"
-	"sync"
 
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
@@ -50,15 +48,6 @@ func (heldPiece) MarkComplete() error                { return nil }
 func (heldPiece) MarkNotComplete() error             { return errReadOnly }
 func (heldPiece) Completion() storage.Completion {
 	return storage.Completion{Ok: true, Complete: true}
-}
-
-// partial is a download in progress into a temp file.
-type partial struct {
-	f    *os.File
-	mu   sync.Mutex
-	done []bool // piece completion
-	fin  chan struct{}
-	err  error // set before fin closes
 }
 
 func (p *partial) piece(mp metainfo.Piece) storage.PieceImpl {

@@ -3,9 +3,11 @@ package swarm
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -62,8 +64,12 @@ type Config struct {
 	// object exists once its record is committed (see BadgerOptions).
 	DB     *badger.DB
 	Logger *slog.Logger
-	// ListenAddr is the BitTorrent listen address, host:port; the empty
-	// string means "127.0.0.1:0" and port 0 picks a free port.
+	// Transport carries peer connections; nil means plain TCP on
+	// ListenAddr, peers named "ip:port".
+	Transport Transport
+	// ListenAddr is the TCP listen address when Transport is nil,
+	// host:port; the empty string means "127.0.0.1:0" and port 0 picks a
+	// free port.
 	ListenAddr string
 	// InlineMax is the largest object kept inside the database instead of
 	// a file: 0 means DefaultInlineMax, a negative value disables inlining.
@@ -82,13 +88,21 @@ type Swarm struct {
 	group     *groupCommitter
 
 	cl      *torrent.Client
-	addr    netip.AddrPort
+	tr      Transport
+	ln      engineListener
+	names   *peerNames
+	addr    netip.AddrPort // the default TCP transport's address
 	mu      sync.Mutex
 	fetches map[ID]*partial // downloads in progress, served by the storage
 	closed  bool
 
-	stop context.CancelFunc // ends background work (the orphan sweep)
+	ctx  context.Context    // lives until Close: downloads and the sweep
+	stop context.CancelFunc // ends background work
 	wg   sync.WaitGroup
+
+	// fetchedFrom, when set (tests), receives the useful bytes each peer
+	// sent for a completed download.
+	fetchedFrom func(id ID, bytes map[string]int64)
 }
 
 // New opens the swarm in cfg.Dir.
@@ -113,14 +127,14 @@ func New(cfg Config) (*Swarm, error) {
 	if err := s.prepareDirs(); err != nil {
 		return nil, err
 	}
+	s.ctx, s.stop = context.WithCancel(context.Background())
 	if err := s.startEngine(cfg); err != nil {
+		s.stop()
 		return nil, err
 	}
 	s.group = newGroupCommitter(s.db)
-	ctx, stop := context.WithCancel(context.Background())
-	s.stop = stop
 	s.wg.Go(func() {
-		if _, err := s.sweepOrphans(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.sweepOrphans(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.log.Warn("orphan sweep", "err", err)
 		}
 	})
@@ -154,7 +168,11 @@ func (s *Swarm) Close() error {
 	s.stop()
 	s.wg.Wait()
 	s.group.close()
-	if errs := s.cl.Close(); len(errs) > 0 {
+	errs := s.cl.Close()
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
 		return fmt.Errorf("swarm: close engine: %w", errs[0])
 	}
 	return nil
