@@ -32,6 +32,15 @@ type Config struct {
 	// Staleness is how old a cached catalogue may be before a read
 	// revalidates it against the DHT; 0 means catalog.DefaultStaleness.
 	Staleness time.Duration
+	// Replicas is R, how many members hold each object version: the R
+	// whose peer IDs are XOR-closest to its infohash. 0 means
+	// DefaultReplicas.
+	Replicas int
+	// SyncReplicas is how many durable copies, the writer's own included,
+	// a PUT waits for before it is acknowledged (capped by the copies the
+	// network can make); the rest replicate in the background. 0 means
+	// DefaultSyncReplicas.
+	SyncReplicas int
 	// Domain enables virtual-hosted-style S3 requests (bucket.Domain).
 	Domain string
 	// Region is the S3 region the node reports; "" means us-east-1.
@@ -67,6 +76,22 @@ func (c Config) Validate() error {
 	}
 	if c.Staleness < 0 {
 		return fmt.Errorf("node: config: negative Staleness %v", c.Staleness)
+	}
+	return c.ValidateReplicas()
+}
+
+// ValidateReplicas reports whether Replicas and SyncReplicas make sense
+// together: neither negative, and no more sync copies than holders.
+func (c Config) ValidateReplicas() error {
+	if c.Replicas < 0 || c.SyncReplicas < 0 {
+		return fmt.Errorf("node: config: negative Replicas %d or SyncReplicas %d", c.Replicas, c.SyncReplicas)
+	}
+	r := c.Replicas
+	if r == 0 {
+		r = DefaultReplicas
+	}
+	if c.SyncReplicas > r {
+		return fmt.Errorf("node: config: SyncReplicas %d exceeds Replicas %d", c.SyncReplicas, r)
 	}
 	return nil
 }

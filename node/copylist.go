@@ -60,7 +60,15 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 		if !errors.Is(err, swarm.ErrNotFound) {
 			return nil, fmt.Errorf("copy %s/%s: %w", bucket, key, err)
 		}
-		err = n.notHere(bucket, key, src)
+		if n.holdsData(src) {
+			err = n.notHere(bucket, key, src, err)
+			continue
+		}
+		// Another node's version: fetching it takes the reference.
+		if err = n.fetchRemote(ctx, src); err != nil {
+			return nil, n.remoteErr(bucket, key, src, err)
+		}
+		return src, nil
 	}
 	return nil, err
 }

@@ -67,14 +67,35 @@
 // first and bucket operations Refresh(user, ""), which revalidate a stale
 // cache (Config.Staleness) with a bounded wait.
 //
-// Object data stays on the node that wrote it until replication lands: a
-// GET or COPY on another node of an entry whose bytes are not here fails
-// with 503 SlowDown (retryable; the error wraps ErrDataElsewhere and names
-// the writer). HEAD and LIST work everywhere.
+// # Placement and replication
+//
+// An object version's holders are the Config.Replicas (R, default 3)
+// members whose peer IDs are XOR-closest to its infohash in the Kademlia
+// keyspace (placement.go): in a small network (routing table under 20
+// peers) from the routing table and the connected peers, else with a
+// bounded GetClosestPeers lookup; no per-object provider records. After a
+// PUT, COPY or Complete, the writer queues a task per holder other than
+// itself in badger (repl/<infohash>/<peer>, one synced write), then asks
+// each over /d3s/replicate/1.0.0 (replicate.go: infohash, size, metainfo,
+// swarm peer names to fetch from); the holder calls swarm.Fetch, records
+// one replica reference (node/replica/<infohash>) and answers once the copy
+// is durable. The request waits for Config.SyncReplicas copies (default 2,
+// the writer's included, capped by the copies possible; else 503
+// SlowDown); the other tasks go on in the background and a retry loop
+// (replqueue.go) re-runs failed ones with backoff, across restarts.
+//
+// A GET of an entry whose data is not here asks its holders and its writer
+// over /d3s/meta/1.0.0 (remote.go) which of them hold it (each loads it as
+// a torrent and returns its metainfo and swarm peer name) and streams it
+// with swarm.OpenRemote from all that answered; COPY fetches it (taking a
+// reference). Only when no holder answers does it fail with 503 SlowDown
+// (retryable; the error wraps ErrDataElsewhere and ErrNoHolder). HEAD and
+// LIST work everywhere.
 //
 // References: this node holds exactly one swarm reference per version its
-// own PUT, COPY or Complete created (Entry.Writer is its peer ID) and
-// none for versions merged from other nodes. Whenever a version leaves
+// own PUT, COPY or Complete created (Entry.Writer is its peer ID), one per
+// infohash it replicated as a holder (replica index), and none for
+// other versions merged from other nodes. Whenever a version leaves
 // the index — replaced or deleted here (the catalog call returns it), or
 // replaced by a newer remote version or delete marker, or purged with its
 // deleted bucket (catalog.SyncConfig.OnReplaced) — its reference is

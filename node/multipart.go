@@ -79,6 +79,9 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 		n.release(ctx, p.InfoHash)
 	}
 	n.releaseEntry(ctx, replaced)
+	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
+		return s3.ObjectInfo{}, unavailable(err)
+	}
 	return objectInfo(e), nil
 }
 

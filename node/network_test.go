@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -290,13 +291,20 @@ func TestCatalogAcrossNodes(t *testing.T) {
 	if err != nil || info.Size != int64(len(data)) {
 		t.Errorf("HEAD on node 2 = %+v, %v", info, err)
 	}
-	_, _, err = n2.GetObject(ctx, u, "shared", "k")
-	if s3.AsCode(err) != s3.ErrSlowDown || !errors.Is(err, ErrDataElsewhere) {
-		t.Errorf("GET on node 2 of data held by node 1: %v, want SlowDown", err)
+	_, r, err := n2.GetObject(ctx, u, "shared", "k")
+	if err != nil {
+		t.Fatalf("GET on node 2 of data written on node 1: %v", err)
 	}
-	_, err = n2.CopyObject(ctx, u, "shared", "k", "shared", "k2", s3.CopyOptions{})
-	if s3.AsCode(err) != s3.ErrSlowDown {
-		t.Errorf("COPY on node 2 of data held by node 1: %v, want SlowDown", err)
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || string(got) != string(data) {
+		t.Errorf("GET on node 2 = %q, %v; want %q", got, err, data)
+	}
+	if held, err := n2.Holds(ctx, u.AccessKeyID, "shared", "k"); !held || err != nil {
+		t.Errorf("node 2 holds node 1's object: %t, %v; want a replica (sync replicas 2)", held, err)
+	}
+	if _, err = n2.CopyObject(ctx, u, "shared", "k", "shared", "k2", s3.CopyOptions{}); err != nil {
+		t.Errorf("COPY on node 2 of data written on node 1: %v", err)
 	}
 	// Node 2 writes into the bucket node 1 created; node 1 lists it.
 	if _, err := n2.PutObject(ctx, u, "shared", "from2", strings.NewReader("x"), s3.PutOptions{Size: 1}); err != nil {
@@ -304,7 +312,7 @@ func TestCatalogAcrossNodes(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "node 1 lists the object put on node 2", func() bool {
 		res, err := n1.ListObjects(ctx, u, "shared", s3.ListOptions{MaxKeys: 10})
-		return err == nil && len(res.Objects) == 2
+		return err == nil && len(res.Objects) == 3
 	})
 	ctx2, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

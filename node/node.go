@@ -30,6 +30,7 @@ type Node struct {
 	mem   membership
 	db    *badger.DB
 	swarm *swarm.Swarm
+	bt    *lateTransport // the swarm's transport: libp2p streams once Start attaches the host
 	cat   *catalog.Catalog
 	users *userDB
 	first *UserCredentials
@@ -44,6 +45,11 @@ type Node struct {
 	ctx    context.Context // the node's lifetime; cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// bg counts work started by requests and peers (replications, their
+	// handlers): only while not closed (track), waited for by Close.
+	bg        sync.WaitGroup
+	repl      *replState
+	replicaMu sync.Mutex // serialises markReplica
 
 	mu      sync.Mutex
 	started bool
@@ -67,7 +73,7 @@ func New(cfg Config) (*Node, error) {
 	if root == nil {
 		root = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, root: root, log: root.With("component", "node")}
+	n := &Node{cfg: cfg, root: root, log: root.With("component", "node"), repl: newReplState()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.open(); err != nil {
 		n.cancel()
@@ -90,7 +96,8 @@ func (n *Node) open() error {
 		return err
 	}
 	n.users = openUsers(n.db, n.mem.key, n.root)
-	n.swarm, err = swarm.New(swarm.Config{Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root})
+	n.bt = newLateTransport(n.mem.id)
+	n.swarm, err = swarm.New(swarm.Config{Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt})
 	if err != nil {
 		return fmt.Errorf("node: open swarm: %w", err)
 	}
@@ -202,6 +209,7 @@ func (n *Node) Close() error {
 		adminLn.Close()
 	}
 	n.wg.Wait()
+	n.bg.Wait()
 	if n.catSync {
 		n.cat.Wait()
 	}

@@ -69,7 +69,16 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 		return s3.ObjectInfo{}, toS3(err)
 	}
 	n.releaseEntry(ctx, replaced)
+	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
+		return s3.ObjectInfo{}, unavailable(err)
+	}
 	return objectInfo(e), nil
+}
+
+// unavailable marks a failure to reach enough members as 503 SlowDown,
+// which clients retry.
+func unavailable(err error) error {
+	return fmt.Errorf("%w: %w", s3.ErrSlowDown, err)
 }
 
 // release drops a swarm reference even if ctx is cancelled: a reference
@@ -107,17 +116,27 @@ func (n *Node) refresh(ctx context.Context, u s3.User, bucket string) error {
 	return n.cat.Refresh(ctx, u.AccessKeyID, bucket)
 }
 
-// notHere is the error for an entry whose bytes this node does not hold:
-// the version was written on another node, and object data stays on its
-// writer until replication lands. It is 503 SlowDown, which clients
-// retry, with a message naming the writer, rather than NoSuchKey (the key
-// exists) or a bare InternalError. An entry of this node's own whose bytes
-// are gone stays an InternalError: that is damage, not distribution.
-func (n *Node) notHere(bucket, key string, e *catalog.Entry) error {
+// notHere is the error for an entry whose bytes neither this node nor
+// any reachable holder has (cause says why): 503 SlowDown, which clients
+// retry, naming the writer, rather than NoSuchKey (the key exists) or a
+// bare InternalError. An entry of this node's own whose bytes are gone
+// stays an InternalError: that is damage, not distribution.
+func (n *Node) notHere(bucket, key string, e *catalog.Entry, cause error) error {
 	if e.Writer == "" || e.Writer == n.mem.id.String() {
 		return fmt.Errorf("open %s/%s: %w", bucket, key, swarm.ErrNotFound)
 	}
-	return fmt.Errorf("%w: object data of %s/%s is held by node %s, not by this one (%w)", s3.ErrSlowDown, bucket, key, e.Writer, ErrDataElsewhere)
+	return fmt.Errorf("%w: object data of %s/%s (written by node %s) is not here and no holder answered (%w: %w)", s3.ErrSlowDown, bucket, key, e.Writer, ErrDataElsewhere, cause)
+}
+
+// remoteErr turns a failed remote read into the client's error: SlowDown
+// when no holder answered, the caller's own cancellation as is, anything
+// else (a holder that failed mid-way) as SlowDown too, since another try
+// may reach another holder.
+func (n *Node) remoteErr(bucket, key string, e *catalog.Entry, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return n.notHere(bucket, key, e, err)
 }
 
 // openAttempts bounds how often GetObject retries when the version it
@@ -126,6 +145,8 @@ const openAttempts = 3
 
 // GetObject implements s3.ObjectStore. The reader is the swarm's, an
 // *os.File for objects stored as files, so the HTTP server can sendfile.
+// A version whose data is not here streams from its holders (openRemote):
+// verified pieces as they arrive, seekable for Range.
 func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
 	if err := n.refresh(ctx, u, bucket); err != nil {
 		return s3.ObjectInfo{}, nil, err
@@ -143,7 +164,14 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		if !errors.Is(err, swarm.ErrNotFound) {
 			return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
 		}
-		err = n.notHere(bucket, key, e)
+		if n.holdsData(e) {
+			err = n.notHere(bucket, key, e, err) // replaced and released meanwhile, or damage
+			continue
+		}
+		if r, err = n.openRemote(ctx, e); err != nil {
+			return s3.ObjectInfo{}, nil, n.remoteErr(bucket, key, e, err)
+		}
+		return objectInfo(e), r, nil
 	}
 	return s3.ObjectInfo{}, nil, err
 }

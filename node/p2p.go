@@ -19,7 +19,7 @@ import (
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol}
+var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicateProtocol, metaProtocol, btProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -75,6 +75,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	}
 	n.host = h
 	n.hostp.Store(h)
+	n.bt.attach(h) // object data from now on, over the private network only
 	n.dht, err = dht.New(dht.Config{Host: n.host, DB: n.db, BootstrapPeers: n.mem.bootstrap, Logger: n.root})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
@@ -95,6 +96,9 @@ func (n *Node) startP2P(ctx context.Context) error {
 		return err
 	}
 	n.wg.Go(func() { n.publishUsers(n.ctx) })
+	n.host.SetStreamHandler(replicateProtocol, n.handleReplicate)
+	n.host.SetStreamHandler(metaProtocol, n.handleMeta)
+	n.wg.Go(func() { n.retryLoop(n.ctx) })
 	return n.startCatalogSync()
 }
 

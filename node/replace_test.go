@@ -66,12 +66,14 @@ func TestRemoteOverwriteReleasesLocalBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	over := putOn(t, n2, u, "shared", "local", []byte("node 2 overwrites"))
+	// Node 1 receives a replica of the new version (a holder of two
+	// nodes' network is both), so it is the old version's bytes that
+	// must go, not the number of files.
 	eventually(t, 10*time.Second, "node 1 drops its replaced bytes", func() bool {
-		return etagOn(t, n1, u, "shared", "local") == over.ETag && len(objectFiles(t, dir1)) == files-1
+		_, err := n1.swarm.Stat(t.Context(), old.InfoHash)
+		return etagOn(t, n1, u, "shared", "local") == over.ETag && errors.Is(err, swarm.ErrNotFound)
 	})
-	if _, err := n1.swarm.Open(t.Context(), old.InfoHash); !errors.Is(err, swarm.ErrNotFound) {
-		t.Errorf("node 1 still opens the replaced version: %v", err)
-	}
+	files = len(objectFiles(t, dir1))
 
 	again := putOn(t, n2, u, "shared", "remote", []byte("node 2 again"))
 	eventually(t, 10*time.Second, "node 1 sees node 2's overwrite", func() bool {
@@ -80,8 +82,8 @@ func TestRemoteOverwriteReleasesLocalBytes(t *testing.T) {
 	// A wrong release would follow the merge that made the ETag visible
 	// within microseconds; nothing to poll for its absence.
 	time.Sleep(200 * time.Millisecond)
-	if got := len(objectFiles(t, dir1)); got != files-1 {
-		t.Errorf("node 1 object files %d, want %d: a remote version's replacement released local bytes", got, files-1)
+	if got := len(objectFiles(t, dir1)); got < files {
+		t.Errorf("node 1 object files %d, want at least %d: a remote version's replacement released local bytes", got, files)
 	}
 	_, r, err := n1.GetObject(t.Context(), u, "shared", "mine")
 	if err != nil {

@@ -19,8 +19,8 @@ var (
 	// ErrNoMember: joining, no member at the join token's addresses could
 	// be reached (a wrong network key looks the same: the handshake fails).
 	ErrNoMember = errors.New("no network member reachable")
-	// ErrDataElsewhere: the object's bytes are on the node that wrote it,
-	// not on this one (until replication lands); S3 clients see SlowDown.
+	// ErrDataElsewhere: the object's bytes are not on this node and no
+	// member holding them could be reached; S3 clients see SlowDown.
 	ErrDataElsewhere = errors.New("object data is on another node")
 	// ErrUnknownUser: no user record for the access key ID, locally or in
 	// the network.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,6 +66,8 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&cfg.Domain, "domain", env("D3S_DOMAIN", ""), "`domain` for virtual-hosted-style requests (env D3S_DOMAIN)")
 	fs.StringVar(&cfg.Region, "region", env("D3S_REGION", ""), "S3 `region` reported to clients, default us-east-1 (env D3S_REGION)")
 	staleness := fs.String("staleness", env("D3S_STALENESS", ""), "how old a cached catalogue may be before a read revalidates it, e.g. 500ms (env D3S_STALENESS, default 1s)")
+	replicas := fs.String("replicas", env("D3S_REPLICAS", ""), "how many nodes hold each object (env D3S_REPLICAS, default 3)")
+	syncReplicas := fs.String("sync-replicas", env("D3S_SYNC_REPLICAS", ""), "durable copies, the writer's included, a PUT waits for (env D3S_SYNC_REPLICAS, default 2)")
 	level := fs.String("log-level", env("D3S_LOG_LEVEL", defaultLogLevel), "log `level`: debug, info, warn or error (env D3S_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return options{}, err
@@ -83,12 +86,36 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		}
 		cfg.Staleness = d
 	}
+	if err := parseReplicas(&cfg, *replicas, *syncReplicas); err != nil {
+		return options{}, err
+	}
 	tok, err := joinToken(*join, *joinFile)
 	if err != nil {
 		return options{}, err
 	}
 	cfg.JoinToken = tok
 	return options{cfg: cfg, level: lvl, args: fs.Args()}, nil
+}
+
+// parseReplicas sets the replication counts given (empty means default).
+func parseReplicas(cfg *node.Config, replicas, sync string) error {
+	for _, f := range []struct {
+		name, val string
+		dst       *int
+	}{{"--replicas", replicas, &cfg.Replicas}, {"--sync-replicas", sync, &cfg.SyncReplicas}} {
+		if f.val == "" {
+			continue
+		}
+		v, err := strconv.Atoi(f.val)
+		if err != nil || v < 1 {
+			return usageErrorf("invalid %s %q: want a positive number", f.name, f.val)
+		}
+		*f.dst = v
+	}
+	if err := cfg.ValidateReplicas(); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	return nil
 }
 
 // joinToken returns the token given inline or in a file (at most one of

@@ -126,3 +126,39 @@ func TestEndpointURL(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicaFlags(t *testing.T) {
+	tests := []struct {
+		args          []string
+		env           map[string]string
+		replicas      int
+		sync          int
+		wantUsageFail bool
+	}{
+		{args: nil, replicas: 0, sync: 0},
+		{args: []string{"--replicas", "5", "--sync-replicas", "3"}, replicas: 5, sync: 3},
+		{args: []string{"--sync-replicas", "1"}, replicas: 0, sync: 1},
+		{env: map[string]string{"D3S_REPLICAS": "2"}, replicas: 2},
+		{args: []string{"--replicas", "0"}, wantUsageFail: true},
+		{args: []string{"--replicas", "x"}, wantUsageFail: true},
+		{args: []string{"--replicas", "2", "--sync-replicas", "3"}, wantUsageFail: true},
+		{args: []string{"--sync-replicas", "4"}, wantUsageFail: true}, // default R is 3
+	}
+	for _, tc := range tests {
+		opts, err := parseOptions(tc.args, func(k string) string { return tc.env[k] })
+		var ue *usageError
+		if tc.wantUsageFail {
+			if !errors.As(err, &ue) {
+				t.Errorf("%v: err %v, want a usage error", tc.args, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+			continue
+		}
+		if opts.cfg.Replicas != tc.replicas || opts.cfg.SyncReplicas != tc.sync {
+			t.Errorf("%v %v: replicas %d sync %d, want %d %d", tc.args, tc.env, opts.cfg.Replicas, opts.cfg.SyncReplicas, tc.replicas, tc.sync)
+		}
+	}
+}

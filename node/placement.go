@@ -1,0 +1,98 @@
+package node
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/d3s/d3s/swarm"
+	kb "github.com/libp2p/go-libp2p-kbucket"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Placement defaults.
+const (
+	// DefaultReplicas is Config.Replicas when unset: R, the number of
+	// nodes that hold each object version.
+	DefaultReplicas = 3
+	// DefaultSyncReplicas is Config.SyncReplicas when unset: the copies
+	// (the writer's included) a PUT waits for.
+	DefaultSyncReplicas = 2
+	// closestLookupTimeout bounds a GetClosestPeers lookup, so that dead
+	// members cannot stall a PUT or a GET.
+	closestLookupTimeout = 5 * time.Second
+	// smallNetwork is the routing-table size below which the table is
+	// taken to know every member (a k-bucket holds 20 peers), so holders
+	// are computed from it without a network lookup.
+	smallNetwork = 20
+)
+
+// placementKey is the Kademlia key of an object version: its infohash.
+// kad-dht hashes keys and peer IDs with SHA-256 before comparing them, and
+// so does closest, so the lookup and the local ordering agree.
+func placementKey(id swarm.ID) string { return string(id[:]) }
+
+// closest returns the r peers of candidates (duplicates ignored) whose
+// Kademlia IDs are XOR-closest to key, closest first.
+func closest(key string, candidates []peer.ID, r int) []peer.ID {
+	uniq := make([]peer.ID, 0, len(candidates))
+	for _, p := range candidates {
+		if p != "" && !slices.Contains(uniq, p) {
+			uniq = append(uniq, p)
+		}
+	}
+	sorted := kb.SortClosestPeers(uniq, kb.ConvertKey(key))
+	return sorted[:min(r, len(sorted))]
+}
+
+// holders returns the R members that should hold object id, closest
+// first; this node is among them when it is among the closest. Small
+// networks are answered from the routing table and the connected peers;
+// larger ones add a bounded GetClosestPeers lookup. Without a network
+// (before Start) the only holder is this node.
+func (n *Node) holders(ctx context.Context, id swarm.ID) []peer.ID {
+	cands := append(n.knownMembers(), n.mem.id)
+	if n.dht != nil && len(cands) > smallNetwork {
+		lctx, cancel := context.WithTimeout(ctx, closestLookupTimeout)
+		found, err := n.dht.Kad().GetClosestPeers(lctx, placementKey(id))
+		cancel()
+		if err != nil {
+			n.log.Debug("closest peers lookup", "id", id, "err", err)
+		}
+		cands = append(cands, found...)
+	}
+	return closest(placementKey(id), cands, n.replicas())
+}
+
+// knownMembers lists the members this node knows of: its routing table
+// and the peers it is connected to (all of them hold the network key).
+func (n *Node) knownMembers() []peer.ID {
+	if n.dht == nil || n.host == nil {
+		return nil
+	}
+	ps := n.dht.Kad().RoutingTable().ListPeers()
+	for _, p := range n.host.Network().Peers() {
+		if !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// replicas is R, the configured number of holders per object.
+func (n *Node) replicas() int {
+	if n.cfg.Replicas > 0 {
+		return n.cfg.Replicas
+	}
+	return DefaultReplicas
+}
+
+// syncCopies is how many durable copies, the writer's included, a write
+// waits for among copies possible (the writer plus the other holders).
+func (n *Node) syncCopies(possible int) int {
+	want := n.cfg.SyncReplicas
+	if want == 0 {
+		want = DefaultSyncReplicas
+	}
+	return max(1, min(want, possible))
+}
