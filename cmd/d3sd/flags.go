@@ -205,6 +205,9 @@ flags:
   --join-file PATH  the same, with the token read from PATH (env D3S_JOIN_FILE)
   --domain DOMAIN   domain for virtual-hosted-style requests (env D3S_DOMAIN)
   --region REGION   S3 region reported to clients (env D3S_REGION, default us-east-1)
+  --replicas N      how many nodes hold each object (env D3S_REPLICAS, default 3)
+  --sync-replicas N durable copies, the writer's included, a PUT waits for
+                    (env D3S_SYNC_REPLICAS, default 2 where the network has 2 nodes)
   --staleness D     how old a cached catalogue may be before a read revalidates
                     it against the network (env D3S_STALENESS, default 1s)
   --log-level LVL   debug, info, warn or error (env D3S_LOG_LEVEL, default info)
@@ -216,6 +219,6 @@ when the node is not running).
 The first node started without --join founds a network: it creates the
 network key, the user "admin", and writes its join token to DIR/join-token.
 Other nodes join with --join once; after that they rejoin through the peers
-they met. Users and bucket listings are network-wide; object data stays on
-the node that stored it for now.
+they met. Users and bucket listings are network-wide; each object is kept
+on the --replicas nodes closest to it and read from any node.
 `
