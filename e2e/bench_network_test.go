@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/d3s/d3s/node"
 )
 
 // The multi-node figures in BENCHMARKS.md (issue 3):
@@ -110,4 +113,33 @@ func reportLatency(b *testing.B, what string, ds []time.Duration) {
 	}
 	b.ReportMetric(ms(0.5), what+"-p50-ms")
 	b.ReportMetric(ms(0.99), what+"-p99-ms")
+}
+
+// BenchmarkPutSyncReplicas measures PUT latency on 3 nodes with
+// --sync-replicas 1 and 2, for a 64 KiB object (replicated inline) and an
+// 8 MiB one (replicated through BitTorrent):
+//
+//	CGO_ENABLED=0 go test ./e2e -run '^$' -bench PutSyncReplicas -benchtime 30x
+func BenchmarkPutSyncReplicas(b *testing.B) {
+	for _, sync := range []int{1, 2} {
+		c := startClusterWith(b, 3, func(cfg *node.Config) { cfg.SyncReplicas = sync })
+		c.createEverywhere(b, "lat")
+		for _, size := range []int{64 << 10, 8 << 20} {
+			b.Run(fmt.Sprintf("sync%d/%dKiB", sync, size>>10), func(b *testing.B) {
+				body := bytes.Repeat([]byte{byte(sync)}, size)
+				var lat []time.Duration
+				i := 0
+				for b.Loop() {
+					i++
+					copy(body, fmt.Sprintf("%d-%d", b.N, i)) // distinct bytes: no dedup
+					start := time.Now()
+					if r := c.nodes[i%3].do(b, "PUT", fmt.Sprintf("/lat/%d-%d", size, i), body); r.status != 200 {
+						b.Fatalf("PUT: %d %s", r.status, r.body)
+					}
+					lat = append(lat, time.Since(start))
+				}
+				reportLatency(b, "put", lat)
+			})
+		}
+	}
 }

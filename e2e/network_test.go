@@ -26,10 +26,17 @@ type cluster struct {
 // startCluster starts a founder and n-1 nodes joining it by token.
 func startCluster(t testing.TB, n int) *cluster {
 	t.Helper()
-	first := startNode(t)
+	return startClusterWith(t, n, nil)
+}
+
+// startClusterWith is startCluster with edit (if not nil) applied to every
+// node's configuration.
+func startClusterWith(t testing.TB, n int, edit func(*node.Config)) *cluster {
+	t.Helper()
+	first := startNodeWith(t, t.TempDir(), edit)
 	c := &cluster{nodes: []*testNode{first}, token: readToken(t, first.dir)}
 	for range n - 1 {
-		c.nodes = append(c.nodes, c.join(t, t.TempDir()))
+		c.nodes = append(c.nodes, c.joinWith(t, t.TempDir(), edit))
 	}
 	return c
 }
@@ -38,7 +45,17 @@ func startCluster(t testing.TB, n int) *cluster {
 // the founder's first user.
 func (c *cluster) join(t testing.TB, dir string) *testNode {
 	t.Helper()
-	tn := startNodeWith(t, dir, func(cfg *node.Config) { cfg.JoinToken = c.token })
+	return c.joinWith(t, dir, nil)
+}
+
+func (c *cluster) joinWith(t testing.TB, dir string, edit func(*node.Config)) *testNode {
+	t.Helper()
+	tn := startNodeWith(t, dir, func(cfg *node.Config) {
+		if edit != nil {
+			edit(cfg)
+		}
+		cfg.JoinToken = c.token
+	})
 	tn.access, tn.secret = c.nodes[0].access, c.nodes[0].secret
 	return tn
 }
