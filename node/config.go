@@ -41,6 +41,13 @@ type Config struct {
 	// network can make); the rest replicate in the background. 0 means
 	// DefaultSyncReplicas.
 	SyncReplicas int
+	// SeedIdle is how long an object loaded as a torrent to serve a
+	// replicate or meta request stays loaded after the last one (plus a
+	// second per MiB of its size); 0 means DefaultSeedIdle.
+	SeedIdle time.Duration
+	// ReplicaGC is how often the replicas whose versions left the
+	// catalogue are collected (gc.go); 0 means DefaultReplicaGC.
+	ReplicaGC time.Duration
 	// Domain enables virtual-hosted-style S3 requests (bucket.Domain).
 	Domain string
 	// Region is the S3 region the node reports; "" means us-east-1.
@@ -74,8 +81,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("node: config: join token: %w", err)
 		}
 	}
-	if c.Staleness < 0 {
-		return fmt.Errorf("node: config: negative Staleness %v", c.Staleness)
+	if c.Staleness < 0 || c.SeedIdle < 0 || c.ReplicaGC < 0 {
+		return fmt.Errorf("node: config: negative Staleness %v, SeedIdle %v or ReplicaGC %v", c.Staleness, c.SeedIdle, c.ReplicaGC)
 	}
 	return c.ValidateReplicas()
 }

@@ -104,6 +104,31 @@
 // per content, so it would take the reference of a local version with the
 // same bytes.
 //
+// Collecting replicas (gc.go): a version leaving the index here (this
+// node's own Put, Delete or Complete, or a merge or purge through
+// OnReplaced) notes its infohash as a candidate (node/gc/<infohash>)
+// when this node holds a replica of it, and this node's own removals
+// also tell the version's holders over /d3s/release/1.0.0 (the 20-byte
+// infohash, no answer), which note it likewise. Every Config.ReplicaGC
+// (default 1 min) a sweep with candidates revalidates every bucket of
+// every user this node knows (catalog.Refresh) and scans them: a
+// candidate no live entry references, and noted at least 5 s ago (so
+// the refresh has merged), loses its replica key and its one swarm
+// reference; one still referenced — several keys or users share one
+// content-addressed infohash — is checked again for 10 min, then
+// forgotten. The scan is one pass over the local catalogue per sweep:
+// correct rather than fast. A replicate request for the infohash clears
+// its candidate in the same transaction that records the replica, so a
+// new version of the same bytes is never collected. Limit: the answer is
+// this node's merged catalogue; a key in a bucket whose head could not
+// be fetched within the bounded wait is not seen.
+//
+// Idle torrents (idle.go): serving a replicate or meta request loads the
+// object as a torrent; the node remembers until when it must stay loaded
+// (Config.SeedIdle, default 2 min, plus a second per MiB of the object
+// so a slow download is not cut off) and a loop unloads it afterwards
+// (swarm.Unseed; the bytes stay). The next request loads it again.
+//
 // # How requests flow
 //
 // PUT: the bucket (and any If-Match/If-None-Match) is checked first so a

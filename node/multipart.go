@@ -78,7 +78,7 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	for _, p := range removed {
 		n.release(ctx, p.InfoHash)
 	}
-	n.releaseEntry(ctx, replaced)
+	n.retire(ctx, replaced)
 	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}

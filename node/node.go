@@ -49,7 +49,8 @@ type Node struct {
 	// handlers): only while not closed (track), waited for by Close.
 	bg        sync.WaitGroup
 	repl      *replState
-	replicaMu sync.Mutex // serialises markReplica
+	replicaMu sync.Mutex // serialises markReplica, markCandidate, dropReplica
+	seeds     seedTracker
 
 	mu      sync.Mutex
 	started bool

@@ -68,7 +68,7 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 		n.release(ctx, e.InfoHash)
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	n.releaseEntry(ctx, replaced)
+	n.retire(ctx, replaced)
 	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
@@ -102,10 +102,15 @@ func (n *Node) holdsData(e *catalog.Entry) bool {
 }
 
 // releaseEntry releases the reference of a version that left the index
-// (replaced, deleted or purged) if this node holds one.
+// (replaced, deleted or purged) if this node holds one, and notes its
+// infohash for collection when this node holds a replica of it (gc.go:
+// the replica goes only once no live entry references the infohash).
 func (n *Node) releaseEntry(ctx context.Context, e *catalog.Entry) {
 	if n.holdsData(e) {
 		n.release(ctx, e.InfoHash)
+	}
+	if e != nil && !e.DeleteMarker {
+		n.markCandidate(e.InfoHash)
 	}
 }
 
@@ -198,6 +203,6 @@ func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) 
 	if err != nil {
 		return toS3(err)
 	}
-	n.releaseEntry(ctx, removed)
+	n.retire(ctx, removed)
 	return nil
 }

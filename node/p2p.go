@@ -98,7 +98,10 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.wg.Go(func() { n.publishUsers(n.ctx) })
 	n.host.SetStreamHandler(replicateProtocol, n.handleReplicate)
 	n.host.SetStreamHandler(metaProtocol, n.handleMeta)
+	n.host.SetStreamHandler(releaseProtocol, n.handleRelease)
 	n.wg.Go(func() { n.retryLoop(n.ctx) })
+	n.wg.Go(func() { n.gcLoop(n.ctx) })
+	n.wg.Go(func() { n.idleLoop(n.ctx) })
 	return n.startCatalogSync()
 }
 

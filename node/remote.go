@@ -38,7 +38,8 @@ const (
 )
 
 // handleMeta serves one metaProtocol request; a held object is loaded
-// as a torrent (swarm.Seed) before the answer, so the asker can download.
+// as a torrent (seed) before the answer, so the asker can download, and
+// unloaded once idle (idleLoop).
 func (n *Node) handleMeta(st network.Stream) {
 	defer st.Close()
 	if !n.track() {
@@ -54,15 +55,27 @@ func (n *Node) handleMeta(st network.Stream) {
 	}
 	ctx, cancel := context.WithTimeout(n.ctx, requestReadTimeout)
 	defer cancel()
-	answer := []byte{metaNotHere}
-	if err := n.swarm.Seed(ctx, id); err == nil {
-		if mi, err := n.swarm.MetaInfo(ctx, id); err == nil {
-			answer = appendField32(appendField16([]byte{metaHeld}, []byte(n.swarm.Self())), mi)
-		}
-	}
+	answer := n.metaAnswer(ctx, id)
 	if _, err := st.Write(answer); err != nil {
 		st.Reset()
 	}
+}
+
+// metaAnswer is the metaProtocol answer for id: held (loading it as a
+// torrent) with this node's swarm name and the metainfo, or not here.
+func (n *Node) metaAnswer(ctx context.Context, id swarm.ID) []byte {
+	obj, err := n.swarm.Stat(ctx, id)
+	if err == nil {
+		err = n.seed(ctx, id, obj.Size)
+	}
+	var mi []byte
+	if err == nil {
+		mi, err = n.swarm.MetaInfo(ctx, id)
+	}
+	if err != nil {
+		return []byte{metaNotHere}
+	}
+	return appendField32(appendField16([]byte{metaHeld}, []byte(n.swarm.Self())), mi)
 }
 
 // holderAnswer is one member's metaProtocol answer.

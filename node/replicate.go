@@ -202,11 +202,15 @@ func (n *Node) storeReplica(ctx context.Context, q replicateRequest) error {
 }
 
 // markReplica records a replica reference on id; added is false when one
-// was already recorded.
+// was already recorded. Either way id stops being a collection candidate:
+// a replicate request means a live version needs the copy.
 func (n *Node) markReplica(id swarm.ID) (added bool, err error) {
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
 	err = n.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete([]byte(gcCandidateKey(id))); err != nil {
+			return err
+		}
 		_, found, err := getRaw(txn, replicaIndexKey(id))
 		if err != nil || found {
 			return err

@@ -86,7 +86,7 @@ func (n *Node) runTask(ctx context.Context, t replTask) error {
 			return err
 		}
 		q.hasInline = true
-	} else if err := n.swarm.Seed(ctx, t.id); err != nil {
+	} else if err := n.seed(ctx, t.id, obj.Size); err != nil {
 		// Idle objects are not loaded torrents: load it so the holder
 		// can download it.
 		return fmt.Errorf("seed %s: %w", t.id, err)
