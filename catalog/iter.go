@@ -28,15 +28,25 @@ type Iterator struct {
 	err    error
 }
 
-// Objects returns an iterator over bucket's entries whose keys start with
-// prefix. The caller must Close it. ErrNoSuchBucket.
-func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+// bucketTxn opens a read transaction in which bucket exists; the caller
+// discards it. ErrNoSuchBucket.
+func (c *Catalog) bucketTxn(ctx context.Context, user, bucket string) (*badger.Txn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	txn := c.db.NewTransaction(false)
 	if _, err := getBucket(txn, user, bucket); err != nil {
 		txn.Discard()
+		return nil, err
+	}
+	return txn, nil
+}
+
+// Objects returns an iterator over bucket's entries whose keys start with
+// prefix. The caller must Close it. ErrNoSuchBucket.
+func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+	txn, err := c.bucketTxn(ctx, user, bucket)
+	if err != nil {
 		return nil, err
 	}
 	base := objectsPrefix(user, bucket)

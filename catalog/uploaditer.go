@@ -22,12 +22,8 @@ type UploadIterator struct {
 // Uploads returns an iterator over bucket's uploads whose keys start with
 // prefix. The caller must Close it. ErrNoSuchBucket.
 func (c *Catalog) Uploads(ctx context.Context, user, bucket, prefix string) (*UploadIterator, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	txn := c.db.NewTransaction(false)
-	if _, err := getBucket(txn, user, bucket); err != nil {
-		txn.Discard()
+	txn, err := c.bucketTxn(ctx, user, bucket)
+	if err != nil {
 		return nil, err
 	}
 	base := uploadsPrefix(user, bucket)

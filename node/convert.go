@@ -7,28 +7,19 @@ import (
 	"github.com/d3s/d3s/s3"
 )
 
+// toCatalogMeta and toS3Meta convert between the two packages' Metadata,
+// which have the same fields (catalog may not import s3); User is copied
+// so neither side shares the other's map.
 func toCatalogMeta(m s3.Metadata) catalog.Metadata {
-	return catalog.Metadata{
-		ContentType:        m.ContentType,
-		ContentEncoding:    m.ContentEncoding,
-		ContentDisposition: m.ContentDisposition,
-		ContentLanguage:    m.ContentLanguage,
-		CacheControl:       m.CacheControl,
-		Expires:            m.Expires,
-		User:               maps.Clone(m.User),
-	}
+	c := catalog.Metadata(m)
+	c.User = maps.Clone(m.User)
+	return c
 }
 
 func toS3Meta(m catalog.Metadata) s3.Metadata {
-	return s3.Metadata{
-		ContentType:        m.ContentType,
-		ContentEncoding:    m.ContentEncoding,
-		ContentDisposition: m.ContentDisposition,
-		ContentLanguage:    m.ContentLanguage,
-		CacheControl:       m.CacheControl,
-		Expires:            m.Expires,
-		User:               maps.Clone(m.User),
-	}
+	c := s3.Metadata(m)
+	c.User = maps.Clone(m.User)
+	return c
 }
 
 // objectInfo describes a catalog entry to the protocol layer.
