@@ -48,6 +48,24 @@ type Config struct {
 	// ReplicaGC is how often the replicas whose versions left the
 	// catalogue are collected (gc.go); 0 means DefaultReplicaGC.
 	ReplicaGC time.Duration
+	// CacheSize bounds the bytes of objects kept after a remote read
+	// (seeded while cached, least recently read evicted first); objects
+	// this node must hold never count. 0 means swarm.DefaultCacheSize;
+	// negative keeps no cache.
+	CacheSize int64
+	// RepairInterval is how often the repair loop checks that every
+	// object this node holds has R copies on live members (repair.go);
+	// 0 means DefaultRepairInterval.
+	RepairInterval time.Duration
+	// ScrubInterval is how long one pass of the scrub, which re-verifies
+	// every piece this node stores, is spread over; 0 means
+	// DefaultScrubInterval. ScrubRate caps its reads in bytes per second;
+	// 0 means DefaultScrubRate.
+	ScrubInterval time.Duration
+	ScrubRate     int64
+	// TombstoneTTL is how long a delete marker stays in a catalogue
+	// before compaction drops it; 0 means catalog.DefaultTombstoneTTL.
+	TombstoneTTL time.Duration
 	// Domain enables virtual-hosted-style S3 requests (bucket.Domain).
 	Domain string
 	// Region is the S3 region the node reports; "" means us-east-1.
@@ -81,8 +99,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("node: config: join token: %w", err)
 		}
 	}
-	if c.Staleness < 0 || c.SeedIdle < 0 || c.ReplicaGC < 0 {
-		return fmt.Errorf("node: config: negative Staleness %v, SeedIdle %v or ReplicaGC %v", c.Staleness, c.SeedIdle, c.ReplicaGC)
+	if c.Staleness < 0 || c.SeedIdle < 0 || c.ReplicaGC < 0 || c.RepairInterval < 0 || c.ScrubInterval < 0 || c.ScrubRate < 0 || c.TombstoneTTL < 0 {
+		return fmt.Errorf("node: config: negative duration or rate (Staleness %v, SeedIdle %v, ReplicaGC %v, RepairInterval %v, ScrubInterval %v, ScrubRate %d, TombstoneTTL %v)",
+			c.Staleness, c.SeedIdle, c.ReplicaGC, c.RepairInterval, c.ScrubInterval, c.ScrubRate, c.TombstoneTTL)
 	}
 	return c.ValidateReplicas()
 }

@@ -13,6 +13,9 @@ var (
 	ErrBadMetaInfo = errors.New("swarm: bad metainfo")
 	// ErrHeld is returned by Evict for an object that has references.
 	ErrHeld = errors.New("swarm: object is held")
+	// ErrCorrupt is returned when stored bytes fail their SHA-1 piece
+	// check: a read never returns them (Open, Scrub).
+	ErrCorrupt = errors.New("swarm: stored object is corrupt")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

@@ -76,7 +76,20 @@ type Config struct {
 	InlineMax int64
 	// Debug lets the BitTorrent engine log through Logger.
 	Debug bool
+	// CacheSize bounds the bytes of cached objects: those a remote read
+	// stored with no reference (OpenRemote). Past it the least recently
+	// read go first; objects with references are never evicted. 0 means
+	// DefaultCacheSize; a negative value keeps no cache (a completed
+	// remote read is evicted once its readers close).
+	CacheSize int64
+	// OnCorrupt, when set, is called with the ID of a stored object
+	// whose bytes failed verification (a read, Scrub, or serving a
+	// peer). It must not block; the caller repairs (Repair).
+	OnCorrupt func(ID)
 }
+
+// DefaultCacheSize is the default Config.CacheSize: 1 GiB.
+const DefaultCacheSize = 1 << 30
 
 // Swarm stores object versions as v1 torrents and serves them.
 type Swarm struct {
