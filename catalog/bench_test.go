@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkListObjects100k lists a 100 000-key bucket from the local
@@ -68,4 +70,83 @@ func TestHeadSizeAsBucketGrows(t *testing.T) {
 		}
 	}
 	seesKeys(t, n.node(t, "node-b"), n.user, "grow", total)
+}
+
+// BenchmarkTombstoneGC100k fills a bucket with 100 000 keys and deletes
+// 90 000 of them through the publish path (a head every DefaultMaxRecent
+// writes), then lets the delete markers expire and writes one key, whose
+// publication runs the full compaction. The writer's clock runs an hour
+// behind during the fill, with a 30-minute TombstoneTTL, and then catches
+// up: nothing expires during the fill, every marker expires after it. It reports the snapshot bytes and the writer's
+// index entries before and after the GC, and the time to list the bucket.
+// Run: go test ./catalog -run '^$' -bench TombstoneGC100k -benchtime 1x
+func BenchmarkTombstoneGC100k(b *testing.B) {
+	const keys, deleted = 100_000, 90_000
+	for b.Loop() {
+		n := newNet(b)
+		var clock skewClock
+		clock.advance(-time.Hour)
+		cfg := n.syncConfig("12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo")
+		ccfg := Config{DB: fastDB(b), NodeID: cfg.NodeID, Now: clock.now, TombstoneTTL: 30 * time.Minute}
+		a := n.startWith(b, ccfg, cfg)
+		ctx := b.Context()
+		if err := a.CreateBucket(ctx, n.user, "big"); err != nil {
+			b.Fatal(err)
+		}
+		etag := strings.Repeat("0123456789abcdef", 2)
+		for i := range 2 * keys { // puts, then deletes of 9 keys in 10
+			key := fmt.Sprintf("photos/2026/%08d.jpg", i%keys)
+			var err error
+			if i < keys {
+				e := &Entry{Key: key, Size: int64(i), ETag: etag}
+				e.InfoHash[0], e.SHA256[0] = byte(i), byte(i>>8)
+				_, err = a.Put(ctx, n.user, "big", e, nil)
+			} else if i%10 != 0 {
+				_, err = a.Delete(ctx, n.user, "big", key)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if (i+1)%DefaultMaxRecent == 0 {
+				flush(b, a)
+			}
+		}
+		flush(b, a)
+		before, _ := currentSnapshot(b, n, "big")
+		indexBefore, listBefore := countIndex(b, a, n.user, "big"), timeListing(b, a, n.user, "big", keys-deleted)
+
+		clock.advance(time.Hour)
+		start := time.Now()
+		if _, err := a.Put(ctx, n.user, "big", &Entry{Key: "late", ETag: etag}, nil); err != nil {
+			b.Fatal(err)
+		}
+		flush(b, a)
+		gcTime := time.Since(start)
+		after, _ := currentSnapshot(b, n, "big")
+		indexAfter, listAfter := countIndex(b, a, n.user, "big"), timeListing(b, a, n.user, "big", keys-deleted+1)
+		b.Logf("%d keys, %d deleted: snapshot %d bytes in %d runs before GC, %d bytes in %d runs after (publish with GC %v); index %d entries before, %d after; listing %v before, %v after",
+			keys, deleted, before.bytes(), len(before.runs), after.bytes(), len(after.runs), gcTime.Round(time.Millisecond),
+			indexBefore, indexAfter, listBefore.Round(time.Microsecond), listAfter.Round(time.Microsecond))
+		b.ReportMetric(float64(before.bytes()), "snapshot-bytes-before")
+		b.ReportMetric(float64(after.bytes()), "snapshot-bytes-after")
+		if after.bytes()*5 > before.bytes() || indexAfter != keys-deleted+1 {
+			b.Fatalf("GC left %d of %d snapshot bytes and %d index entries", after.bytes(), before.bytes(), indexAfter)
+		}
+	}
+}
+
+// timeListing lists bucket from c's index three times and returns the
+// shortest time.
+func timeListing(tb testing.TB, c *Catalog, user, bucket string, want int) time.Duration {
+	tb.Helper()
+	best := time.Duration(1<<63 - 1)
+	for range 3 {
+		start := time.Now()
+		got := len(listKeys(tb, c, user, bucket))
+		if got != want {
+			tb.Fatalf("listed %d keys, want %d", got, want)
+		}
+		best = min(best, time.Since(start))
+	}
+	return best
 }

@@ -50,14 +50,20 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r dht.Bucket
 		(r.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
 		return nil
 	}
-	var doomed map[string]Time
+	var (
+		doomed map[string]Time
+		mark   Time
+	)
 	err = s.c.update(ctx, func(txn *badger.Txn) error {
 		var err error
-		doomed, err = s.c.mergeBuckets(txn, k.user, r.Buckets)
+		doomed, mark, err = s.c.mergeBuckets(txn, k.user, r.Buckets)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if !mark.IsZero() {
+		s.watchMark(k, mark)
 	}
 	for name, deleted := range doomed {
 		if err := s.c.purgeBucket(ctx, k.user, name, deleted); err != nil {
@@ -68,15 +74,18 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r dht.Bucket
 		return err
 	}
 	s.notify()
-	return nil
+	return s.restoreBuckets(ctx, k, r)
 }
 
 // mergeBuckets applies published bucket entries in txn and returns the
 // buckets whose deletion won over a live local bucket, with the deletion
-// time.
-func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []dht.BucketListEntry) (map[string]Time, error) {
+// time, and the user's bucket-list mark when the list raised it (zero
+// otherwise): it carries a creation or deletion of this node's outbox as
+// is.
+func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []dht.BucketListEntry) (map[string]Time, Time, error) {
 	limit := Time{Wall: time.Now().Add(dht.MaxClockSkew).UnixNano()}
 	doomed := make(map[string]Time)
+	var ours Time
 	for _, e := range list {
 		remote := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
 		if remote.latest().Compare(limit) > 0 {
@@ -85,34 +94,110 @@ func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []dht.BucketLi
 		c.clock.Observe(remote.latest())
 		local, found, err := getBucketRec(txn, user, e.Name)
 		if err != nil {
-			return nil, err
+			return nil, Time{}, err
 		}
 		if !found || remote.newer(local) {
 			if err := txn.Set(bucketKey(user, e.Name), marshalBucket(remote)); err != nil {
-				return nil, err
+				return nil, Time{}, err
 			}
 			if found && local.live() && !remote.live() {
 				doomed[e.Name] = remote.Deleted
 			}
 		}
-		if err := confirmBucket(txn, user, e.Name, remote); err != nil {
-			return nil, err
+		same, err := confirmBucket(txn, user, e.Name, remote)
+		if err != nil {
+			return nil, Time{}, err
+		}
+		if same && remote.latest().Compare(ours) > 0 {
+			ours = remote.latest()
 		}
 	}
-	return doomed, nil
+	if ours.IsZero() {
+		return doomed, Time{}, nil
+	}
+	raised, err := raiseMark(txn, bkey{user: user}, ours)
+	if err != nil || !raised {
+		return doomed, Time{}, err
+	}
+	return doomed, ours, nil
 }
 
-// confirmBucket drops the outbox entry of a bucket if pub is as new.
-func confirmBucket(txn *badger.Txn, user, name string, pub bucketRec) error {
+// confirmBucket drops the outbox entry of a bucket if pub is as new, and
+// reports whether pub was that very entry.
+func confirmBucket(txn *badger.Txn, user, name string, pub bucketRec) (bool, error) {
 	okey := outboxKey(user, "", name)
 	val, found, err := getValue(txn, okey)
 	if err != nil || !found {
+		return false, err
+	}
+	ob, err := unmarshalBucket(val)
+	if err == nil && ob.newer(pub) {
+		return false, nil
+	}
+	return err == nil && ob == pub, txn.Delete(okey)
+}
+
+// restoreBuckets puts back into the bucket list's outbox the local bucket
+// records that r, just merged, lacks or holds older: r won over a list
+// that had them, as when a partition heals and the other side's list has
+// the higher sequence. The list is small, so every record is compared,
+// whoever wrote it. Left out are records older than TombstoneTTL, like
+// objects (frontier.go), and those the next list would drop past
+// dht.MaxBuckets, or every list would look like a loss.
+func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r dht.BucketListRecord) error {
+	local, err := s.c.nextList(k)
+	if err != nil {
 		return err
 	}
-	if ob, err := unmarshalBucket(val); err == nil && ob.newer(pub) {
+	published := make(map[string]bucketRec, len(r.Buckets))
+	for _, e := range r.Buckets {
+		published[e.Name] = bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+	}
+	cutoff := s.c.tombstoneCutoff()
+	var lost []dht.BucketListEntry
+	for _, e := range local.Buckets {
+		rec := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+		if p, ok := published[e.Name]; (ok && !rec.newer(p)) || rec.latest().Compare(cutoff) < 0 {
+			continue
+		}
+		lost = append(lost, e)
+	}
+	if len(lost) == 0 {
 		return nil
 	}
-	return txn.Delete(okey)
+	n, err := s.c.requeueBuckets(ctx, k.user, lost)
+	if err == nil && n > 0 {
+		s.log.Info("republishing buckets the published list lost", "user", k.user, "buckets", n, "list_seq", r.Seq)
+		s.kick(k)
+	}
+	return err
+}
+
+// requeueBuckets puts bucket records back into the user's bucket-list
+// outbox unless it holds them or newer ones already, and returns how many
+// it put back.
+func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []dht.BucketListEntry) (int, error) {
+	n := 0
+	err := c.update(ctx, func(txn *badger.Txn) error {
+		n = 0
+		for _, e := range list {
+			rec := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+			okey := outboxKey(user, "", e.Name)
+			val, found, err := getValue(txn, okey)
+			if err != nil {
+				return err
+			}
+			if ob, err := unmarshalBucket(val); found && err == nil && !rec.newer(ob) {
+				continue
+			}
+			if err := txn.Set(okey, marshalBucket(rec)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // publishList is one read-merge-publish attempt for the bucket list.

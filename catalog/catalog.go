@@ -23,7 +23,25 @@ type Config struct {
 	Logger *slog.Logger
 	// Now reads the physical clock; time.Now when nil.
 	Now func() time.Time
+	// TombstoneTTL is how long a delete marker is kept after its time
+	// before snapshot compaction may drop it (doc.go, "Delete markers");
+	// DefaultTombstoneTTL when zero or negative.
+	TombstoneTTL time.Duration
 }
+
+// DefaultTombstoneTTL is how long delete markers are kept: 7 days. A
+// marker must outlive every copy of the versions it deletes that could
+// still reach the network, that is any partition or node absence after
+// which such a copy is published again; a week covers an outage over a
+// long week-end plus the time to notice and repair it, while a bucket
+// whose keys are deleted pays for their markers (about 60 bytes each in
+// every snapshot, index and listing scan) for a week at most. Past it, a
+// node that comes back after a longer absence does not republish its
+// writes older than the TTL (the other nodes never see them), and a
+// version older than a dropped marker that still reaches the network
+// from such a node's outbox shows its key again (doc.go, "Delete
+// markers").
+const DefaultTombstoneTTL = 7 * 24 * time.Hour
 
 // Catalog is the local, durable index of users' buckets, objects and
 // multipart uploads.
@@ -32,6 +50,8 @@ type Catalog struct {
 	nodeID string
 	clock  *Clock
 	log    *slog.Logger
+	now    func() time.Time
+	ttl    time.Duration
 	// buckets serialises DeleteBucket against writes into the bucket:
 	// badger's conflict detection cannot see a key inserted into a range
 	// that DeleteBucket scanned empty.
@@ -50,13 +70,30 @@ func New(cfg Config) (*Catalog, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	ttl := cfg.TombstoneTTL
+	if ttl <= 0 {
+		ttl = DefaultTombstoneTTL
+	}
 	return &Catalog{
 		db:     cfg.DB,
 		nodeID: cfg.NodeID,
-		clock:  NewClock(cfg.Now),
+		clock:  NewClock(now),
 		log:    log.With("component", "catalog"),
+		now:    now,
+		ttl:    ttl,
 		seed:   maphash.MakeSeed(),
 	}, nil
+}
+
+// tombstoneCutoff returns the time before which delete markers have
+// outlived TombstoneTTL: compaction drops them, and writes older than it
+// are not republished after a partition.
+func (c *Catalog) tombstoneCutoff() Time {
+	return Time{Wall: c.now().Add(-c.ttl).UnixNano()}
 }
 
 // Clock returns the catalog's hybrid logical clock.

@@ -22,10 +22,10 @@
 // If-None-Match atomic with the write. Delete writes a delete-marker
 // entry (a tombstone with its own Time) instead of removing the key, so
 // that a deletion also wins over older writes merged from other nodes;
-// Get, HeadObject and listings skip markers. Markers are kept for good
-// (in the index and in snapshots): that is simple and always safe, at
-// the cost of about 60 bytes per deleted key. A deleted bucket likewise
-// keeps its record with a deletion time.
+// Get, HeadObject and listings skip markers. Markers are kept for
+// Config.TombstoneTTL (default 7 days, "Delete markers" below), then
+// dropped from snapshots and indexes. A deleted bucket keeps its record
+// with a deletion time.
 //
 // # Network catalogue (StartSync)
 //
@@ -38,8 +38,9 @@
 //	/d3s/bucket/<AccessKeyID>/<bucket>   the bucket's head (dht.CatalogHead)
 //
 // A head carries a sequence number, the writer's HLC time, the ID of the
-// bucket's snapshot manifest and the entries newer than it (each entry in
-// the Entry encoding below). When the recent entries would pass
+// bucket's snapshot manifest, the entries newer than it (each entry in
+// the Entry encoding below) and a frontier: per writer node, the latest
+// time of its entries the head has merged ("Partitions" below). When the recent entries would pass
 // MaxRecent (default 512, about 66 KB of head) or 256 KiB, the writer
 // turns them into a new run of the snapshot (below) and the head then
 // carries no entries; heads stay far below dht.MaxBucketRecordSize.
@@ -118,20 +119,102 @@
 //     publication; reads on A see it at once;
 //   - concurrent writers converge: every node ends with the same entry
 //     per key, the one with the latest (Time, Writer);
+//   - a network partition loses nothing either: when it heals, each
+//     writer whose writes the winning head lacks republishes them
+//     (within VerifyInterval for buckets written in the last hour),
+//     unless they are older than TombstoneTTL;
 //   - no ordering across buckets; listing is one local range scan, so it
 //     is consistent within one node's snapshot.
 //
-// # Snapshot format, version 2
+// # Partitions
+//
+// During a partition each side publishes its own heads, every writer's
+// outbox settles on its side, and when the partition heals the head with
+// the higher sequence wins everywhere: without more, the other side's
+// acknowledged writes would live on only in their writers' indexes. So
+// every head carries a frontier (dht.CatalogHead.Frontier: per writer
+// node, the latest time of its entries merged into the head, one line
+// per writer; the next head takes the base's frontier raised by the
+// entries it adds, leaves out lines older than 2 x TombstoneTTL and keeps
+// at most dht.MaxFrontier, the newest), and every node keeps per bucket
+// a mark (cat/w/): the latest time of its own entries that left its
+// outbox because a published record held them (its head settled, or a
+// merged head carried the very entry). Own entries newer than the mark
+// are still in the outbox. When a node merges a head whose frontier for
+// it is below its mark, the head lost own writes that had left the
+// outbox: the node scans the bucket's index for its current entries
+// newer than that frontier, puts them back into the outbox and publishes
+// them again; the mark then drops to the frontier (so one head triggers
+// one scan) and rises again as they settle. Entries another writer's
+// newer version replaced meanwhile stay replaced. A node finds such a
+// head when it reads, writes or revalidates the bucket; the refresh loop
+// also revalidates every bucket whose mark is younger than TombstoneTTL,
+// every VerifyInterval (30 s) while the mark is under an hour old, then
+// more and more rarely (age/120), at least hourly, so an idle writer
+// notices a heal. A node that is gone for good cannot republish its
+// writes; they are as durable as its disk, as they always were.
+//
+// Rule past the TTL: own entries older than now - TombstoneTTL are not
+// put back, delete markers included, so a node back from a partition or
+// absence longer than the TTL does not resurrect keys deleted (and their
+// markers collected) meanwhile; those writes stay in its own index only
+// (until a resync, "Delete markers" below, removes them).
+//
+// The bucket list is small (at most dht.MaxBuckets entries), so it needs
+// no frontier: after merging a list, a node compares every local bucket
+// record (as its next list would carry them) with the list and puts back
+// into its outbox those the list lacks or holds older, except records
+// older than TombstoneTTL. Its mark for the bucket list ("" bucket) only
+// drives the revalidation.
+//
+// # Delete markers
+//
+// A delete marker must outlive every older version of its key that could
+// still reach a node; TombstoneTTL (DefaultTombstoneTTL, 7 days) bounds
+// that to partitions and absences shorter than the TTL. Markers older
+// than it are collected:
+//   - in snapshots, only by a compaction that merges every run of the
+//     manifest (the tiers say so, or gcDue: runs whose newest marker is
+//     older than the cutoff hold at least a quarter of the entries), so a
+//     marker leaves together with every version it shadowed; the newest
+//     runs' compactions keep them, since an older run they do not merge
+//     may hold such a version. Such a compaction records its cutoff as
+//     the manifest's horizon. A bucket sheds its markers at its first
+//     write after they expire, each rewrite shedding at least a quarter of
+//     the snapshot (measured, 100 000 keys of which 90 000 deleted: 21.4 MB
+//     of runs before, 2.1 MB after, BenchmarkTombstoneGC100k);
+//   - in indexes: a node that records a manifest with a later horizon
+//     removes the markers dated before it, except those whose key has an
+//     outbox entry (a write not yet published). The index holds one entry
+//     per key, so no older version remains for them to hide, and the
+//     snapshot no longer holds one either;
+//   - a node whose last merged head is older than the horizon was away
+//     while markers it never saw were dropped; when it merges the head, it
+//     also removes the entries dated before the horizon that the snapshot
+//     (runs and recent entries) no longer holds (the versions those
+//     markers deleted), except keys with an outbox entry; the versions go
+//     to OnReplaced.
+//
+// Past the TTL, a version older than a collected marker that reaches the
+// network again (only from a node partitioned or offline for longer,
+// publishing from its outbox) shows its key again. Nodes of one network
+// should share one TTL.
+//
+// # Snapshot format, versions 2 and 3
 //
 // Blobs are content-addressed: the ID is the SHA-256 of the blob, and
 // readers check it before using a blob, so a blob can come from any node.
 // A run is "d3s-run" | version byte 2 | uvarint count | count x
 // (uvarint length, Entry encoding), entries in strictly ascending key
-// byte order. A manifest is "d3s-mfst" | version byte 2 | uvarint runs
-// (at most 256) | runs x (run ID[32], uvarint entries, uvarint bytes),
-// oldest run first; the sizes let a writer plan compaction without
-// fetching runs. The head's snapshot ID is the manifest's ID. Version 1
-// (one blob holding the whole bucket) is not read any more.
+// byte order. A manifest is "d3s-mfst" | version byte 3 | varint horizon
+// (Unix ns; 0 when no full compaction dropped markers) | uvarint runs (at
+// most 256) | runs x (run ID[32], uvarint entries, uvarint bytes, uvarint
+// delete markers, varint wall time of the newest marker or 0), oldest run
+// first; the sizes let a writer plan compaction, and the marker counts
+// tombstone GC, without fetching runs. A version 2 manifest (no horizon,
+// no marker fields) still decodes, with its markers counted as unknown
+// (0). The head's snapshot ID is the manifest's ID. Version 1 (one blob
+// holding the whole bucket) is not read any more.
 //
 // # Releasing snapshot blobs
 //
@@ -176,6 +259,7 @@
 //	cat/h/ lp(user) lp(bucket)             last record merged (bucket "": list)
 //	cat/m/ lp(user) lp(bucket)             manifest merged: ID[32] blob
 //	cat/g/ lp(user) lp(bucket) ID[32]      unreferenced blob: varint unix ns
+//	cat/w/ lp(user) lp(bucket)             mark (bucket "": list): varint wall, logical
 //
 // Object keys follow their bucket's prefix raw, so a bucket listing is one
 // badger range scan in S3's byte order. Upload IDs are 32 hex digits: the

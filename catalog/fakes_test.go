@@ -98,7 +98,7 @@ func (r *memRecords) failNext(n int) {
 	r.failPuts = n
 }
 
-func (r *memRecords) head(t *testing.T, user, bucket string) dht.CatalogHead {
+func (r *memRecords) head(t testing.TB, user, bucket string) dht.CatalogHead {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -182,7 +182,7 @@ type testNet struct {
 	user   string
 }
 
-func newNet(t *testing.T) *testNet {
+func newNet(t testing.TB) *testNet {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -208,9 +208,15 @@ func (n *testNet) syncConfig(id string) SyncConfig {
 
 // start opens a catalogue over db and starts its sync; it stops at
 // cleanup, before the database closes.
-func (n *testNet) start(t *testing.T, db *badger.DB, cfg SyncConfig) *Catalog {
+func (n *testNet) start(t testing.TB, db *badger.DB, cfg SyncConfig) *Catalog {
 	t.Helper()
-	c, err := New(Config{DB: db, NodeID: cfg.NodeID})
+	return n.startWith(t, Config{DB: db, NodeID: cfg.NodeID}, cfg)
+}
+
+// startWith is start with a catalogue configuration of the test's own.
+func (n *testNet) startWith(t testing.TB, ccfg Config, cfg SyncConfig) *Catalog {
+	t.Helper()
+	c, err := New(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +229,7 @@ func (n *testNet) start(t *testing.T, db *badger.DB, cfg SyncConfig) *Catalog {
 }
 
 // node starts a catalogue over a fresh database.
-func (n *testNet) node(t *testing.T, id string) *Catalog {
+func (n *testNet) node(t testing.TB, id string) *Catalog {
 	t.Helper()
 	return n.start(t, openDB(t, t.TempDir()), n.syncConfig(id))
 }

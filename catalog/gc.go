@@ -70,9 +70,13 @@ func (c *Catalog) loadManifest(k bkey) (storedManifest, error) {
 
 // setManifest records sm (none when sm.id is nil) as k's manifest and
 // records the blobs of the previous one that sm does not list as garbage.
+// When sm's tombstone horizon is later than the previous one's, the delete
+// markers dated before it leave the index (dropMarkers).
 func (c *Catalog) setManifest(ctx context.Context, k bkey, sm storedManifest) error {
-	return c.update(ctx, func(txn *badger.Txn) error {
+	var before int64
+	err := c.update(ctx, func(txn *badger.Txn) error {
 		old, err := getManifest(txn, k)
+		before = old.m.horizon
 		if err != nil || bytes.Equal(old.id, sm.id) {
 			return err
 		}
@@ -88,6 +92,12 @@ func (c *Catalog) setManifest(ctx context.Context, k bkey, sm storedManifest) er
 		}
 		return txn.Set(manifestKey(k.user, k.bucket), append(append([]byte(nil), sm.id...), sm.data...))
 	})
+	if err != nil || sm.m.horizon <= before {
+		return err
+	}
+	n, err := c.dropMarkers(ctx, k, Time{Wall: sm.m.horizon})
+	c.log.Debug("delete markers dropped", "user", k.user, "bucket", k.bucket, "markers", n, "horizon", sm.m.horizon)
+	return err
 }
 
 // setGarbage records id as unreferenced since now.

@@ -24,6 +24,9 @@ const (
 	// are released.
 	prefixManifest = "cat/m/"
 	prefixGarbage  = "cat/g/"
+	// prefixMark holds, per bucket, the latest time of this node's own
+	// writes that left the outbox (frontier.go).
+	prefixMark = "cat/w/"
 )
 
 func appendLP(b []byte, s string) []byte {

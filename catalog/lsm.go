@@ -33,25 +33,61 @@ func tier(runs []runRef) int {
 	return j
 }
 
+// gcRatio triggers a full compaction for tombstone GC: when the delete
+// markers known to have expired are at least 1/gcRatio of the snapshot's
+// entries, rewriting the whole snapshot (O(N)) sheds at least a quarter
+// of it, so the rewrites cost O(1) per marker dropped.
+const gcRatio = 4
+
+// gcDue reports whether a full compaction of m would drop enough expired
+// delete markers (markers older than cutoff): runs whose newest marker is
+// older count all theirs.
+func gcDue(m manifest, cutoff Time) bool {
+	var total, expired uint64
+	for _, r := range m.runs {
+		total += r.entries
+		if r.deletes > 0 && r.lastDelete < cutoff.Wall {
+			expired += r.deletes
+		}
+	}
+	return expired > 0 && expired*gcRatio >= total
+}
+
 // cutRun stores recent (encoded entries in key order) as a new run on top
-// of base and compacts; from is a hint for fetching base's runs.
+// of base and compacts; from is a hint for fetching base's runs. A
+// compaction that merges every run (the tiers say so, or gcDue) also
+// drops the delete markers older than the tombstone cutoff: a marker
+// only leaves in a merge that takes everything it shadows with it.
 func (s *syncer) cutRun(ctx context.Context, k bkey, base manifest, recent [][]byte, deleted Time, from string) (snapshot, error) {
 	var snap snapshot
 	var w runWriter
 	for _, raw := range recent {
-		w.add(raw)
+		e := new(Entry)
+		if err := e.UnmarshalBinary(raw); err != nil {
+			return snap, fmt.Errorf("cut run of %s/%s: %w", k.user, k.bucket, err)
+		}
+		w.add(raw, e)
 	}
 	data, ref := w.finish()
 	if err := s.putBlob(ctx, data, ref.id, &snap); err != nil {
 		return snap, err
 	}
 	runs := append(append([]runRef(nil), base.runs...), ref)
+	cutoff := s.c.tombstoneCutoff()
+	horizon, full := base.horizon, gcDue(base, cutoff)
 	for len(runs) > 1 {
 		j := tier(runs)
+		if full {
+			j, full = 0, false
+		}
 		if j == len(runs)-1 {
 			break
 		}
-		merged, ok, err := s.mergeRuns(ctx, runs[j:], deleted, from, &snap)
+		var drop Time
+		if j == 0 {
+			drop, horizon = cutoff, max(horizon, cutoff.Wall)
+		}
+		merged, ok, err := s.mergeRuns(ctx, runs[j:], deleted, drop, from, &snap)
 		if err != nil {
 			return snap, err
 		}
@@ -60,7 +96,7 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base manifest, recent [][]b
 			runs = append(runs, merged)
 		}
 	}
-	snap.m = manifest{runs: runs}
+	snap.m = manifest{runs: runs, horizon: horizon}
 	snap.data = snap.m.encode()
 	snap.id = snapshotID(snap.data)
 	if err := s.putBlob(ctx, snap.data, snap.id, &snap); err != nil {
@@ -74,7 +110,7 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base manifest, recent [][]b
 		}
 	}
 	err := s.c.addGarbage(ctx, k, orphans)
-	s.log.Debug("snapshot cut", "user", k.user, "bucket", k.bucket, "runs", len(runs), "new_entries", len(recent))
+	s.log.Debug("snapshot cut", "user", k.user, "bucket", k.bucket, "runs", len(runs), "new_entries", len(recent), "bytes", snap.m.bytes(), "horizon", horizon)
 	return snap, err
 }
 
@@ -92,9 +128,10 @@ func (s *syncer) putBlob(ctx context.Context, data, id []byte, snap *snapshot) e
 }
 
 // mergeRuns merges runs into one (per key the newest entry; entries not
-// newer than the bucket's deletion dropped) and stores it; ok is false
-// when nothing is left.
-func (s *syncer) mergeRuns(ctx context.Context, runs []runRef, deleted Time, from string, snap *snapshot) (runRef, bool, error) {
+// newer than the bucket's deletion dropped, and delete markers older than
+// drop, which must be zero unless runs are all the snapshot's) and stores
+// it; ok is false when nothing is left.
+func (s *syncer) mergeRuns(ctx context.Context, runs []runRef, deleted, drop Time, from string, snap *snapshot) (runRef, bool, error) {
 	readers := make([]*runReader, 0, len(runs))
 	for _, ref := range runs {
 		data, err := s.cfg.Blobs.GetBlob(ctx, ref.id, from)
@@ -107,7 +144,7 @@ func (s *syncer) mergeRuns(ctx context.Context, runs []runRef, deleted Time, fro
 		}
 		readers = append(readers, r)
 	}
-	w, err := mergeReaders(readers, deleted)
+	w, err := mergeReaders(readers, deleted, drop)
 	if err != nil || w.count == 0 {
 		return runRef{}, false, err
 	}
@@ -116,8 +153,9 @@ func (s *syncer) mergeRuns(ctx context.Context, runs []runRef, deleted Time, fro
 }
 
 // mergeReaders merges sorted runs by key, keeping per key the newest
-// entry, into a run writer.
-func mergeReaders(readers []*runReader, deleted Time) (*runWriter, error) {
+// entry unless it is not newer than deleted or is a delete marker older
+// than drop, into a run writer.
+func mergeReaders(readers []*runReader, deleted, drop Time) (*runWriter, error) {
 	w := new(runWriter)
 	for {
 		var best *runReader
@@ -132,10 +170,11 @@ func mergeReaders(readers []*runReader, deleted Time) (*runWriter, error) {
 		if best == nil {
 			break
 		}
-		key, raw, t := best.cur.Key, best.raw, best.cur.Time
-		if t.Compare(deleted) > 0 {
-			w.add(raw)
+		e, raw := best.cur, best.raw
+		if e.Time.Compare(deleted) > 0 && !(e.DeleteMarker && e.Time.Compare(drop) < 0) {
+			w.add(raw, e)
 		}
+		key := e.Key
 		for _, r := range readers {
 			for r.cur != nil && r.cur.Key == key {
 				r.advance()

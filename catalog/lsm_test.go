@@ -12,7 +12,7 @@ import (
 
 // currentSnapshot returns the manifest of the published head of bucket
 // and its blobs' IDs (hex), read from the shared blob store.
-func currentSnapshot(t *testing.T, n *testNet, bucket string) (manifest, map[string]bool) {
+func currentSnapshot(t testing.TB, n *testNet, bucket string) (manifest, map[string]bool) {
 	t.Helper()
 	h := n.recs.head(t, n.user, bucket)
 	if len(h.SnapshotID) == 0 {
@@ -35,7 +35,7 @@ func currentSnapshot(t *testing.T, n *testNet, bucket string) (manifest, map[str
 
 // fastDB is a database without synced writes, for tests that write many
 // keys and do not test durability.
-func fastDB(t *testing.T) *badger.DB {
+func fastDB(t testing.TB) *badger.DB {
 	t.Helper()
 	opts := badger.DefaultOptions(t.TempDir()).WithLogger(nil).WithSyncWrites(false).
 		WithMemTableSize(32 << 20).WithNumMemtables(2).WithValueLogFileSize(64 << 20)

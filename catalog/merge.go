@@ -56,7 +56,8 @@ func (s *syncer) pullHead(ctx context.Context, k bkey) error {
 }
 
 // mergeHead merges a head (and its snapshot when it is not the one merged
-// last) into the local index, confirms the outbox entries it contains and
+// last) into the local index, confirms the outbox entries it contains,
+// puts back into the outbox the own writes it lost (restoreLost) and
 // remembers it as the bucket's base. A head older than the base, or a
 // bucket that does not exist here, leaves everything as it is.
 func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.CatalogHead) error {
@@ -83,11 +84,32 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.Catalo
 	if err := s.c.applyRemote(ctx, k, s.decodeEntries(k, h.Entries)); err != nil {
 		return err
 	}
+	if baseRaw != nil {
+		if err := s.resyncIfAway(ctx, k, base, h); err != nil {
+			return err
+		}
+	}
+	// Before the base moves on, so that a failure is retried at the next
+	// merge of h.
+	if err := s.restoreLost(ctx, k, h); err != nil {
+		return err
+	}
 	if err := s.c.storeBase(ctx, k, raw); err != nil {
 		return err
 	}
 	s.notify()
 	return nil
+}
+
+// resyncIfAway runs resync when base, the head merged before h, is older
+// than the tombstone horizon of h's manifest (just recorded): this node
+// missed delete markers that compaction has dropped since.
+func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h dht.CatalogHead) error {
+	sm, err := s.c.loadManifest(k)
+	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.horizon {
+		return err
+	}
+	return s.resync(ctx, k, sm, h)
 }
 
 // mergeManifest merges the runs of h's manifest that the manifest merged
@@ -172,11 +194,14 @@ func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) err
 		n := min(len(entries), txnChunk)
 		chunk := entries[:n]
 		entries = entries[n:]
-		var replaced []*Entry
+		var (
+			replaced []*Entry
+			mark     Time
+		)
 		err := c.withBucket(k.user, k.bucket, func() error {
 			return c.update(ctx, func(txn *badger.Txn) error {
 				var err error
-				replaced, err = c.applyChunk(txn, k, chunk, limit)
+				replaced, mark, err = c.applyChunk(txn, k, chunk, limit)
 				return err
 			})
 		})
@@ -184,55 +209,75 @@ func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) err
 			return err
 		}
 		c.replaced(replaced)
+		if s := c.sync.Load(); s != nil && !mark.IsZero() {
+			s.watchMark(k, mark)
+		}
 	}
 	return nil
 }
 
 // applyChunk merges chunk in txn and returns the object versions (not
-// delete markers) that left the index.
-func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, error) {
+// delete markers) that left the index, and k's mark when the chunk raised
+// it (zero otherwise): an own entry of the outbox that chunk carries as
+// is has been published, so it leaves the outbox and raises the mark.
+func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, Time, error) {
 	r, found, err := getBucketRec(txn, k.user, k.bucket)
 	if err != nil || !found || !r.live() {
-		return nil, err
+		return nil, Time{}, err
 	}
-	var replaced []*Entry
+	var (
+		replaced []*Entry
+		ours     Time
+	)
 	for _, e := range chunk {
 		if e.Time.Compare(r.Deleted) <= 0 || e.Time.Compare(limit) > 0 {
 			continue
 		}
 		c.clock.Observe(e.Time)
-		old, err := applyOne(txn, k, e)
+		old, confirmed, err := applyOne(txn, k, e)
 		if err != nil {
-			return nil, err
+			return nil, Time{}, err
 		}
 		if old != nil && !old.DeleteMarker {
 			replaced = append(replaced, old)
 		}
+		// confirmOne dropped confirmed as not newer than e; not older
+		// either, it is e: the record carries this node's entry itself.
+		if confirmed != nil && confirmed.Writer == c.nodeID && !e.Newer(confirmed) && confirmed.Time.Compare(ours) > 0 {
+			ours = confirmed.Time
+		}
 	}
-	return replaced, nil
+	if ours.IsZero() {
+		return replaced, Time{}, nil
+	}
+	raised, err := raiseMark(txn, k, ours)
+	if err != nil || !raised {
+		return replaced, Time{}, err
+	}
+	return replaced, ours, nil
 }
 
 // applyOne makes e the current entry of its key if it is newer, returning
 // the entry it replaced, and confirms the key's outbox entry if e is at
-// least as new.
-func applyOne(txn *badger.Txn, k bkey, e *Entry) (*Entry, error) {
+// least as new, returning the outbox entry it dropped.
+func applyOne(txn *badger.Txn, k bkey, e *Entry) (replaced, confirmed *Entry, err error) {
 	okey := objectKey(k.user, k.bucket, e.Key)
 	cur, err := getEntry(txn, okey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var replaced *Entry
 	if cur == nil || e.Newer(cur) {
 		val, err := e.MarshalBinary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := txn.Set(okey, val); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		replaced = cur
 	}
-	return replaced, confirmOne(txn, k, e)
+	confirmed, err = confirmOne(txn, k, e)
+	return replaced, confirmed, err
 }
 
 // replaced hands entries that a merge or purge removed from the index to

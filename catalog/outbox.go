@@ -114,7 +114,7 @@ func (c *Catalog) confirmEntries(ctx context.Context, k bkey, published []*Entry
 		published = published[n:]
 		err := c.update(ctx, func(txn *badger.Txn) error {
 			for _, e := range chunk {
-				if err := confirmOne(txn, k, e); err != nil {
+				if _, err := confirmOne(txn, k, e); err != nil {
 					return err
 				}
 			}
@@ -127,14 +127,15 @@ func (c *Catalog) confirmEntries(ctx context.Context, k bkey, published []*Entry
 	return nil
 }
 
-// confirmOne drops the outbox entry of e.Key if e is as new or newer.
-func confirmOne(txn *badger.Txn, k bkey, e *Entry) error {
+// confirmOne drops the outbox entry of e.Key if e is as new or newer, and
+// returns the entry it dropped (nil if none).
+func confirmOne(txn *badger.Txn, k bkey, e *Entry) (*Entry, error) {
 	okey := outboxKey(k.user, k.bucket, e.Key)
 	ob, err := getEntry(txn, okey)
 	if err != nil || ob == nil || ob.Newer(e) {
-		return err
+		return nil, err
 	}
-	return txn.Delete(okey)
+	return ob, txn.Delete(okey)
 }
 
 // txnChunk bounds the keys written in one transaction by merges, purges

@@ -124,6 +124,9 @@ func (s *syncer) settle(ctx context.Context, k bkey, st *bstate) (wait time.Dura
 			if err := s.c.confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
 				return 0, false, err
 			}
+			if err := s.raiseMarkTo(ctx, k, s.settledMark(k, st.ours.entries)); err != nil {
+				return 0, false, err
+			}
 			st.ours = nil
 			s.notify()
 			pending, err = s.outboxFor(k)
@@ -225,20 +228,20 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 }
 
 // nextHead builds the head that adds pending to the base: same manifest,
-// the base's recent entries merged with pending, or, when that grows
-// past MaxRecent or maxHeadBytes, a manifest with the recent entries as a
-// new run (cutRun) and no entries.
+// the base's recent entries merged with pending, the base's frontier
+// raised by pending; maybeCut then turns the recent entries into a run
+// when they grew too many or a tombstone GC is due.
 func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (dht.CatalogHead, snapshot, error) {
 	head := dht.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
-	var snap snapshot
 	recent := make(map[string]*Entry, len(pending))
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
-		return head, snap, err
+		return head, snapshot{}, err
 	}
 	from := ""
+	var frontier []dht.FrontierMark
 	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil {
-		head.Seq = base.Seq + 1
+		head.Seq, frontier = base.Seq+1, base.Frontier
 		if fromHLC(base.Time).Compare(rec.Deleted) > 0 {
 			head.SnapshotID, from = base.SnapshotID, base.Writer
 			for _, e := range s.decodeEntries(k, base.Entries) {
@@ -253,18 +256,39 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 			recent[e.Key] = e
 		}
 	}
+	head.Frontier = nextFrontier(frontier, pending, s.c.frontierKeep())
 	head.Entries, err = encodeSorted(recent)
 	head.Time = toHLC(s.c.clock.Now())
-	if err != nil || (len(head.Entries) <= s.cfg.MaxRecent && head.Size() <= maxHeadBytes) {
-		return head, snap, err
+	if err != nil {
+		return head, snapshot{}, err
+	}
+	snap, err := s.maybeCut(ctx, k, rec, &head, from)
+	return head, snap, err
+}
+
+// maybeCut moves head's recent entries into a new run of its manifest
+// (cutRun), leaving the head none, when they pass MaxRecent or
+// maxHeadBytes, or when the manifest merged last holds enough expired
+// delete markers for a full compaction to pay (gcDue): tombstone GC
+// happens at the bucket's first write after it is due.
+func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *dht.CatalogHead, from string) (snapshot, error) {
+	cut := len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes
+	if !cut {
+		if len(head.SnapshotID) == 0 {
+			return snapshot{}, nil
+		}
+		sm, err := s.c.loadManifest(k)
+		if err != nil || !bytes.Equal(sm.id, head.SnapshotID) || !gcDue(sm.m, s.c.tombstoneCutoff()) {
+			return snapshot{}, err
+		}
 	}
 	base, err := s.baseManifest(ctx, k, head.SnapshotID, from)
 	if err != nil {
-		return head, snap, err
+		return snapshot{}, err
 	}
-	snap, err = s.cutRun(ctx, k, base, head.Entries, rec.Deleted, from)
+	snap, err := s.cutRun(ctx, k, base, head.Entries, rec.Deleted, from)
 	head.Entries, head.SnapshotID = nil, snap.id
-	return head, snap, err
+	return snap, err
 }
 
 // baseManifest returns the manifest named id: the one merged last, which

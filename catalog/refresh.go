@@ -13,6 +13,12 @@ const (
 	// fetchTimeout bounds one revalidation, which goes on in the
 	// background when a reader stops waiting for it.
 	fetchTimeout = 30 * time.Second
+	// verifyAgeRatio and maxVerifyInterval space the revalidations of a
+	// bucket this node wrote to (watchedKeys): about verifyAgeRatio of
+	// them over the age of its last write (every 30 s an hour after, 12
+	// minutes a day after), at most maxVerifyInterval apart.
+	verifyAgeRatio    = 120
+	maxVerifyInterval = time.Hour
 )
 
 // Refresh revalidates user's bucket (or, with bucket "", the bucket list)
@@ -110,7 +116,9 @@ func (s *syncer) pullLocked(ctx context.Context, k bkey) error {
 
 // refreshLoop keeps recently read buckets and bucket lists fresh, so a
 // read rarely waits for the network and sees other nodes' writes within
-// about Staleness/2 of their publication; every BlobGrace/4 it releases
+// about Staleness/2 of their publication; it revalidates the buckets this
+// node wrote to within TombstoneTTL now and then, so a head that lost
+// their writes is noticed (restoreLost); every BlobGrace/4 it releases
 // the snapshot blobs that are due (sweep).
 func (s *syncer) refreshLoop() {
 	defer s.wg.Done()
@@ -119,6 +127,9 @@ func (s *syncer) refreshLoop() {
 	for s.sleep(period) {
 		for _, k := range s.activeKeys() {
 			s.refreshIfDue(k, period)
+		}
+		for k, every := range s.watchedKeys() {
+			s.refreshIfDue(k, every)
 		}
 		if time.Since(swept) >= s.cfg.BlobGrace/4 {
 			swept = time.Now()
@@ -141,6 +152,26 @@ func (s *syncer) activeKeys() []bkey {
 		}
 	}
 	return keys
+}
+
+// watchedKeys returns the buckets (and bucket lists) this node wrote to
+// within TombstoneTTL, each with how often to revalidate it, and stops
+// watching the older ones.
+func (s *syncer) watchedKeys() map[bkey]time.Duration {
+	cutoff := s.c.tombstoneCutoff()
+	now := s.c.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[bkey]time.Duration, len(s.watch))
+	for k, mark := range s.watch {
+		if mark.Compare(cutoff) < 0 {
+			delete(s.watch, k)
+			continue
+		}
+		age := now.Sub(mark.Std())
+		out[k] = min(max(age/verifyAgeRatio, s.cfg.VerifyInterval), max(s.cfg.VerifyInterval, maxVerifyInterval))
+	}
+	return out
 }
 
 // refreshIfDue starts a background revalidation of k if it was last

@@ -9,9 +9,15 @@ import (
 // Snapshot blobs (see doc.go, "Snapshot format, version 2"): a manifest
 // lists runs, immutable sorted blobs of entries, oldest first.
 const (
-	runMagic        = "d3s-run"
-	manifestMagic   = "d3s-mfst"
-	snapshotVersion = 2
+	runMagic      = "d3s-run"
+	manifestMagic = "d3s-mfst"
+	// runVersion is the run format (unchanged since snapshot version 2).
+	runVersion = 2
+	// manifestVersion is the manifest format written: version 2 plus the
+	// tombstone horizon and each run's delete-marker count and newest
+	// marker time. Version 2 manifests still decode (no horizon, marker
+	// counts unknown).
+	manifestVersion = 3
 	// maxManifestRuns bounds the runs a manifest may list: size-tiered
 	// compaction keeps about log2(entries/MaxRecent) of them.
 	maxManifestRuns = 256
@@ -26,44 +32,57 @@ func snapshotID(data []byte) []byte {
 }
 
 // checkBlob checks that data is the blob named id and starts with magic
-// and the current version, and returns what follows. ErrBadSnapshot,
-// ErrUnknownVersion.
-func checkBlob(id, data []byte, magic string) ([]byte, error) {
+// and a version from minVersion to maxVersion, and returns the version and
+// what follows. ErrBadSnapshot, ErrUnknownVersion.
+func checkBlob(id, data []byte, magic string, minVersion, maxVersion byte) (byte, []byte, error) {
 	if !bytes.Equal(snapshotID(data), id) {
-		return nil, fmt.Errorf("blob %x: content does not match its ID: %w", id, ErrBadSnapshot)
+		return 0, nil, fmt.Errorf("blob %x: content does not match its ID: %w", id, ErrBadSnapshot)
 	}
 	if !bytes.HasPrefix(data, []byte(magic)) || len(data) == len(magic) {
-		return nil, fmt.Errorf("blob %x: %w: not a %s blob", id, ErrBadSnapshot, magic)
+		return 0, nil, fmt.Errorf("blob %x: %w: not a %s blob", id, ErrBadSnapshot, magic)
 	}
-	if v := data[len(magic)]; v != snapshotVersion {
-		return nil, fmt.Errorf("blob %x version %d: %w", id, v, ErrUnknownVersion)
+	if v := data[len(magic)]; v < minVersion || v > maxVersion {
+		return 0, nil, fmt.Errorf("blob %x version %d: %w", id, v, ErrUnknownVersion)
 	}
-	return data[len(magic)+1:], nil
+	return data[len(magic)], data[len(magic)+1:], nil
 }
 
 // runRef names one run of a manifest with its size, which compaction
-// reads without fetching the run.
+// reads without fetching the run, and its delete markers, from which the
+// writer tells when a full compaction would drop enough expired ones.
 type runRef struct {
 	id      []byte
 	entries uint64
 	bytes   uint64
+	deletes uint64 // delete markers in the run (0 when unknown: version 2)
+	// lastDelete is the wall time of the run's newest delete marker: once
+	// it is older than the tombstone cutoff, all deletes have expired.
+	lastDelete int64
 }
 
 // manifest is the decoded content of a manifest blob.
 type manifest struct {
 	runs []runRef
+	// horizon (Unix ns) is the tombstone cutoff of the last full
+	// compaction: no run holds a delete marker dated before it, nor any
+	// entry such a marker shadowed, so a node that merged the manifest
+	// may drop those markers from its index too. 0 when none ran.
+	horizon int64
 }
 
-// encode returns the manifest blob.
+// encode returns the manifest blob (manifestVersion).
 func (m manifest) encode() []byte {
-	enc := encoder{b: make([]byte, 0, len(manifestMagic)+3+len(m.runs)*(blobIDLen+12))}
+	enc := encoder{b: make([]byte, 0, len(manifestMagic)+13+len(m.runs)*(blobIDLen+24))}
 	enc.raw([]byte(manifestMagic))
-	enc.byte1(snapshotVersion)
+	enc.byte1(manifestVersion)
+	enc.varint(m.horizon)
 	enc.uvarint(uint64(len(m.runs)))
 	for _, r := range m.runs {
 		enc.raw(r.id)
 		enc.uvarint(r.entries)
 		enc.uvarint(r.bytes)
+		enc.uvarint(r.deletes)
+		enc.varint(r.lastDelete)
 	}
 	return enc.b
 }
@@ -78,22 +97,30 @@ func (m manifest) has(id []byte) bool {
 	return false
 }
 
-// decodeManifest checks that data is the manifest named id and decodes it.
+// decodeManifest checks that data is the manifest named id and decodes it
+// (version 2 or 3).
 func decodeManifest(id, data []byte) (manifest, error) {
-	body, err := checkBlob(id, data, manifestMagic)
+	v, body, err := checkBlob(id, data, manifestMagic, 2, manifestVersion)
 	if err != nil {
 		return manifest{}, err
 	}
 	d := decoder{b: body}
+	var m manifest
+	if v >= 3 {
+		m.horizon = d.varint()
+	}
 	n := d.uvarint()
 	if n > maxManifestRuns {
 		return manifest{}, fmt.Errorf("manifest %x: %w: %d runs", id, ErrBadSnapshot, n)
 	}
-	m := manifest{runs: make([]runRef, 0, n)}
+	m.runs = make([]runRef, 0, n)
 	for range n {
 		r := runRef{id: make([]byte, blobIDLen)}
 		d.raw(r.id)
 		r.entries, r.bytes = d.uvarint(), d.uvarint()
+		if v >= 3 {
+			r.deletes, r.lastDelete = d.uvarint(), d.varint()
+		}
 		m.runs = append(m.runs, r)
 	}
 	if err := d.finish("manifest"); err != nil {
@@ -102,28 +129,43 @@ func decodeManifest(id, data []byte) (manifest, error) {
 	return m, nil
 }
 
+// bytes returns the run bytes the manifest lists, its snapshot's size.
+func (m manifest) bytes() uint64 {
+	var n uint64
+	for _, r := range m.runs {
+		n += r.bytes
+	}
+	return n
+}
+
 // runWriter encodes a run: entries must come in strictly ascending key
 // order.
 type runWriter struct {
-	body  encoder
-	count uint64
+	body       encoder
+	count      uint64
+	deletes    uint64
+	lastDelete int64
 }
 
-// add appends one encoded entry.
-func (w *runWriter) add(raw []byte) {
+// add appends one encoded entry, e decoded.
+func (w *runWriter) add(raw []byte, e *Entry) {
 	w.body.uvarint(uint64(len(raw)))
 	w.body.raw(raw)
 	w.count++
+	if e.DeleteMarker {
+		w.deletes++
+		w.lastDelete = max(w.lastDelete, e.Time.Wall)
+	}
 }
 
 // finish returns the run blob and its reference.
 func (w *runWriter) finish() ([]byte, runRef) {
 	enc := encoder{b: make([]byte, 0, len(w.body.b)+len(runMagic)+11)}
 	enc.raw([]byte(runMagic))
-	enc.byte1(snapshotVersion)
+	enc.byte1(runVersion)
 	enc.uvarint(w.count)
 	enc.raw(w.body.b)
-	return enc.b, runRef{id: snapshotID(enc.b), entries: w.count, bytes: uint64(len(enc.b))}
+	return enc.b, runRef{id: snapshotID(enc.b), entries: w.count, bytes: uint64(len(enc.b)), deletes: w.deletes, lastDelete: w.lastDelete}
 }
 
 // runReader decodes a run entry by entry, checking the key order.
@@ -140,7 +182,7 @@ type runReader struct {
 // openRun checks that data is the run named id and positions the reader
 // on its first entry.
 func openRun(id, data []byte) (*runReader, error) {
-	body, err := checkBlob(id, data, runMagic)
+	_, body, err := checkBlob(id, data, runMagic, runVersion, runVersion)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ func testRun(t *testing.T, entries ...*Entry) ([]byte, runRef) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.add(raw)
+		w.add(raw, e)
 	}
 	return w.finish()
 }
@@ -26,7 +26,7 @@ func entryAt(key string, wall int64, writer string, marker bool) *Entry {
 
 func TestRunRoundTripAndTamper(t *testing.T) {
 	data, ref := testRun(t, entryAt("a", 1, "n", false), entryAt("b/c", 2, "n", true), entryAt("zz", 3, "n", false))
-	if ref.entries != 3 || ref.bytes != uint64(len(data)) {
+	if ref.entries != 3 || ref.bytes != uint64(len(data)) || ref.deletes != 1 || ref.lastDelete != 2 {
 		t.Fatalf("ref = %+v for %d bytes", ref, len(data))
 	}
 	var keys []string
@@ -50,7 +50,7 @@ func TestRunRoundTripAndTamper(t *testing.T) {
 	}
 	unsorted, _ := testRun(t, entryAt("b", 1, "n", false), entryAt("a", 2, "n", false))
 	future := append([]byte(nil), data...)
-	future[len(runMagic)] = snapshotVersion + 1
+	future[len(runMagic)] = runVersion + 1
 	cases := []struct {
 		name string
 		id   []byte
@@ -79,11 +79,24 @@ func TestRunRoundTripAndTamper(t *testing.T) {
 func TestManifestRoundTripAndTamper(t *testing.T) {
 	_, r1 := testRun(t, entryAt("a", 1, "n", false))
 	_, r2 := testRun(t, entryAt("b", 2, "n", false), entryAt("c", 3, "n", false))
-	m := manifest{runs: []runRef{r1, r2}}
+	_, r3 := testRun(t, entryAt("d", 7, "n", true), entryAt("e", 9, "n", true), entryAt("f", 8, "n", false))
+	m := manifest{runs: []runRef{r1, r2, r3}, horizon: 5}
 	data := m.encode()
 	got, err := decodeManifest(snapshotID(data), data)
-	if err != nil || len(got.runs) != 2 || !got.has(r2.id) || got.runs[1].entries != 2 || got.runs[0].bytes != r1.bytes {
+	if err != nil || len(got.runs) != 3 || !got.has(r2.id) || got.runs[1].entries != 2 || got.runs[0].bytes != r1.bytes ||
+		got.horizon != 5 || got.runs[2].deletes != 2 || got.runs[2].lastDelete != 9 || got.runs[0].deletes != 0 {
 		t.Fatalf("decode = %+v, %v", got, err)
+	}
+	// A version 2 manifest (no horizon, no marker counts) still decodes.
+	v2 := encoder{}
+	v2.raw([]byte(manifestMagic))
+	v2.byte1(2)
+	v2.uvarint(1)
+	v2.raw(r3.id)
+	v2.uvarint(r3.entries)
+	v2.uvarint(r3.bytes)
+	if got, err := decodeManifest(snapshotID(v2.b), v2.b); err != nil || len(got.runs) != 1 || got.runs[0].entries != 3 || got.runs[0].deletes != 0 || got.horizon != 0 {
+		t.Fatalf("decode version 2 = %+v, %v", got, err)
 	}
 	trunc := data[:len(data)-1]
 	tooMany := manifest{runs: make([]runRef, maxManifestRuns+1)}
@@ -119,7 +132,7 @@ func TestMergeRunsNewestWins(t *testing.T) {
 		}
 		readers = append(readers, rd)
 	}
-	w, err := mergeReaders(readers, Time{Wall: 4})
+	w, err := mergeReaders(readers, Time{Wall: 4}, Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

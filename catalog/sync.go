@@ -48,6 +48,10 @@ const (
 	DefaultBatchDelay  = 5 * time.Millisecond
 	DefaultSettle      = time.Second
 	DefaultBlobGrace   = 30 * time.Second
+	// DefaultVerifyInterval: a partition that lost this node's writes is
+	// repaired within about 30 s of healing for buckets written in the
+	// last hour, at one DHT get per such bucket per 30 s.
+	DefaultVerifyInterval = 30 * time.Second
 )
 
 // SyncConfig turns a local catalogue into a network one.
@@ -82,6 +86,13 @@ type SyncConfig struct {
 	// of the superseded head can still fetch it; DefaultBlobGrace when
 	// zero, at least 2 x Settle.
 	BlobGrace time.Duration
+	// VerifyInterval is how often a bucket this node wrote to in the last
+	// hour is revalidated even when nobody reads it, so that a head that
+	// lost its writes (a healed partition) is noticed and the writes
+	// republished; buckets written longer ago are checked less often,
+	// down to hourly, until their last write is older than TombstoneTTL.
+	// DefaultVerifyInterval when zero.
+	VerifyInterval time.Duration
 	// OnReplaced, when set, is called with every object version (never a
 	// delete marker) that a merge or purge removed from the local index:
 	// replaced by a newer remote version or delete marker, or purged
@@ -116,6 +127,9 @@ func (cfg SyncConfig) withDefaults() (SyncConfig, error) {
 	}
 	if cfg.BlobGrace <= 0 {
 		cfg.BlobGrace = DefaultBlobGrace
+	}
+	if cfg.VerifyInterval <= 0 {
+		cfg.VerifyInterval = DefaultVerifyInterval
 	}
 	cfg.BlobGrace = max(cfg.BlobGrace, 2*cfg.Settle)
 	if cfg.Logger == nil {
@@ -158,6 +172,9 @@ type syncer struct {
 	keys    map[bkey]*bstate
 	changed chan struct{} // closed and replaced when the outbox shrinks
 	signers map[string]ed25519.PrivateKey
+	// watch holds the marks (frontier.go) of the buckets this node wrote
+	// to within TombstoneTTL, which the refresh loop revalidates.
+	watch map[bkey]Time
 }
 
 // StartSync starts the publish and refresh loops on ctx; without it the
@@ -175,6 +192,9 @@ func (c *Catalog) StartSync(ctx context.Context, cfg SyncConfig) error {
 		keys:    make(map[bkey]*bstate),
 		changed: make(chan struct{}),
 		signers: make(map[string]ed25519.PrivateKey),
+	}
+	if s.watch, err = c.loadMarks(ctx, c.tombstoneCutoff()); err != nil {
+		return fmt.Errorf("catalog: read marks: %w", err)
 	}
 	if !c.sync.CompareAndSwap(nil, s) {
 		return errors.New("catalog: sync already started")
@@ -242,6 +262,18 @@ func (s *syncer) state(k bkey) *bstate {
 		s.keys[k] = st
 	}
 	return st
+}
+
+// watchMark records k's mark for the refresh loop; a zero mark stops
+// watching k.
+func (s *syncer) watchMark(k bkey, t Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.IsZero() {
+		delete(s.watch, k)
+	} else {
+		s.watch[k] = t
+	}
 }
 
 // stateOf returns k's state.

@@ -10,7 +10,7 @@ import (
 )
 
 // listKeys returns the keys a ListObjects on c would show.
-func listKeys(t *testing.T, c *Catalog, user, bucket string) []string {
+func listKeys(t testing.TB, c *Catalog, user, bucket string) []string {
 	t.Helper()
 	it, err := c.Objects(t.Context(), user, bucket, "")
 	if err != nil {
@@ -27,7 +27,7 @@ func listKeys(t *testing.T, c *Catalog, user, bucket string) []string {
 	return keys
 }
 
-func flush(t *testing.T, cs ...*Catalog) {
+func flush(t testing.TB, cs ...*Catalog) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -40,7 +40,7 @@ func flush(t *testing.T, cs ...*Catalog) {
 
 // eventually polls cond, refreshing nothing itself, until it holds or the
 // deadline passes; it reports the last failure.
-func eventually(t *testing.T, what string, cond func() error) {
+func eventually(t testing.TB, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -56,7 +56,7 @@ func eventually(t *testing.T, what string, cond func() error) {
 }
 
 // seesKeys waits until c, refreshing, lists exactly want keys.
-func seesKeys(t *testing.T, c *Catalog, user, bucket string, want int) []string {
+func seesKeys(t testing.TB, c *Catalog, user, bucket string, want int) []string {
 	t.Helper()
 	var keys []string
 	eventually(t, "listing", func() error {

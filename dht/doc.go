@@ -66,7 +66,7 @@
 // record namespace "d3s"; Validator dispatches on the second element and
 // rejects any other key with ErrBadRecordKey.
 //
-// # Bucket records, version 1
+// # Bucket records
 //
 // Both are signed by the user key (any member node can sign for a user: the
 // private key is sealed inside the user record) and embed the user's public
@@ -80,12 +80,26 @@
 // ascending order, 12 created HLC, 12 deleted HLC, zero unless a tombstone)
 // | 64 signature over "d3s bucket list v1\x00" || all preceding bytes.
 //
-// Catalogue head: 1 version | 1 type = 3 | 32 public key | 8 sequence >= 1 |
-// 1+n bucket name (must equal the key's) | 12 HLC time (8 Unix ns, 4
-// logical; rejected if more than MaxClockSkew = 5 min in the future) | 1+n
-// snapshot manifest ID (<= 64) | 1+n writer node ID (1..128) | 4 entry count (<=
-// 65535) | per entry 4 length + opaque bytes (encoded by catalog) | 64
-// signature over "d3s catalog head v1\x00" || all preceding bytes.
+// Catalogue head, version 2 (CatalogHeadVersion): 1 version = 2 | 1 type =
+// 3 | 32 public key | 8 sequence >= 1 | 1+n bucket name (must equal the
+// key's) | 12 HLC time (8 Unix ns, 4 logical; rejected if more than
+// MaxClockSkew = 5 min in the future) | 1+n snapshot manifest ID (<= 64) |
+// 1+n writer node ID (1..128) | 2 frontier count f (<= MaxFrontier = 1024)
+// | f x (1+n writer node ID (1..128), 12 HLC time > 0), writers in
+// strictly ascending byte order | 4 entry count (<= 65535) | per entry 4
+// length + opaque bytes (encoded by catalog) | 64 signature over
+// "d3s catalog head v1\x00" || all preceding bytes. The frontier holds, per
+// writer node, the latest time of its entries merged into the head; the
+// catalog uses it to notice writes a healed partition lost (catalog/doc.go,
+// "Partitions"). A full frontier of 128-byte writer IDs takes 141 KiB,
+// which leaves room under MaxBucketRecordSize for the catalog's 256 KiB
+// bound on a whole head; with real peer IDs (52 bytes) 1024 lines take
+// 65 KiB.
+//
+// Version 1 (CatalogHeadV1) is the same without the frontier count and
+// lines; such heads still decode (with an empty Frontier), validate and
+// compete in Select with version 2 by sequence. The version byte is
+// signed, so a head cannot be passed off as the other version.
 //
 // Select keeps the highest sequence; ties go to the later HLC time (heads),
 // then the greater writer, then the greater encoding; a record compared

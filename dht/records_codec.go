@@ -15,8 +15,9 @@ const (
 	RecordTypeCatalogHead = 3
 )
 
-// BucketRecordVersion is the version byte of the bucket record formats this
-// package writes.
+// BucketRecordVersion is the version byte of the bucket list format, and
+// of the first catalogue head format (CatalogHeadV1; heads are now written
+// in CatalogHeadVersion).
 const BucketRecordVersion = 1
 
 // MaxBucketRecordSize bounds an encoded bucket list or catalogue head. kad-dht
@@ -131,16 +132,22 @@ func (r *reader) finish(what string) error {
 	return nil
 }
 
-// checkHeader checks the size, version and type byte shared by the bucket
-// record formats.
+// checkHeader checks the size, version (BucketRecordVersion) and type byte
+// shared by the bucket record formats.
 func checkHeader(what string, data []byte, typ byte) error {
+	return checkHeaderUpTo(what, data, typ, BucketRecordVersion)
+}
+
+// checkHeaderUpTo is checkHeader for a format of which versions 1 to
+// maxVersion are known.
+func checkHeaderUpTo(what string, data []byte, typ, maxVersion byte) error {
 	if len(data) > MaxBucketRecordSize {
 		return fmt.Errorf("%s of %d bytes: %w", what, len(data), ErrRecordTooLarge)
 	}
 	if len(data) < 2 {
 		return fmt.Errorf("%s: %w: %d bytes", what, ErrMalformedRecord, len(data))
 	}
-	if data[0] != BucketRecordVersion {
+	if data[0] < BucketRecordVersion || data[0] > maxVersion {
 		return fmt.Errorf("%s version %d: %w", what, data[0], ErrUnknownVersion)
 	}
 	if data[1] != typ {

@@ -127,7 +127,8 @@ func parseBucketList(key string, value []byte) (BucketListRecord, error) {
 	return r, r.VerifySignature()
 }
 
-// parseHead validates a catalogue head found under key and returns it.
+// parseHead validates a catalogue head found under key and returns it;
+// both head versions (with and without frontier) are accepted.
 func (v Validator) parseHead(key string, value []byte) (CatalogHead, error) {
 	akid, bucket, ok := splitHeadKey(key)
 	if !ok {

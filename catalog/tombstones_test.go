@@ -1,0 +1,313 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// skewClock is a physical clock that a test moves forward, so delete
+// markers age past a TombstoneTTL without waiting. It stays within
+// dht.MaxClockSkew of the real clock, so its heads still validate.
+type skewClock struct{ skew atomic.Int64 }
+
+func (c *skewClock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }
+func (c *skewClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
+
+// countIndex returns how many entries, delete markers included, c's index
+// holds for bucket.
+func countIndex(t testing.TB, c *Catalog, user, bucket string) int {
+	t.Helper()
+	n := 0
+	err := c.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: objectsPrefix(user, bucket)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// runEntries returns the entries of the runs of m, oldest run first.
+func runEntries(t testing.TB, n *testNet, m manifest) []*Entry {
+	t.Helper()
+	var out []*Entry
+	for _, r := range m.runs {
+		data, err := n.blobs.GetBlob(t.Context(), r.id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = decodeRun(r.id, data, func(es []*Entry) error {
+			for _, e := range es {
+				out = append(out, e)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestCompactionDropsMarkersOnlyWithWhatTheyShadow cuts runs directly: a
+// compaction of the newest runs keeps an expired marker, since an older
+// run it does not merge still holds the version the marker deletes; a
+// full compaction, due once enough markers expired, drops the markers
+// and the versions they shadow together and records the horizon.
+func TestCompactionDropsMarkersOnlyWithWhatTheyShadow(t *testing.T) {
+	n := newNet(t)
+	a := n.node(t, "node-a")
+	s := a.sync.Load()
+	k := bkey{n.user, "b"}
+	now := time.Now()
+	old, expired, fresh := now.Add(-10*DefaultTombstoneTTL/7).UnixNano(), now.Add(-8*DefaultTombstoneTTL/7).UnixNano(), now.UnixNano()
+	store := func(entries ...*Entry) runRef {
+		data, ref := testRun(t, entries...)
+		if _, err := n.blobs.PutBlob(t.Context(), data); err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	series := func(prefix string, count int, wall int64, marker bool) []*Entry {
+		var out []*Entry
+		for i := range count {
+			out = append(out, entryAt(fmt.Sprintf("%s%03d", prefix, i), wall, "n", marker))
+		}
+		return out
+	}
+	encode := func(entries []*Entry) [][]byte {
+		var out [][]byte
+		for _, e := range entries {
+			raw, err := e.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, raw)
+		}
+		return out
+	}
+	oldRun := store(series("k", 100, old, false)...)
+
+	// One expired marker among 108 entries: no GC due; the tiers merge
+	// the two newest runs only, so the marker must stay.
+	second := store(append([]*Entry{entryAt("k005", expired, "n", true)}, series("m", 7, expired, false)...)...)
+	snap, err := s.cutRun(t.Context(), k, manifest{runs: []runRef{oldRun, second}}, encode(series("n", 5, fresh, false)), Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.m.runs) != 2 || snap.m.horizon != 0 {
+		t.Fatalf("partial compaction: %d runs, horizon %d", len(snap.m.runs), snap.m.horizon)
+	}
+	if es := runEntries(t, n, manifest{runs: snap.m.runs[1:]}); len(es) != 13 || es[0].Key != "k005" || !es[0].DeleteMarker {
+		t.Fatalf("merged run lost the marker shadowing the older run: %d entries, first %+v", len(es), es[0])
+	}
+
+	// 40 expired markers among 140 entries: a full compaction drops
+	// them with the 40 versions of the old run they delete.
+	markers := store(series("k", 40, expired, true)...)
+	snap, err = s.cutRun(t.Context(), k, manifest{runs: []runRef{oldRun, markers}}, encode(series("n", 5, fresh, false)), Time{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := runEntries(t, n, snap.m)
+	if len(snap.m.runs) != 1 || len(es) != 65 || es[0].Key != "k040" || snap.m.runs[0].deletes != 0 {
+		t.Fatalf("full compaction: %d runs, %d entries from %q", len(snap.m.runs), len(es), es[0].Key)
+	}
+	if cutoff := now.Add(-DefaultTombstoneTTL).UnixNano(); snap.m.horizon < cutoff || snap.m.horizon < expired {
+		t.Fatalf("horizon %d, want the cutoff %d", snap.m.horizon, cutoff)
+	}
+}
+
+// TestTombstoneGC deletes most keys of a bucket, lets the markers expire
+// (a writer whose clock runs ahead past a one-minute TTL) and writes one
+// key: the snapshot sheds the markers, the writer's and an online
+// reader's indexes drop them, a reader that was offline throughout drops
+// the versions they deleted, and no deleted key comes back anywhere.
+func TestTombstoneGC(t *testing.T) {
+	const keys, deleted = 400, 360
+	n := newNet(t)
+	ctx := t.Context()
+	var clock skewClock
+	cfg := n.syncConfig("node-a")
+	cfg.MaxRecent = 64
+	a := n.startWith(t, Config{DB: openDB(t, t.TempDir()), NodeID: "node-a", Now: clock.now, TombstoneTTL: time.Minute}, cfg)
+	b := n.node(t, "node-b")
+	sharedBucket(t, n, "tomb", a, b)
+	putN(t, a, n.user, "tomb", "k", keys)
+	flush(t, a)
+
+	// d reads the bucket, then goes away until after the GC.
+	dDB := openDB(t, t.TempDir())
+	d1, err := New(Config{DB: dDB, NodeID: "node-d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dstop := context.WithCancel(ctx)
+	if err := d1.StartSync(dctx, n.syncConfig("node-d")); err != nil {
+		t.Fatal(err)
+	}
+	seesKeys(t, d1, n.user, "tomb", keys)
+	dstop()
+	d1.Wait()
+
+	for i := range keys {
+		if i%10 != 0 {
+			if _, err := a.Delete(ctx, n.user, "tomb", fmt.Sprintf("k%04d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	flush(t, a)
+	seesKeys(t, b, n.user, "tomb", keys-deleted)
+	before, _ := currentSnapshot(t, n, "tomb")
+	if countIndex(t, b, n.user, "tomb") != keys {
+		t.Fatalf("b's index holds %d entries before the GC, want %d with markers", countIndex(t, b, n.user, "tomb"), keys)
+	}
+
+	clock.advance(2 * time.Minute)
+	putN(t, a, n.user, "tomb", "late", 1)
+	flush(t, a)
+	after, _ := currentSnapshot(t, n, "tomb")
+	t.Logf("snapshot of %d keys, %d deleted: %d bytes before GC, %d after", keys, deleted, before.bytes(), after.bytes())
+	if after.horizon == 0 || after.bytes()*3 > before.bytes() {
+		t.Fatalf("snapshot after GC: %d bytes (before %d), horizon %d", after.bytes(), before.bytes(), after.horizon)
+	}
+	for _, e := range runEntries(t, n, after) {
+		if e.DeleteMarker {
+			t.Fatalf("marker of %s left in the snapshot", e.Key)
+		}
+	}
+
+	var gone atomic.Int64
+	dcfg := n.syncConfig("node-d")
+	dcfg.OnReplaced = func(*Entry) { gone.Add(1) }
+	d := n.start(t, dDB, dcfg)
+	live := keys - deleted + 1
+	for name, c := range map[string]*Catalog{"a": a, "b": b, "d": d, "c": n.node(t, "node-c")} {
+		seesKeys(t, c, n.user, "tomb", live)
+		eventually(t, name+" drops the markers", func() error {
+			if err := c.Refresh(ctx, n.user, "tomb"); err != nil {
+				return err
+			}
+			if got := countIndex(t, c, n.user, "tomb"); got != live {
+				return fmt.Errorf("%d entries in the index, want %d", got, live)
+			}
+			return nil
+		})
+		for _, key := range []string{"k0001", "k0399", "k0010"} {
+			e, err := c.Get(ctx, n.user, "tomb", key)
+			if key == "k0010" {
+				if err != nil || e.Size != 10 {
+					t.Fatalf("%s: live key %s = %+v, %v", name, key, e, err)
+				}
+			} else if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("%s: deleted key %s: %v", name, key, err)
+			}
+		}
+	}
+	if gone.Load() != deleted {
+		t.Fatalf("d reported %d versions removed, want %d", gone.Load(), deleted)
+	}
+	// More writes compact again; the deleted keys stay deleted.
+	putN(t, a, n.user, "tomb", "more", 100)
+	flush(t, a)
+	seesKeys(t, n.node(t, "node-e"), n.user, "tomb", live+100)
+}
+
+// TestDropMarkersKeepsUnpublished checks the index side of the GC: a
+// marker still in the outbox (not yet published) stays, whatever its age,
+// and so do newer markers and every live entry.
+func TestDropMarkersKeepsUnpublished(t *testing.T) {
+	c := openCatalog(t)
+	ctx := t.Context()
+	for _, key := range []string{"live", "pub", "unpub", "fresh"} {
+		putKey(t, c, key)
+	}
+	for _, key := range []string{"pub", "unpub"} {
+		if _, err := c.Delete(ctx, "u", "b", key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	horizon := c.clock.Now()
+	if _, err := c.Delete(ctx, "u", "b", "fresh"); err != nil {
+		t.Fatal(err)
+	}
+	err := c.db.Update(func(txn *badger.Txn) error { // "pub" and "fresh" were published
+		for _, key := range []string{"live", "pub", "fresh"} {
+			if err := txn.Delete(outboxKey("u", "b", key)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.dropMarkers(ctx, bkey{"u", "b"}, horizon)
+	if err != nil || n != 1 || countIndex(t, c, "u", "b") != 3 {
+		t.Fatalf("dropped %d markers (%v), %d entries left, want 1 and 3", n, err, countIndex(t, c, "u", "b"))
+	}
+	if keys := listKeys(t, c, "u", "b"); len(keys) != 1 || keys[0] != "live" {
+		t.Fatalf("listing %q", keys)
+	}
+}
+
+// TestReenqueueSkipsWritesOlderThanTTL checks the rule that keeps a
+// node back from a long absence from resurrecting keys: of its own
+// current entries newer than the head's frontier, only those within
+// TombstoneTTL go back into the outbox.
+func TestReenqueueSkipsWritesOlderThanTTL(t *testing.T) {
+	var clock skewClock
+	c, err := New(Config{DB: openDB(t, t.TempDir()), NodeID: "node-a", Now: clock.now, TombstoneTTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := c.CreateBucket(ctx, "u", "b"); err != nil {
+		t.Fatal(err)
+	}
+	putKey(t, c, "old")
+	if _, err := c.Delete(ctx, "u", "b", "old"); err != nil {
+		t.Fatal(err)
+	}
+	putKey(t, c, "older")
+	clock.advance(2 * time.Minute)
+	putKey(t, c, "new")
+	if _, err := c.Put(ctx, "u", "b", &Entry{Key: "theirs", Writer: "node-b"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = c.db.Update(func(txn *badger.Txn) error { // all published and settled
+		for _, key := range []string{"old", "older", "new", "theirs"} {
+			if err := txn.Delete(outboxKey("u", "b", key)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := bkey{"u", "b"}
+	n, err := c.reenqueue(ctx, k, Time{}, c.tombstoneCutoff())
+	if err != nil || n != 1 {
+		t.Fatalf("reenqueued %d (%v), want 1", n, err)
+	}
+	pending, err := c.outboxEntries(k)
+	if err != nil || len(pending) != 1 || pending[0].Key != "new" {
+		t.Fatalf("outbox %v, %v; want [new]", pending, err)
+	}
+	if n, err := c.reenqueue(ctx, k, Time{}, c.tombstoneCutoff()); err != nil || n != 0 {
+		t.Fatalf("second reenqueue put back %d (%v), want 0: the outbox has it", n, err)
+	}
+}
