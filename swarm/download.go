@@ -29,13 +29,25 @@ type partial struct {
 	fin    chan struct{}
 	err    error // set before fin closes
 	drop   sync.Once
+	// repair: the download replaces the bytes of stored object id
+	// (Repair) instead of committing a new cached one; reseed: it
+	// unloaded a torrent seeding the damaged copy, loaded again once the
+	// repaired one is in place.
+	id     ID
+	repair bool
+	reseed bool
 }
 
 // join registers a user of id's download, starting it if none runs, and
 // adds peers to it.
 func (s *Swarm) join(id ID, fi fetchInfo, peers []string) (*partial, error) {
+	return s.joinAs(id, fi, peers, false)
+}
+
+// joinAs is join; a download it starts is a repair if repair is set.
+func (s *Swarm) joinAs(id ID, fi fetchInfo, peers []string, repair bool) (*partial, error) {
 	for {
-		p, owner, err := s.register(id, fi)
+		p, owner, err := s.register(id, fi, repair)
 		if err != nil {
 			return nil, err
 		}
@@ -43,6 +55,9 @@ func (s *Swarm) join(id ID, fi fetchInfo, peers []string) (*partial, error) {
 			continue // a download being torn down has gone: start anew
 		}
 		if owner {
+			if repair {
+				p.reseed = s.unloadDamaged(id)
+			}
 			s.startTorrent(id, fi, p)
 		}
 		<-p.ready
@@ -55,7 +70,7 @@ func (s *Swarm) join(id ID, fi fetchInfo, peers []string) (*partial, error) {
 
 // register returns id's running download with one more user, or a new one
 // (owner); nil after waiting for a download that was being torn down.
-func (s *Swarm) register(id ID, fi fetchInfo) (p *partial, owner bool, err error) {
+func (s *Swarm) register(id ID, fi fetchInfo, repair bool) (p *partial, owner bool, err error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -84,7 +99,8 @@ func (s *Swarm) register(id ID, fi fetchInfo) (p *partial, owner bool, err error
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	p = &partial{f: f, done: make([]bool, numPieces(fi.size, pieceLength(fi.size))),
-		from: make(map[string]int64), ready: make(chan struct{}), cancel: cancel, users: 1, fin: make(chan struct{})}
+		from: make(map[string]int64), ready: make(chan struct{}), cancel: cancel, users: 1, fin: make(chan struct{}),
+		id: id, repair: repair}
 	s.fetches[id] = p
 	s.wg.Go(func() { s.run(ctx, id, fi, p) })
 	return p, true, nil
@@ -102,7 +118,8 @@ func (s *Swarm) startTorrent(id ID, fi fetchInfo, p *partial) {
 }
 
 // leave drops a user; the last one cancels an unfinished download, waits
-// for its cleanup and unloads its torrent.
+// for its cleanup and unloads its torrent, then seeds a repaired object
+// again if its damaged copy was seeding.
 func (s *Swarm) leave(p *partial) {
 	s.mu.Lock()
 	p.users--
@@ -114,6 +131,9 @@ func (s *Swarm) leave(p *partial) {
 	p.cancel()
 	<-p.fin
 	p.unload()
+	if p.reseed && p.err == nil {
+		s.reseed(p.id)
+	}
 }
 
 // unload drops the torrent and closes the file, once.

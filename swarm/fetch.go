@@ -60,7 +60,7 @@ func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []string) (Ob
 		if held, err := s.addRef(id); held || err != nil {
 			return s.heldObject(ctx, id, err)
 		}
-		if err := s.awaitDownload(ctx, id, fi, peers); err != nil {
+		if err := s.awaitDownload(ctx, id, fi, peers, false); err != nil {
 			return Object{}, err
 		}
 		// Committed as cache: loop to take the reference (or, if it was
@@ -68,9 +68,10 @@ func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []string) (Ob
 	}
 }
 
-// awaitDownload joins id's download and waits for it to finish.
-func (s *Swarm) awaitDownload(ctx context.Context, id ID, fi fetchInfo, peers []string) error {
-	p, err := s.join(id, fi, peers)
+// awaitDownload joins id's download (a repair if it starts one and
+// repair is set) and waits for it to finish.
+func (s *Swarm) awaitDownload(ctx context.Context, id ID, fi fetchInfo, peers []string, repair bool) error {
+	p, err := s.joinAs(id, fi, peers, repair)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,8 @@ func (s *Swarm) heldObject(ctx context.Context, id ID, err error) (Object, error
 }
 
 // verifyAndCommit checks the whole downloaded file against the torrent
-// and its SHA-256, makes it durable and commits it as a cached object.
+// and its SHA-256, makes it durable and commits it as a cached object, or
+// as the new bytes of the stored object a repair downloaded.
 func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *partial) error {
 	d, err := hashPipe(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, true, nil)
 	if err != nil {
@@ -100,6 +102,9 @@ func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *par
 	if d.sha256 != fi.sha256 || !bytes.Equal(d.pieces, fi.pieces) {
 		return fmt.Errorf("swarm: fetch %s: %w", id, ErrSHA256Mismatch)
 	}
+	if p.repair {
+		return s.commitRepaired(id, fi, p.f)
+	}
 	return s.commitFetched(id, fi, p.f, d)
 }
 
@@ -107,6 +112,7 @@ func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *par
 // reference: a cached object, kept until Evict or until a reference is
 // taken and released.
 func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d digests) error {
+	defer s.cacheCommitted(id) // indexes it for eviction (cache.go)
 	rec := &record{kind: kindFile, size: fi.size, pieceLen: pieceLength(fi.size), md5: d.md5, sha256: d.sha256}
 	if fi.size <= s.inlineMax {
 		b := make([]byte, fi.size)

@@ -116,10 +116,11 @@ func (s *Swarm) placeFile(tmp, dst string) error {
 func (s *Swarm) addRef(id ID) (held bool, err error) { return s.addRefs(id, 1) }
 
 // addRefs adds n references to id if it is stored and reports whether it
-// was.
+// was. A cached object that gains one leaves the cache.
 func (s *Swarm) addRefs(id ID, n int64) (held bool, err error) {
+	wasCached := false
 	err = s.update(func(txn *badger.Txn) error {
-		held = false
+		held, wasCached = false, false
 		rec, err := getRecord(txn, id)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -131,8 +132,16 @@ func (s *Swarm) addRefs(id ID, n int64) (held bool, err error) {
 		if n == 0 {
 			return nil
 		}
+		if wasCached = rec.refs == 0; wasCached {
+			if err := txn.Delete(key(prefixCache, id)); err != nil {
+				return err
+			}
+		}
 		rec.refs += n
 		return txn.Set(key(prefixObject, id), rec.marshal())
 	})
+	if err == nil && wasCached {
+		s.cache.forget(id)
+	}
 	return held, err
 }

@@ -51,8 +51,12 @@ func TestPutRoundTrip(t *testing.T) {
 				t.Fatalf("Open: %v", err)
 			}
 			defer r.Close()
-			if _, isFile := r.(*os.File); isFile != tc.file {
-				t.Errorf("Open returned %T, want *os.File: %v", r, tc.file)
+			got, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(got, b) {
+				t.Fatalf("read back %d bytes, err %v; want the %d bytes put", len(got), err, len(b))
+			}
+			if _, err := os.Stat(s.objPath(obj.ID)); (err == nil) != tc.file {
+				t.Errorf("object file exists: %v, want %v", err == nil, tc.file)
 			}
 		})
 	}

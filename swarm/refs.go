@@ -49,7 +49,7 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 			return txn.Set(key(prefixObject, id), rec.marshal())
 		}
 		gone = rec
-		for _, p := range []string{prefixObject, prefixInfo, prefixInline} {
+		for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
 			if err := txn.Delete(key(p, id)); err != nil {
 				return err
 			}
@@ -59,6 +59,7 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 	if err != nil || gone == nil {
 		return nil, err
 	}
+	s.cache.forget(id)
 	s.unload(id)
 	if gone.kind == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -86,6 +86,7 @@ func (rr *remoteReader) Close() error {
 	rr.once.Do(func() {
 		rr.r.Close()
 		rr.s.leave(rr.p)
+		rr.s.cache.kick() // the object, if committed, may now be evicted
 	})
 	return nil
 }
@@ -106,7 +107,7 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 			return fmt.Errorf("%w: %s has %d references", ErrHeld, id, rec.refs)
 		}
 		k = rec.kind
-		for _, p := range []string{prefixObject, prefixInfo, prefixInline} {
+		for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
 			if err := txn.Delete(key(p, id)); err != nil {
 				return err
 			}
@@ -116,6 +117,7 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 	if err != nil {
 		return err
 	}
+	s.cache.forget(id)
 	s.unload(id)
 	if k == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -5,7 +5,8 @@ type Stats struct {
 	// Loaded is the number of torrents loaded in the engine.
 	Loaded int
 	// CachedObjects and CachedBytes count objects held by no reference
-	// (remote reads); CacheSize is the budget they are evicted to.
+	// (remote reads); CacheSize is the budget they are evicted to (0 when
+	// Config.CacheSize is negative: nothing is kept).
 	CachedObjects int
 	CachedBytes   int64
 	CacheSize     int64
@@ -15,7 +16,19 @@ type Stats struct {
 	BytesUp   int64
 }
 
-// Stats returns the swarm's current Stats.
+// Stats returns the swarm's current Stats. The transfer totals are the
+// engine's: every piece payload received (BytesDown, including chunks a
+// second peer also sent) and sent (BytesUp) over all connections, past
+// and present.
 func (s *Swarm) Stats() Stats {
-	return Stats{} // TODO(H2)
+	n, bytes := s.cache.stats()
+	cs := s.cl.ConnStats()
+	return Stats{
+		Loaded:        len(s.cl.Torrents()),
+		CachedObjects: n,
+		CachedBytes:   bytes,
+		CacheSize:     s.cache.limit,
+		BytesDown:     cs.BytesReadData.Int64(),
+		BytesUp:       cs.BytesWrittenData.Int64(),
+	}
 }

@@ -3,15 +3,18 @@ package swarm
 import (
 	"context"
 	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
 
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
 )
 
 // store is the engine's storage.ClientImpl. A stored object is served
-// straight from its file, inline bytes or Concat parts, every piece
-// complete: its record is only committed once all pieces are hashed (Put,
-// Concat) or verified (Fetch). A download in progress writes into a temp
+// from its file, inline bytes or Concat parts (heldTorrent), each piece
+// checked against its SHA-1 the first time the loaded torrent reads it: a
+// damaged piece is never sent. A download in progress writes into a temp
 // file and keeps its piece completion in memory until it is verified and
 // committed; a crash discards it and a new Fetch starts over.
 type store struct{ s *Swarm }
@@ -19,7 +22,7 @@ type store struct{ s *Swarm }
 var errReadOnly = errors.New("swarm: stored objects are read-only")
 
 // OpenTorrent implements storage.ClientImpl.
-func (st store) OpenTorrent(ctx context.Context, _ *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
+func (st store) OpenTorrent(ctx context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
 	id := ID(ih)
 	if p := st.s.fetching(id); p != nil {
 		return storage.TorrentImpl{Piece: p.piece, Close: func() error { return nil }}, nil
@@ -28,26 +31,98 @@ func (st store) OpenTorrent(ctx context.Context, _ *metainfo.Info, ih metainfo.H
 	if err != nil {
 		return storage.TorrentImpl{}, err
 	}
-	piece := func(p metainfo.Piece) storage.PieceImpl {
-		return heldPiece{l: l, off: p.Offset(), len: p.Length()}
+	ht := &heldTorrent{
+		src:   pieceSource{s: st.s, id: id, r: l, size: info.TotalLength(), pieceLen: info.PieceLength, hashes: info.Pieces},
+		state: make([]atomic.Uint32, info.NumPieces()),
 	}
+	piece := func(p metainfo.Piece) storage.PieceImpl { return heldPiece{t: ht, i: p.Index()} }
 	return storage.TorrentImpl{Piece: piece, Close: l.Close}, nil
+}
+
+// Piece states of a heldTorrent.
+const (
+	pieceUnchecked = iota
+	pieceGood
+	pieceDamaged
+)
+
+// heldTorrent is a loaded torrent of a stored object. Every piece starts
+// unchecked; the first read of a piece reads and hashes all of it, and
+// the result holds while the torrent stays loaded, so a piece is hashed
+// once per load however many peers fetch it.
+type heldTorrent struct {
+	src   pieceSource // its reader is the object's layout
+	state []atomic.Uint32
+	locks [16]sync.Mutex // by piece index: one check per piece at a time
 }
 
 // heldPiece is a piece of a stored object.
 type heldPiece struct {
-	l        *layout
-	off, len int64
+	t *heldTorrent
+	i int
 }
 
+// ReadAt serves bytes of a piece that passed its check; a damaged piece
+// fails with ErrCorrupt. The engine (anacrolix v1.61.0,
+// peerRequestDataReadFailed) then asks Completion, learns the piece is
+// gone and rejects the peer's request; a peer that asks again is
+// disconnected ("peer requested piece we don't have"), and a new
+// connection shows it this node's bitfield without the piece. A seeding
+// torrent does not want the piece back, so nothing retries here.
 func (p heldPiece) ReadAt(b []byte, off int64) (int, error) {
-	return p.l.ReadAt(b[:min(int64(len(b)), max(p.len-off, 0))], p.off+off)
+	start := int64(p.i) * p.t.src.pieceLen
+	plen := min(p.t.src.pieceLen, p.t.src.size-start)
+	b = b[:min(int64(len(b)), max(plen-off, 0))]
+	if len(b) == 0 {
+		return 0, io.EOF
+	}
+	if p.t.state[p.i].Load() == pieceUnchecked {
+		return p.check(b, start, plen, off)
+	}
+	return p.readChecked(b, start+off)
 }
+
+// check reads and hashes the whole piece (from start, plen bytes), unless
+// another reader did meanwhile, and serves b at off from it.
+func (p heldPiece) check(b []byte, start, plen, off int64) (int, error) {
+	mu := &p.t.locks[p.i%len(p.t.locks)]
+	mu.Lock()
+	defer mu.Unlock()
+	if p.t.state[p.i].Load() != pieceUnchecked {
+		return p.readChecked(b, start+off)
+	}
+	sp := p.t.src.load(start, plen)
+	defer sp.release()
+	if int64(len(sp.b)) < plen {
+		if errors.Is(sp.err, ErrCorrupt) {
+			p.t.state[p.i].Store(pieceDamaged)
+		}
+		return 0, sp.err
+	}
+	p.t.state[p.i].Store(pieceGood)
+	return copy(b, sp.b[off:]), nil
+}
+
+// readChecked reads a checked piece.
+func (p heldPiece) readChecked(b []byte, off int64) (int, error) {
+	if p.t.state[p.i].Load() == pieceDamaged {
+		return 0, p.damaged()
+	}
+	return p.t.src.r.ReadAt(b, off)
+}
+
+func (p heldPiece) damaged() error {
+	return corruptErr(p.t.src.id, int64(p.i), p.t.src.pieceLen, "found damaged earlier")
+}
+
 func (heldPiece) WriteAt([]byte, int64) (int, error) { return 0, errReadOnly }
 func (heldPiece) MarkComplete() error                { return nil }
 func (heldPiece) MarkNotComplete() error             { return errReadOnly }
-func (heldPiece) Completion() storage.Completion {
-	return storage.Completion{Ok: true, Complete: true}
+
+// Completion reports every piece complete but a damaged one: checking
+// here would read the whole object when the torrent loads.
+func (p heldPiece) Completion() storage.Completion {
+	return storage.Completion{Ok: true, Complete: p.t.state[p.i].Load() != pieceDamaged}
 }
 
 func (p *partial) piece(mp metainfo.Piece) storage.PieceImpl {

@@ -99,6 +99,7 @@ type Swarm struct {
 	inlineMax int64
 	locks     [256]sync.Mutex // by ID[0]: serialises creating and deleting one ID's data
 	group     *groupCommitter
+	cache     *cache // objects with no reference, least recently used first
 
 	cl      *torrent.Client
 	tr      Transport
@@ -112,6 +113,9 @@ type Swarm struct {
 	ctx  context.Context    // lives until Close: downloads and the sweep
 	stop context.CancelFunc // ends background work
 	wg   sync.WaitGroup
+
+	// onCorrupt is Config.OnCorrupt, or nil (verify.go).
+	onCorrupt func(ID)
 
 	// fetchedFrom, when set (tests), receives the useful bytes each peer
 	// sent for a completed download.
@@ -129,6 +133,7 @@ func New(cfg Config) (*Swarm, error) {
 		log:       cfg.Logger,
 		inlineMax: cfg.InlineMax,
 		fetches:   make(map[ID]*partial),
+		onCorrupt: cfg.OnCorrupt,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -140,12 +145,17 @@ func New(cfg Config) (*Swarm, error) {
 	if err := s.prepareDirs(); err != nil {
 		return nil, err
 	}
+	s.cache = newCache(s, cfg.CacheSize)
+	if err := s.cache.load(); err != nil {
+		return nil, err
+	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	if err := s.startEngine(cfg); err != nil {
 		s.stop()
 		return nil, err
 	}
 	s.group = newGroupCommitter(s.db)
+	s.cache.start(s.ctx)
 	s.wg.Go(func() {
 		if _, err := s.sweepOrphans(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.log.Warn("orphan sweep", "err", err)
@@ -180,6 +190,7 @@ func (s *Swarm) Close() error {
 	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
+	s.cache.close()
 	s.group.close()
 	errs := s.cl.Close()
 	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
@@ -196,6 +207,9 @@ func (s *Swarm) Open(ctx context.Context, id ID) (io.ReadSeekCloser, error) {
 	rec, err := s.record(id)
 	if err != nil {
 		return nil, err
+	}
+	if rec.refs == 0 {
+		s.cache.touch(id)
 	}
 	return s.openRecord(ctx, id, rec)
 }
