@@ -20,6 +20,7 @@ import (
 //	POST /users {"name": N}  201 UserCredentials
 //	GET  /users              200 [UserInfo, ...]
 //	GET  /token              200 {"token": T}  the node's current join token
+//	GET  /status             200 Status        what "d3sd status" shows
 //
 // Errors are {"error": message, "code": code} with code one of adminCode*.
 const (
@@ -53,6 +54,8 @@ type adminBackend struct {
 	users *userDB
 	// token returns the node's join token.
 	token func() (string, error)
+	// status returns the node's Status.
+	status func(context.Context) (Status, error)
 }
 
 // serveAdmin serves the admin API on ln until ctx is done, then closes ln
@@ -60,11 +63,12 @@ type adminBackend struct {
 // close the database after it.
 func serveAdmin(ctx context.Context, ln net.Listener, b adminBackend, log *slog.Logger) {
 	log = log.With("component", "admin")
-	a := &adminServer{users: b.users, token: b.token, log: log}
+	a := &adminServer{users: b.users, token: b.token, status: b.status, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", a.addUser)
 	mux.HandleFunc("GET /users", a.listUsers)
 	mux.HandleFunc("GET /token", a.getToken)
+	mux.HandleFunc("GET /status", a.getStatus)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -87,9 +91,23 @@ func serveAdmin(ctx context.Context, ln net.Listener, b adminBackend, log *slog.
 
 // adminServer handles admin requests.
 type adminServer struct {
-	users *userDB
-	token func() (string, error)
-	log   *slog.Logger
+	users  *userDB
+	token  func() (string, error)
+	status func(context.Context) (Status, error)
+	log    *slog.Logger
+}
+
+func (a *adminServer) getStatus(w http.ResponseWriter, r *http.Request) {
+	if a.status == nil {
+		writeAdminError(w, http.StatusNotFound, adminCodeBadRequest, "this node reports no status")
+		return
+	}
+	st, err := a.status(r.Context())
+	if err != nil {
+		a.internalError(w, "status", err)
+		return
+	}
+	writeAdminJSON(w, http.StatusOK, st)
 }
 
 func (a *adminServer) getToken(w http.ResponseWriter, r *http.Request) {

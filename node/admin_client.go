@@ -46,6 +46,14 @@ func AdminToken(ctx context.Context, dataDir string) (string, error) {
 	return resp.Token, nil
 }
 
+// AdminStatus asks the d3sd running with dataDir for its Status. The
+// error wraps ErrNoDaemon when no daemon runs.
+func AdminStatus(ctx context.Context, dataDir string) (Status, error) {
+	var st Status
+	err := adminCall(ctx, dataDir, http.MethodGet, "/status", nil, &st)
+	return st, err
+}
+
 // adminCall sends one request to path and decodes the answer into out.
 func adminCall(ctx context.Context, dataDir, method, path string, in, out any) error {
 	var body io.Reader

@@ -75,6 +75,11 @@ type Config struct {
 	// DebugStorage forwards the database's own log to Logger at debug
 	// level; it is silent otherwise.
 	DebugStorage bool
+
+	// refuseReplicas starts the node refusing replicate requests (tests
+	// of the repair loop: a holder that cannot take copies yet) until
+	// Node.refuse is cleared.
+	refuseReplicas bool
 }
 
 // DefaultConfig returns a Config serving S3 on 127.0.0.1:9000 and libp2p

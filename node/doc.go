@@ -70,10 +70,12 @@
 // # Placement and replication
 //
 // An object version's holders are the Config.Replicas (R, default 3)
-// members whose peer IDs are XOR-closest to its infohash in the Kademlia
-// keyspace (placement.go): in a small network (routing table under 20
-// peers) from the routing table and the connected peers, else with a
-// bounded GetClosestPeers lookup; no per-object provider records. After a
+// live members whose peer IDs are XOR-closest to its infohash in the
+// Kademlia keyspace (placement.go): this node and the members it is
+// connected to now, so a member that died stops being a holder as soon
+// as its connections drop; in a network larger than 20 members a
+// bounded GetClosestPeers lookup adds the peers it finds. There are no
+// per-object provider records. After a
 // PUT, COPY or Complete, the writer queues a task per holder other than
 // itself in badger (repl/<infohash>/<peer>, one synced write), then asks
 // each over /d3s/replicate/1.0.0 (replicate.go: infohash, size, metainfo,
@@ -84,6 +86,42 @@
 // SlowDown); the other tasks go on in the background and a retry loop
 // (replqueue.go) re-runs failed ones with backoff, across restarts.
 //
+// Repair (repair.go, repair_walk.go, have.go, handover.go): every
+// Config.RepairInterval (default 30 s, ±10%; the first pass 5 s after
+// Start) a node walks what it holds — the replica index, then its own
+// versions in every bucket of every user it knows, 1024 at a time — and
+// asks each version's other live holders over /d3s/have/1.0.0 which they
+// have (a count and up to 4096 infohashes; a bitmap back). "Has" means a
+// replica reference on intact stored bytes, never a read-cache copy; a
+// writer that is one of its version's holders records a replica
+// reference too on its next pass, so it answers like any holder. The
+// first node in placement order (holders, then this node) with a copy
+// queues durable tasks to the holders missing one; the queue's retry
+// loop runs at most 16 background tasks at once and drops a task whose
+// holder is no longer a live holder. A node that is not among the R
+// live holders gives its copy up only once all R confirmed theirs: it
+// drops its replica reference, and as a writer hands its own reference
+// over (node/handed/<infohash>/<version ID>, written before the
+// release; holdsData and releaseEntry honour it, so the reference is
+// released exactly once and GetObject reads from the holders). Each pass
+// records the held objects and bytes and how many had fewer than R
+// copies (Status).
+//
+// Damage (damage.go, scrub.go): the swarm verifies pieces on every read
+// and reports a damaged stored object through swarm.Config.OnCorrupt;
+// the node marks it (in memory), stops offering it (meta and have
+// answers), and repairs it with swarm.Repair from the members that hold
+// it intact. A GET of a damaged object waits up to 30 s for that repair
+// (503 SlowDown after), since swarm.OpenRemote would open the stored
+// copy. The scrub re-verifies every held object once per
+// Config.ScrubInterval (default 24 h), reading at the held bytes over
+// the interval, at most Config.ScrubRate (default 64 MiB/s) on average.
+//
+// Status (status.go) reports peers, held and cached objects, the last
+// repair pass, pending replications, damage counters and the swarm's
+// transfer totals and rates (sampled every 3 s); the admin socket serves
+// it (GET /status, "d3sd status").
+//
 // A GET of an entry whose data is not here asks its holders and its writer
 // over /d3s/meta/1.0.0 (remote.go) which of them hold it (each loads it as
 // a torrent and returns its metainfo and swarm peer name) and streams it
@@ -93,9 +131,10 @@
 // LIST work everywhere.
 //
 // References: this node holds exactly one swarm reference per version its
-// own PUT, COPY or Complete created (Entry.Writer is its peer ID), one per
-// infohash it replicated as a holder (replica index), and none for
-// other versions merged from other nodes. Whenever a version leaves
+// own PUT, COPY or Complete created (Entry.Writer is its peer ID) until
+// it hands it over, one per infohash it replicated or adopted as a
+// holder (replica index), and none for other versions merged from other
+// nodes. Whenever a version leaves
 // the index — replaced or deleted here (the catalog call returns it), or
 // replaced by a newer remote version or delete marker, or purged with its
 // deleted bucket (catalog.SyncConfig.OnReplaced) — its reference is

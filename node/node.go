@@ -50,7 +50,12 @@ type Node struct {
 	bg        sync.WaitGroup
 	repl      *replState
 	replicaMu sync.Mutex // serialises markReplica, markCandidate, dropReplica
+	handMu    sync.Mutex // serialises handover and releaseEntry of own versions
 	seeds     seedTracker
+	damage    damageTracker
+	repairs   repairStats
+	rates     rateSampler
+	refuse    atomic.Bool // refuse replicate requests (Config.refuseReplicas)
 
 	mu      sync.Mutex
 	started bool
@@ -76,6 +81,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, root: root, log: root.With("component", "node"), repl: newReplState()}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.refuse.Store(cfg.refuseReplicas)
 	if err := n.open(); err != nil {
 		n.cancel()
 		n.closeStores()
@@ -98,11 +104,14 @@ func (n *Node) open() error {
 	}
 	n.users = openUsers(n.db, n.mem.key, n.root)
 	n.bt = newLateTransport(n.mem.id)
-	n.swarm, err = swarm.New(swarm.Config{Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt})
+	n.swarm, err = swarm.New(swarm.Config{
+		Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt,
+		CacheSize: n.cfg.CacheSize, OnCorrupt: n.onCorrupt,
+	})
 	if err != nil {
 		return fmt.Errorf("node: open swarm: %w", err)
 	}
-	if n.cat, err = catalog.New(catalog.Config{DB: n.db, NodeID: n.mem.id.String(), Logger: n.root}); err != nil {
+	if n.cat, err = catalog.New(catalog.Config{DB: n.db, NodeID: n.mem.id.String(), Logger: n.root, TombstoneTTL: n.cfg.TombstoneTTL}); err != nil {
 		return err
 	}
 	if !n.mem.joined {
@@ -172,7 +181,7 @@ func (n *Node) startAdmin() error {
 	n.mu.Lock()
 	n.adminLn = ln
 	n.mu.Unlock()
-	n.wg.Go(func() { serveAdmin(n.ctx, ln, adminBackend{users: n.users, token: n.Token}, n.root) })
+	n.wg.Go(func() { serveAdmin(n.ctx, ln, adminBackend{users: n.users, token: n.Token, status: n.Status}, n.root) })
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
@@ -90,30 +91,6 @@ func (n *Node) release(ctx context.Context, id swarm.ID) {
 	}
 }
 
-// holdsData reports whether this node holds a swarm reference for e: it
-// took exactly one for every version its own PUT, COPY or
-// CompleteMultipartUpload created (Writer is this node), and none for a
-// version merged from another node, whose bytes stay on their writer
-// until replication. The swarm counts references per content, so
-// releasing for a remote version whose bytes happen to be stored here
-// too would take the reference of a local version.
-func (n *Node) holdsData(e *catalog.Entry) bool {
-	return e != nil && !e.DeleteMarker && e.Writer == n.mem.id.String()
-}
-
-// releaseEntry releases the reference of a version that left the index
-// (replaced, deleted or purged) if this node holds one, and notes its
-// infohash for collection when this node holds a replica of it (gc.go:
-// the replica goes only once no live entry references the infohash).
-func (n *Node) releaseEntry(ctx context.Context, e *catalog.Entry) {
-	if n.holdsData(e) {
-		n.release(ctx, e.InfoHash)
-	}
-	if e != nil && !e.DeleteMarker {
-		n.markCandidate(e.InfoHash)
-	}
-}
-
 // refresh revalidates the catalogue of u's bucket against the network when
 // the cached one is stale (catalog.Refresh: a bounded wait, cheap when
 // fresh). Only the caller's cancellation fails it.
@@ -148,10 +125,12 @@ func (n *Node) remoteErr(bucket, key string, e *catalog.Entry, err error) error 
 // looked up was replaced and deleted before its bytes were opened.
 const openAttempts = 3
 
-// GetObject implements s3.ObjectStore. The reader is the swarm's, an
-// *os.File for objects stored as files, so the HTTP server can sendfile.
+// GetObject implements s3.ObjectStore. The reader is the swarm's, which
+// returns only bytes of pieces that passed their SHA-1 check (a damaged
+// piece fails the read and schedules a repair; see swarm/verify.go).
 // A version whose data is not here streams from its holders (openRemote):
-// verified pieces as they arrive, seekable for Range.
+// verified pieces as they arrive, seekable for Range. A local copy known
+// to be damaged is never read: the GET waits for its repair (openDamaged).
 func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
 	if err := n.refresh(ctx, u, bucket); err != nil {
 		return s3.ObjectInfo{}, nil, err
@@ -161,6 +140,11 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		var e *catalog.Entry
 		if e, err = n.cat.Get(ctx, u.AccessKeyID, bucket, key); err != nil {
 			return s3.ObjectInfo{}, nil, toS3(err)
+		}
+		if n.damage.isDamaged(e.InfoHash) {
+			if err := n.openDamaged(ctx, bucket, key, e); err != nil {
+				return s3.ObjectInfo{}, nil, err
+			}
 		}
 		var r io.ReadSeekCloser
 		if r, err = n.swarm.Open(ctx, e.InfoHash); err == nil {
@@ -179,6 +163,23 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		return objectInfo(e), r, nil
 	}
 	return s3.ObjectInfo{}, nil, err
+}
+
+// damagedReadWait bounds how long a GET waits for the repair of a
+// damaged local copy before it answers 503 SlowDown, which clients retry.
+const damagedReadWait = 30 * time.Second
+
+// openDamaged waits until e's damaged local copy is repaired from another
+// member: swarm.OpenRemote would open the stored copy, so the repaired
+// one is what a GET can serve.
+func (n *Node) openDamaged(ctx context.Context, bucket, key string, e *catalog.Entry) error {
+	wctx, cancel := context.WithTimeout(ctx, damagedReadWait)
+	defer cancel()
+	err := n.awaitRepair(wctx, e.InfoHash)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return fmt.Errorf("%w: object data of %s/%s is damaged on this node and not repaired yet: %w", s3.ErrSlowDown, bucket, key, err)
 }
 
 // HeadObject implements s3.ObjectStore.

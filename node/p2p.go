@@ -19,7 +19,7 @@ import (
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicateProtocol, metaProtocol, btProtocol}
+var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicateProtocol, metaProtocol, btProtocol, haveProtocol, releaseProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -99,9 +99,13 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.host.SetStreamHandler(replicateProtocol, n.handleReplicate)
 	n.host.SetStreamHandler(metaProtocol, n.handleMeta)
 	n.host.SetStreamHandler(releaseProtocol, n.handleRelease)
+	n.host.SetStreamHandler(haveProtocol, n.handleHave)
 	n.wg.Go(func() { n.retryLoop(n.ctx) })
 	n.wg.Go(func() { n.gcLoop(n.ctx) })
 	n.wg.Go(func() { n.idleLoop(n.ctx) })
+	n.wg.Go(func() { n.repairLoop(n.ctx) })
+	n.wg.Go(func() { n.scrubLoop(n.ctx) })
+	n.wg.Go(func() { n.rateLoop(n.ctx) })
 	return n.startCatalogSync()
 }
 

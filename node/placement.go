@@ -7,6 +7,7 @@ import (
 
 	"github.com/d3s/d3s/swarm"
 	kb "github.com/libp2p/go-libp2p-kbucket"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -21,9 +22,9 @@ const (
 	// closestLookupTimeout bounds a GetClosestPeers lookup, so that dead
 	// members cannot stall a PUT or a GET.
 	closestLookupTimeout = 5 * time.Second
-	// smallNetwork is the routing-table size below which the table is
-	// taken to know every member (a k-bucket holds 20 peers), so holders
-	// are computed from it without a network lookup.
+	// smallNetwork is the routing-table size up to which the connected
+	// peers are taken to be every live member (a k-bucket holds 20
+	// peers), so holders are computed without a network lookup.
 	smallNetwork = 20
 )
 
@@ -45,27 +46,51 @@ func closest(key string, candidates []peer.ID, r int) []peer.ID {
 	return sorted[:min(r, len(sorted))]
 }
 
-// holders returns the R members that should hold object id, closest
-// first; this node is among them when it is among the closest. Small
-// networks are answered from the routing table and the connected peers;
-// larger ones add a bounded GetClosestPeers lookup. Without a network
-// (before Start) the only holder is this node.
+// holders returns the R live members that should hold object id,
+// closest first; this node is among them when it is among the closest.
+// Live means connected now (liveMembers): a member that died stops being
+// a holder as soon as its connections drop, so writes and the repair loop
+// route copies to members that can take them. Networks larger than a
+// routing table's first bucket add a bounded GetClosestPeers lookup.
+// Without a network (before Start) the only holder is this node.
 func (n *Node) holders(ctx context.Context, id swarm.ID) []peer.ID {
-	cands := append(n.knownMembers(), n.mem.id)
-	if n.dht != nil && len(cands) > smallNetwork {
+	return n.holdersAmong(ctx, id, n.liveMembers())
+}
+
+// holdersAmong is holders with the live members given, so that a repair
+// pass over many objects reads the connections once per batch.
+func (n *Node) holdersAmong(ctx context.Context, id swarm.ID, live []peer.ID) []peer.ID {
+	cands := live
+	if n.dht != nil && n.dht.Kad().RoutingTable().Size() > smallNetwork {
 		lctx, cancel := context.WithTimeout(ctx, closestLookupTimeout)
 		found, err := n.dht.Kad().GetClosestPeers(lctx, placementKey(id))
 		cancel()
 		if err != nil {
 			n.log.Debug("closest peers lookup", "id", id, "err", err)
 		}
-		cands = append(cands, found...)
+		cands = append(slices.Clone(live), found...)
 	}
 	return closest(placementKey(id), cands, n.replicas())
 }
 
+// liveMembers lists this node and the members it is connected to now
+// (every peer on the private network holds the network key).
+func (n *Node) liveMembers() []peer.ID {
+	live := []peer.ID{n.mem.id}
+	if n.host == nil {
+		return live
+	}
+	nw := n.host.Network()
+	for _, p := range nw.Peers() {
+		if nw.Connectedness(p) == network.Connected && !slices.Contains(live, p) {
+			live = append(live, p)
+		}
+	}
+	return live
+}
+
 // knownMembers lists the members this node knows of: its routing table
-// and the peers it is connected to (all of them hold the network key).
+// and the peers it is connected to, live or not (Status shows them).
 func (n *Node) knownMembers() []peer.ID {
 	if n.dht == nil || n.host == nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -78,6 +79,38 @@ func TestSyncCopies(t *testing.T) {
 		n := &Node{cfg: Config{SyncReplicas: tc.sync}}
 		if got := n.syncCopies(tc.possible); got != tc.want {
 			t.Errorf("sync %d possible %d: got %d, want %d", tc.sync, tc.possible, got, tc.want)
+		}
+	}
+}
+
+// TestHoldersAreLiveMembers: holders are chosen among the members this
+// node is connected to; a member that closes stops being a holder as
+// soon as its connections drop.
+func TestHoldersAreLiveMembers(t *testing.T) {
+	nodes, _ := startNetwork(t, 4, func(*Config) {})
+	ids := make([]swarm.ID, 40)
+	for i := range ids {
+		ids[i][0], ids[i][7] = byte(i), byte(5*i)
+	}
+	eventually(t, 10*time.Second, "node 0 is connected to the 3 others", func() bool {
+		return len(nodes[0].liveMembers()) == 4
+	})
+	for _, id := range ids {
+		if got, want := nodes[0].holders(t.Context(), id), closest(placementKey(id), peerIDs(nodes), 3); !slices.Equal(got, want) {
+			t.Fatalf("holders %v, want the 3 closest of all 4: %v", got, want)
+		}
+	}
+	gone := nodes[3]
+	if err := gone.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the closed node is not live", func() bool {
+		return !slices.Contains(nodes[0].liveMembers(), gone.mem.id)
+	})
+	for _, id := range ids {
+		got := nodes[0].holders(t.Context(), id)
+		if want := closest(placementKey(id), peerIDs(nodes[:3]), 3); !slices.Equal(got, want) {
+			t.Fatalf("holders after a member closed: %v, want %v", got, want)
 		}
 	}
 }

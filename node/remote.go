@@ -64,6 +64,9 @@ func (n *Node) handleMeta(st network.Stream) {
 // metaAnswer is the metaProtocol answer for id: held (loading it as a
 // torrent) with this node's swarm name and the metainfo, or not here.
 func (n *Node) metaAnswer(ctx context.Context, id swarm.ID) []byte {
+	if n.damage.isDamaged(id) {
+		return []byte{metaNotHere} // offer no damaged copy
+	}
 	obj, err := n.swarm.Stat(ctx, id)
 	if err == nil {
 		err = n.seed(ctx, id, obj.Size)

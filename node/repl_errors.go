@@ -14,4 +14,6 @@ var (
 	ErrTooFewCopies = errors.New("too few durable copies")
 	// errBadMessage: a D3S protocol message is malformed or too large.
 	errBadMessage = errors.New("malformed protocol message")
+	// errRefused: this node refuses replicas (Config.refuseReplicas).
+	errRefused = errors.New("replicas refused")
 )

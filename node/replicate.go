@@ -148,7 +148,11 @@ func (n *Node) handleReplicate(st network.Stream) {
 	}
 	ctx, cancel := context.WithTimeout(n.ctx, replicateTimeout(q.size))
 	defer cancel()
-	err = n.keepReplica(ctx, q)
+	if n.refuse.Load() {
+		err = errRefused
+	} else {
+		err = n.keepReplica(ctx, q)
+	}
 	if err != nil {
 		n.log.Warn("replicate", "id", q.id, "from", st.Conn().RemotePeer(), "err", err)
 	}

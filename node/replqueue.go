@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ const (
 	// replBackoffMin and replBackoffMax bound the wait between attempts.
 	replBackoffMin = time.Second
 	replBackoffMax = 5 * time.Minute
+	// maxBackgroundTasks bounds the replications started without a
+	// waiter (retries, repairs) while that many tasks run.
+	maxBackgroundTasks = 16
 )
 
 // replTask is one queued replication: object id to holder.
@@ -54,8 +58,11 @@ func parseReplTask(k string) (replTask, bool) {
 type replState struct {
 	mu      sync.Mutex
 	running map[replTask][]chan error // waiters of each running task
-	fails   map[replTask]int
-	next    map[replTask]time.Time
+	// background counts the running tasks (sync ones included, so that
+	// a burst of PUTs also holds the background back).
+	background int
+	fails      map[replTask]int
+	next       map[replTask]time.Time
 }
 
 func newReplState() *replState {
@@ -119,7 +126,11 @@ func (n *Node) retryLoop(ctx context.Context) {
 	}
 }
 
-// retryDue starts every queued task that is neither running nor backing off.
+// retryDue starts queued tasks that are neither running nor backing off,
+// as long as background slots are free (the rest wait for the next
+// tick). A task whose holder is no longer among its version's live
+// holders is dropped instead: the repair loop routes the copy to
+// whoever is now a holder.
 func (n *Node) retryDue() {
 	ts, err := n.queued()
 	if err != nil {
@@ -127,25 +138,56 @@ func (n *Node) retryDue() {
 		return
 	}
 	now := time.Now()
+	live := n.liveMembers()
 	for _, t := range ts {
 		n.repl.mu.Lock()
-		due := n.repl.next[t].Before(now)
+		_, running := n.repl.running[t]
+		due := !running && n.repl.next[t].Before(now)
+		full := n.repl.background >= maxBackgroundTasks
 		n.repl.mu.Unlock()
-		if due {
-			n.startTask(t, nil)
+		if full {
+			return
 		}
+		if !due {
+			continue
+		}
+		if !slices.Contains(n.holdersAmong(n.ctx, t.id, live), t.holder) {
+			n.dropTask(t)
+			continue
+		}
+		n.startTask(t, nil)
 	}
 }
 
+// dropTask forgets a queued task and its backoff.
+func (n *Node) dropTask(t replTask) {
+	n.dequeue(t)
+	n.repl.mu.Lock()
+	delete(n.repl.fails, t)
+	delete(n.repl.next, t)
+	n.repl.mu.Unlock()
+	n.log.Debug("replication dropped: no longer a live holder", "id", t.id, "holder", t.holder)
+}
+
 // startTask runs t unless it is running already; done (if not nil)
-// receives its outcome either way.
+// receives its outcome either way. A task nobody waits for (done nil)
+// starts only while fewer than maxBackgroundTasks such tasks run, so
+// that a repair after a member died does not start one download per
+// object at once; it stays queued for the retry loop otherwise.
 func (n *Node) startTask(t replTask, done chan error) {
 	n.repl.mu.Lock()
 	waiters, running := n.repl.running[t]
+	if !running && done == nil && n.repl.background >= maxBackgroundTasks {
+		n.repl.mu.Unlock()
+		return
+	}
 	if done != nil {
 		waiters = append(waiters, done)
 	}
 	n.repl.running[t] = waiters
+	if !running {
+		n.repl.background++
+	}
 	n.repl.mu.Unlock()
 	if running {
 		return
@@ -171,6 +213,7 @@ func (n *Node) finishTask(t replTask, err error) {
 	n.repl.mu.Lock()
 	waiters := n.repl.running[t]
 	delete(n.repl.running, t)
+	n.repl.background--
 	if err == nil {
 		delete(n.repl.fails, t)
 		delete(n.repl.next, t)

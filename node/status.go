@@ -1,9 +1,14 @@
 package node
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // Status is what "d3sd status" shows of one node.
@@ -29,12 +34,15 @@ type Status struct {
 	LastRepair      time.Time `json:"last_repair"`
 	// PendingReplications is the replication tasks still queued.
 	PendingReplications int `json:"pending_replications"`
-	// Corrupt counts damaged pieces found (scrub and reads) since start;
-	// Repaired those replaced from other holders.
+	// Corrupt counts the stored objects found damaged (a piece failed its
+	// SHA-1 on a read, a scrub, or while serving a peer) since start;
+	// Repaired those whose bytes were downloaded again from other
+	// members. Damaged is how many are damaged now.
 	Corrupt  int `json:"corrupt"`
 	Repaired int `json:"repaired"`
+	Damaged  int `json:"damaged"`
 	// Swarm transfer: loaded torrents, totals since start and the rates
-	// over the last few seconds, in bytes per second.
+	// over the last sampling window (rateWindow), in bytes per second.
 	Loaded    int     `json:"loaded_torrents"`
 	BytesDown int64   `json:"bytes_down"`
 	BytesUp   int64   `json:"bytes_up"`
@@ -49,7 +57,102 @@ type PeerStatus struct {
 	Connected bool     `json:"connected"`
 }
 
-// Status reports this node's Status.
+// Status reports this node's Status. The held and under-replicated
+// figures are those of the last repair pass; the rest is read now.
 func (n *Node) Status(ctx context.Context) (Status, error) {
-	return Status{}, errors.New("node: Status not implemented") // TODO(H3)
+	pending, err := n.PendingReplications()
+	if err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
+	st := Status{PeerID: n.PeerID(), S3Addr: n.S3Addr(), PendingReplications: pending, Peers: []PeerStatus{}, Addrs: []string{}}
+	if h := n.hostp.Load(); h != nil {
+		for _, a := range h.Addrs() {
+			st.Addrs = append(st.Addrs, a.String())
+		}
+		st.Peers = n.peerStatus()
+	}
+	n.repairs.mu.Lock()
+	st.HeldObjects, st.HeldBytes = n.repairs.heldObjects, n.repairs.heldBytes
+	st.UnderReplicated, st.LastRepair = n.repairs.under, n.repairs.last
+	n.repairs.mu.Unlock()
+	st.Corrupt, st.Repaired = n.damage.counts()
+	st.Damaged = len(n.damage.ids())
+	sw := n.swarm.Stats()
+	st.CachedObjects, st.CachedBytes, st.CacheSize = sw.CachedObjects, sw.CachedBytes, sw.CacheSize
+	st.Loaded, st.BytesDown, st.BytesUp = sw.Loaded, sw.BytesDown, sw.BytesUp
+	st.RateDown, st.RateUp = n.rates.rates()
+	return st, nil
+}
+
+// peerStatus lists the known members, connected ones first, each in
+// peer ID order.
+func (n *Node) peerStatus() []PeerStatus {
+	out := []PeerStatus{}
+	for _, p := range n.knownMembers() {
+		ps := PeerStatus{ID: p.String(), Addrs: []string{}, Connected: n.host.Network().Connectedness(p) == network.Connected}
+		for _, a := range n.host.Peerstore().Addrs(p) {
+			ps.Addrs = append(ps.Addrs, a.String())
+		}
+		slices.Sort(ps.Addrs)
+		out = append(out, ps)
+	}
+	slices.SortFunc(out, func(a, b PeerStatus) int {
+		if a.Connected != b.Connected {
+			if a.Connected {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// rateWindow is how often the transfer totals are sampled: a rate is the
+// difference of the last two samples over the time between them.
+const rateWindow = 3 * time.Second
+
+// rateSampler keeps the last two samples of the swarm's transfer totals.
+type rateSampler struct {
+	mu         sync.Mutex
+	prev, last rateSample
+}
+
+type rateSample struct {
+	at       time.Time
+	down, up int64
+}
+
+// add records a sample.
+func (r *rateSampler) add(s rateSample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prev, r.last = r.last, s
+}
+
+// rates returns the download and upload rates in bytes per second, zero
+// before two samples exist.
+func (r *rateSampler) rates() (down, up float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dt := r.last.at.Sub(r.prev.at).Seconds()
+	if r.prev.at.IsZero() || dt <= 0 {
+		return 0, 0
+	}
+	return float64(r.last.down-r.prev.down) / dt, float64(r.last.up-r.prev.up) / dt
+}
+
+// rateLoop samples the swarm's totals every rateWindow until ctx ends.
+func (n *Node) rateLoop(ctx context.Context) {
+	t := time.NewTicker(rateWindow)
+	defer t.Stop()
+	for {
+		s := n.swarm.Stats()
+		n.rates.add(rateSample{at: time.Now(), down: s.BytesDown, up: s.BytesUp})
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -37,7 +37,8 @@ func (s *Server) deleteObject(w http.ResponseWriter, req *request) error {
 }
 
 // getObject answers GetObject, streaming the selected bytes straight from
-// the store's reader (an *os.File reaches sendfile through io.Copy).
+// the store's reader (an *os.File, when a store returns one, reaches
+// sendfile through io.Copy).
 func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 	info, body, err := s.store.GetObject(req.r.Context(), req.user, req.bucket, req.key)
 	if err != nil {

@@ -68,6 +68,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	staleness := fs.String("staleness", env("D3S_STALENESS", ""), "how old a cached catalogue may be before a read revalidates it, e.g. 500ms (env D3S_STALENESS, default 1s)")
 	replicas := fs.String("replicas", env("D3S_REPLICAS", ""), "how many nodes hold each object (env D3S_REPLICAS, default 3)")
 	syncReplicas := fs.String("sync-replicas", env("D3S_SYNC_REPLICAS", ""), "durable copies, the writer's included, a PUT waits for (env D3S_SYNC_REPLICAS, default 2)")
+	tuning := addTuningFlags(fs, env)
 	level := fs.String("log-level", env("D3S_LOG_LEVEL", defaultLogLevel), "log `level`: debug, info, warn or error (env D3S_LOG_LEVEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return options{}, err
@@ -87,6 +88,9 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		cfg.Staleness = d
 	}
 	if err := parseReplicas(&cfg, *replicas, *syncReplicas); err != nil {
+		return options{}, err
+	}
+	if err := tuning.apply(&cfg); err != nil {
 		return options{}, err
 	}
 	tok, err := joinToken(*join, *joinFile)
@@ -193,6 +197,7 @@ const usageText = `usage:
   d3sd user add NAME        create a user on the running node, print its keys
   d3sd user list            list the users of the network, as the running node knows them
   d3sd token                print the join token of this node's network (a secret)
+  d3sd status [--json]      show the running node: peers, held objects, repair, transfers
   d3sd version              print the version
 
 flags:
@@ -210,9 +215,22 @@ flags:
                     (env D3S_SYNC_REPLICAS, default 2 where the network has 2 nodes)
   --staleness D     how old a cached catalogue may be before a read revalidates
                     it against the network (env D3S_STALENESS, default 1s)
+  --cache-size SIZE bytes of objects read from other nodes kept locally, e.g.
+                    512MiB or 10GiB; -1 keeps none (env D3S_CACHE_SIZE, default 1GiB)
+  --repair-interval D
+                    how often this node checks that each object it holds has
+                    --replicas copies on live nodes (env D3S_REPAIR_INTERVAL, default 30s)
+  --scrub-interval D
+                    how long one pass re-verifying every byte held is spread
+                    over (env D3S_SCRUB_INTERVAL, default 24h)
+  --scrub-rate SIZE most bytes per second the scrub reads (env D3S_SCRUB_RATE,
+                    default 64MiB)
+  --tombstone-ttl D how long a delete marker stays in a catalogue; keep it longer
+                    than any partition or node absence (env D3S_TOMBSTONE_TTL,
+                    default 168h)
   --log-level LVL   debug, info, warn or error (env D3S_LOG_LEVEL, default info)
 
-The user and token commands take --data too; they talk to the running node
+The user, token and status commands take --data too; they talk to the running node
 over the admin socket in its data directory ("token" reads DIR/join-token
 when the node is not running).
 

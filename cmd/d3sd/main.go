@@ -53,6 +53,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return userCommand(ctx, opts.cfg.DataDir, rest, stdout)
 	case "token":
 		return tokenCommand(ctx, opts.cfg.DataDir, rest, stdout)
+	case "status":
+		return statusCommand(ctx, opts.cfg.DataDir, rest, stdout)
 	case "version":
 		return versionCommand(rest, stdout)
 	case "help":
