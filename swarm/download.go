@@ -136,14 +136,15 @@ func (s *Swarm) leave(p *partial) {
 	}
 }
 
-// unload drops the torrent and closes the file, once.
+// unload drops the torrent and closes the file, once; the file only
+// after closeGrace, since the engine may still be reading it for a peer.
 func (p *partial) unload() {
 	p.drop.Do(func() {
 		<-p.ready
 		if p.t != nil {
 			p.t.Drop()
 		}
-		p.f.Close()
+		closeLater(p.f)
 	})
 }
 
