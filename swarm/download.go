@@ -113,7 +113,19 @@ func (s *Swarm) startTorrent(id ID, fi fetchInfo, p *partial) {
 	if fi.size == 0 {
 		return
 	}
-	p.t, _ = s.cl.AddTorrentOpt(torrent.AddTorrentOpts{InfoHash: metainfo.Hash(id), InfoBytes: fi.info})
+	opts := torrent.AddTorrentOpts{InfoHash: metainfo.Hash(id), InfoBytes: fi.info}
+	s.loadMu.Lock()
+	t, isNew := s.cl.AddTorrentOpt(opts)
+	if !isNew {
+		// A torrent loaded from the stored copy (being evicted, released
+		// or repaired): its storage is not the download's, and whoever
+		// unloads the stored copy would drop it under the readers.
+		t.Drop()
+		t, _ = s.cl.AddTorrentOpt(opts)
+	}
+	p.t = t
+	s.owned[id] = p
+	s.loadMu.Unlock()
 	p.t.DownloadAll()
 }
 
@@ -130,20 +142,26 @@ func (s *Swarm) leave(p *partial) {
 	}
 	p.cancel()
 	<-p.fin
-	p.unload()
+	s.unloadPartial(p)
 	if p.reseed && p.err == nil {
 		s.reseed(p.id)
 	}
 }
 
-// unload drops the torrent and closes the file, once; the file only
-// after closeGrace, since the engine may still be reading it for a peer.
-func (p *partial) unload() {
+// unloadPartial drops p's torrent and closes its file, once; the file
+// only after closeGrace, since the engine may still be reading it for a
+// peer.
+func (s *Swarm) unloadPartial(p *partial) {
 	p.drop.Do(func() {
 		<-p.ready
+		s.loadMu.Lock()
+		if s.owned[p.id] == p {
+			delete(s.owned, p.id)
+		}
 		if p.t != nil {
 			p.t.Drop()
 		}
+		s.loadMu.Unlock()
 		closeLater(p.f)
 	})
 }
@@ -161,7 +179,7 @@ func (s *Swarm) run(ctx context.Context, id ID, fi fetchInfo, p *partial) {
 	p.err = err
 	s.mu.Unlock()
 	if err != nil {
-		p.unload() // readers see the error; a new download starts afresh
+		s.unloadPartial(p) // readers see the error; a new download starts afresh
 		os.Remove(p.f.Name())
 		s.log.Debug("download failed", "id", id, "err", err)
 	}

@@ -64,7 +64,9 @@ func (s *Swarm) Seed(ctx context.Context, id ID) error {
 	if err != nil {
 		return err
 	}
+	s.loadMu.Lock()
 	t, _ := s.cl.AddTorrentOpt(torrent.AddTorrentOpts{InfoHash: metainfo.Hash(id), InfoBytes: info})
+	s.loadMu.Unlock()
 	select {
 	case <-t.GotInfo():
 		return nil
@@ -85,8 +87,19 @@ func (s *Swarm) Seeding(id ID) bool {
 	return ok
 }
 
+// unload drops id's loaded torrent unless it is a download's own, running
+// or committed with readers still attached (the download drops it when
+// its last user leaves): dropping it would fail those readers with
+// "torrent closed".
 func (s *Swarm) unload(id ID) {
-	if t, ok := s.cl.Torrent(metainfo.Hash(id)); ok {
-		t.Drop()
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	t, ok := s.cl.Torrent(metainfo.Hash(id))
+	if !ok {
+		return
 	}
+	if p := s.owned[id]; p != nil && p.t == t {
+		return
+	}
+	t.Drop()
 }

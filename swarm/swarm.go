@@ -108,7 +108,16 @@ type Swarm struct {
 	addr    netip.AddrPort // the default TCP transport's address
 	mu      sync.Mutex
 	fetches map[ID]*partial // downloads in progress, served by the storage
-	closed  bool
+	// loadMu serialises loading and dropping torrents: a download's own
+	// torrent must never be dropped by an Evict, Release or Unseed of the
+	// same ID, nor be a torrent loaded from the stored copy (unload,
+	// startTorrent).
+	loadMu sync.Mutex
+	// owned maps an ID to the download whose torrent is loaded for it,
+	// until that download unloads it (under loadMu): a download stays
+	// loaded after it leaves fetches (committed) while readers use it.
+	owned  map[ID]*partial
+	closed bool
 
 	ctx  context.Context    // lives until Close: downloads and the sweep
 	stop context.CancelFunc // ends background work
@@ -133,6 +142,7 @@ func New(cfg Config) (*Swarm, error) {
 		log:       cfg.Logger,
 		inlineMax: cfg.InlineMax,
 		fetches:   make(map[ID]*partial),
+		owned:     make(map[ID]*partial),
 		onCorrupt: cfg.OnCorrupt,
 	}
 	if s.log == nil {
