@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,6 +121,9 @@ func reportLatency(b *testing.B, what string, ds []time.Duration) {
 // 8 MiB one (replicated through BitTorrent):
 //
 //	CGO_ENABLED=0 go test ./e2e -run '^$' -bench PutSyncReplicas -benchtime 30x
+// putSyncRuns numbers the runs of BenchmarkPutSyncReplicas in a process.
+var putSyncRuns atomic.Int64
+
 func BenchmarkPutSyncReplicas(b *testing.B) {
 	for _, sync := range []int{1, 2} {
 		c := startClusterWith(b, 3, func(cfg *node.Config) { cfg.SyncReplicas = sync })
@@ -127,11 +131,12 @@ func BenchmarkPutSyncReplicas(b *testing.B) {
 		for _, size := range []int{64 << 10, 8 << 20} {
 			b.Run(fmt.Sprintf("sync%d/%dKiB", sync, size>>10), func(b *testing.B) {
 				body := bytes.Repeat([]byte{byte(sync)}, size)
+				run := putSyncRuns.Add(1) // -count reruns share the cluster: new bytes each run
 				var lat []time.Duration
 				i := 0
 				for b.Loop() {
 					i++
-					copy(body, fmt.Sprintf("%d-%d", b.N, i)) // distinct bytes: no dedup
+					copy(body, fmt.Sprintf("%d-%d-%d", run, b.N, i)) // distinct bytes: no dedup
 					start := time.Now()
 					if r := c.nodes[i%3].do(b, "PUT", fmt.Sprintf("/lat/%d-%d", size, i), body); r.status != 200 {
 						b.Fatalf("PUT: %d %s", r.status, r.body)
