@@ -121,6 +121,7 @@ func reportLatency(b *testing.B, what string, ds []time.Duration) {
 // 8 MiB one (replicated through BitTorrent):
 //
 //	CGO_ENABLED=0 go test ./e2e -run '^$' -bench PutSyncReplicas -benchtime 30x
+//
 // putSyncRuns numbers the runs of BenchmarkPutSyncReplicas in a process.
 var putSyncRuns atomic.Int64
 
