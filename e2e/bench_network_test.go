@@ -116,15 +116,14 @@ func reportLatency(b *testing.B, what string, ds []time.Duration) {
 	b.ReportMetric(ms(0.99), what+"-p99-ms")
 }
 
+// putSyncRuns numbers the runs of BenchmarkPutSyncReplicas in a process.
+var putSyncRuns atomic.Int64
+
 // BenchmarkPutSyncReplicas measures PUT latency on 3 nodes with
 // --sync-replicas 1 and 2, for a 64 KiB object (replicated inline) and an
 // 8 MiB one (replicated through BitTorrent):
 //
 //	CGO_ENABLED=0 go test ./e2e -run '^$' -bench PutSyncReplicas -benchtime 30x
-//
-// putSyncRuns numbers the runs of BenchmarkPutSyncReplicas in a process.
-var putSyncRuns atomic.Int64
-
 func BenchmarkPutSyncReplicas(b *testing.B) {
 	for _, sync := range []int{1, 2} {
 		c := startClusterWith(b, 3, func(cfg *node.Config) { cfg.SyncReplicas = sync })
