@@ -81,12 +81,6 @@ func (n *Node) notifyHolders(id swarm.ID) {
 
 // handleRelease serves one releaseProtocol notice.
 func (n *Node) handleRelease(st network.Stream) {
-	defer st.Close()
-	if !n.track() {
-		st.Reset()
-		return
-	}
-	defer n.bg.Done()
 	st.SetReadDeadline(time.Now().Add(requestReadTimeout))
 	var id swarm.ID
 	if _, err := io.ReadFull(st, id[:]); err != nil {

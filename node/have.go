@@ -89,12 +89,6 @@ func unbitmap(b []byte, n int) []bool {
 
 // handleHave serves one haveProtocol request.
 func (n *Node) handleHave(st network.Stream) {
-	defer st.Close()
-	if !n.track() {
-		st.Reset()
-		return
-	}
-	defer n.bg.Done()
 	st.SetDeadline(time.Now().Add(haveTimeout))
 	ids, err := readHave(st)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/libp2p/go-libp2p/core/network"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -96,10 +97,10 @@ func (n *Node) startP2P(ctx context.Context) error {
 		return err
 	}
 	n.wg.Go(func() { n.publishUsers(n.ctx) })
-	n.host.SetStreamHandler(replicateProtocol, n.handleReplicate)
-	n.host.SetStreamHandler(metaProtocol, n.handleMeta)
-	n.host.SetStreamHandler(releaseProtocol, n.handleRelease)
-	n.host.SetStreamHandler(haveProtocol, n.handleHave)
+	n.host.SetStreamHandler(replicateProtocol, n.tracked(n.handleReplicate))
+	n.host.SetStreamHandler(metaProtocol, n.tracked(n.handleMeta))
+	n.host.SetStreamHandler(releaseProtocol, n.tracked(n.handleRelease))
+	n.host.SetStreamHandler(haveProtocol, n.tracked(n.handleHave))
 	n.wg.Go(func() { n.retryLoop(n.ctx) })
 	n.wg.Go(func() { n.gcLoop(n.ctx) })
 	n.wg.Go(func() { n.idleLoop(n.ctx) })
@@ -205,3 +206,18 @@ func (n *Node) Peers() []peer.ID {
 // Joined reports whether this data dir joined an existing network with a
 // token, rather than founding its own.
 func (n *Node) Joined() bool { return n.mem.joined }
+
+// tracked wraps a D3S protocol handler: it runs only while the node is
+// open, counted as background work that Close waits for, and the stream
+// is closed after it (reset when the node is closing).
+func (n *Node) tracked(h network.StreamHandler) network.StreamHandler {
+	return func(st network.Stream) {
+		defer st.Close()
+		if !n.track() {
+			st.Reset()
+			return
+		}
+		defer n.bg.Done()
+		h(st)
+	}
+}

@@ -41,12 +41,6 @@ const (
 // as a torrent (seed) before the answer, so the asker can download, and
 // unloaded once idle (idleLoop).
 func (n *Node) handleMeta(st network.Stream) {
-	defer st.Close()
-	if !n.track() {
-		st.Reset()
-		return
-	}
-	defer n.bg.Done()
 	st.SetDeadline(time.Now().Add(requestReadTimeout))
 	var id swarm.ID
 	if _, err := io.ReadFull(st, id[:]); err != nil {

@@ -134,12 +134,6 @@ func readInline(r io.Reader, q replicateRequest) (replicateRequest, error) {
 // handleReplicate serves one replicateProtocol request: fetch, keep,
 // answer.
 func (n *Node) handleReplicate(st network.Stream) {
-	defer st.Close()
-	if !n.track() {
-		st.Reset()
-		return
-	}
-	defer n.bg.Done()
 	st.SetReadDeadline(time.Now().Add(requestReadTimeout))
 	q, err := readReplicateRequest(st)
 	if err != nil {

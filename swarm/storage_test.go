@@ -17,18 +17,7 @@ func TestStorageReadsAfterClose(t *testing.T) {
 	s := newSwarm(t)
 	data := randBytes(11, 1<<20)
 	obj := mustPut(t, s, data)
-	mi, err := s.MetaInfo(t.Context(), obj.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := metainfo.Load(bytes.NewReader(mi))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := m.UnmarshalInfo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := loadInfo(t, s.Swarm, obj.ID)
 	ti, err := store{s.Swarm}.OpenTorrent(context.Background(), &info, metainfo.Hash(obj.ID))
 	if err != nil {
 		t.Fatal(err)
@@ -72,4 +61,22 @@ func TestUnseedSparesDownload(t *testing.T) {
 	if !bytes.Equal(append(half, rest...), data) {
 		t.Fatal("bytes differ")
 	}
+}
+
+// loadInfo returns the info dictionary of a stored object.
+func loadInfo(t testing.TB, s *Swarm, id ID) metainfo.Info {
+	t.Helper()
+	mi, err := s.MetaInfo(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metainfo.Load(bytes.NewReader(mi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := m.UnmarshalInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
 }

@@ -361,18 +361,7 @@ func TestHeldPieceNeverServesDamage(t *testing.T) {
 	data := randBytes(9, 1<<20)
 	obj := mustPut(t, s.testSwarm, data)
 	flipFile(t, s.testSwarm, obj.ID, 3*obj.PieceLength+7)
-	mi, err := s.MetaInfo(t.Context(), obj.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := metainfo.Load(bytes.NewReader(mi))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := m.UnmarshalInfo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := loadInfo(t, s.Swarm, obj.ID)
 	ti, err := store{s.Swarm}.OpenTorrent(context.Background(), &info, metainfo.Hash(obj.ID))
 	if err != nil {
 		t.Fatal(err)
