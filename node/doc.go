@@ -9,11 +9,12 @@
 //
 // New loads the node key (node.key) and the network key (network.key),
 // opens the database (tuned to stay small when idle: 16 MiB memtables,
-// 32 MiB block cache, 16 MiB index cache, its logger silenced), the users,
-// the swarm and the catalog, and on the founder's fresh data dir creates
-// the first user (FirstUser). Start listens for S3, starts the libp2p host
-// (dht.NewHost on Config.P2PAddr; default every interface, an ephemeral TCP
-// port, since the network key keeps strangers out) and the DHT, joins,
+// 2 MiB uncompressed tables, no block or index cache, its logger
+// silenced; db.go), the users, the swarm and the catalog, and on the
+// founder's fresh data dir creates the first user (FirstUser). Start
+// listens for S3, starts the libp2p host (dht.NewHost on Config.P2PAddr;
+// default every interface, an ephemeral TCP port, since the network key
+// keeps strangers out) and the DHT, joins,
 // starts the user sync, the blob protocol and the catalogue's sync loops
 // (catalog.StartSync), writes the join token, then serves S3 and the admin
 // socket. Close stops in reverse: the HTTP server (gracefully), the admin
@@ -167,6 +168,12 @@
 // (Config.SeedIdle, default 2 min, plus a second per MiB of the object
 // so a slow download is not cut off) and a loop unloads it afterwards
 // (swarm.Unseed; the bytes stay). The next request loads it again.
+//
+// Idle database pages (pageout.go): badger maps its files and writes new
+// tables through the mapping, so every table written stays resident; a
+// loop asks the kernel to reclaim each table's pages once it is 10 s old
+// (madvise MADV_PAGEOUT), and the memtable and value logs' on every pass.
+// With 100 000 small objects that took idle RSS from 470 to 130 MiB.
 //
 // # How requests flow
 //

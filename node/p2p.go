@@ -107,6 +107,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.wg.Go(func() { n.repairLoop(n.ctx) })
 	n.wg.Go(func() { n.scrubLoop(n.ctx) })
 	n.wg.Go(func() { n.rateLoop(n.ctx) })
+	n.wg.Go(func() { n.pageOutLoop(n.ctx) })
 	return n.startCatalogSync()
 }
 
