@@ -52,7 +52,7 @@ func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 		nil, hasFrom(obj.ID, holders[0]), hasFrom(obj.ID, holders[0], holders[1]),
 		hasFrom(obj.ID, holders[1], holders[2]),
 	} {
-		if under := n.repairOne(ctx, pl, has); !under {
+		if under, _ := n.repairOne(ctx, pl, has); !under {
 			t.Errorf("%d of 3 holders have it: not reported under-replicated", len(has))
 		}
 		if held, _ := n.isReplica(obj.ID); !held || !stored(t, n, obj.ID) {
@@ -65,7 +65,7 @@ func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 	if err != nil || len(ts) != 3 {
 		t.Fatalf("queued %v, %v; want one task per holder", ts, err)
 	}
-	if under := n.repairOne(ctx, pl, hasFrom(obj.ID, holders...)); under {
+	if under, _ := n.repairOne(ctx, pl, hasFrom(obj.ID, holders...)); under {
 		t.Error("all 3 holders have it: reported under-replicated")
 	}
 	if held, _ := n.isReplica(obj.ID); held || stored(t, n, obj.ID) {
@@ -113,7 +113,7 @@ func TestRepairLeaderQueuesMissingHolders(t *testing.T) {
 		n.dequeue(task)
 	}
 	n.damage.mark(obj.ID)
-	if under := n.repairOne(ctx, pl, hasFrom(obj.ID, others[1])); !under {
+	if under, _ := n.repairOne(ctx, pl, hasFrom(obj.ID, others[1])); !under {
 		t.Error("a damaged local copy counted as a copy")
 	}
 	if ts, _ := n.queued(); len(ts) != 0 {
@@ -212,8 +212,17 @@ func TestAdoptOwnVersionAsReplica(t *testing.T) {
 	if has, _ := n.hasCopies(ctx, []swarm.ID{id}); has[0] {
 		t.Fatal("an own write answers have before adoption")
 	}
+	// Alone, the node is the only holder: nobody would ask, nothing to
+	// adopt.
+	if _, adopt := n.repairOne(ctx, repairPlan{item: items[0], holders: []peer.ID{n.mem.id}}, nil); adopt {
+		t.Error("the only live holder adopts its own write")
+	}
 	others := testPeers(t, 2)
-	n.repairOne(ctx, repairPlan{item: items[0], holders: []peer.ID{others[0], n.mem.id, others[1]}}, hasFrom(id, others...))
+	_, adopt := n.repairOne(ctx, repairPlan{item: items[0], holders: []peer.ID{others[0], n.mem.id, others[1]}}, hasFrom(id, others...))
+	if !adopt {
+		t.Fatal("a writer that is one of 3 holders does not adopt its version")
+	}
+	n.adoptReplicas(ctx, []heldItem{items[0]})
 	if has, _ := n.hasCopies(ctx, []swarm.ID{id}); !has[0] {
 		t.Fatal("a writer that is a holder does not answer have after a pass")
 	}
