@@ -61,8 +61,8 @@ func TestScaleIdleRSSAndRestart(t *testing.T) {
 	took := time.Since(start)
 	t.Logf("PUT %d objects with %d clients in %v (%.0f PUT/s)", scaleObjects, scaleClients, took, scaleObjects/took.Seconds())
 
-	if m := idleMemory(t, p.cmd.Process.Pid, "after the PUTs"); m["VmRSS"] > scaleMaxRSS {
-		t.Errorf("idle RSS %.1f MiB with %d objects, want <= %d MiB", mib(m["VmRSS"]), scaleObjects, scaleMaxRSS>>20)
+	if peak := idleMemory(t, p.cmd.Process.Pid, "after the PUTs"); peak > scaleMaxRSS {
+		t.Errorf("idle RSS up to %.1f MiB with %d objects, want <= %d MiB", mib(peak), scaleObjects, scaleMaxRSS>>20)
 	}
 
 	stopped := time.Now()
@@ -87,8 +87,8 @@ func TestScaleIdleRSSAndRestart(t *testing.T) {
 	if first > scaleMaxFirst {
 		t.Errorf("first request served %v after a restart, want <= %v", first, scaleMaxFirst)
 	}
-	if m := idleMemory(t, p2.cmd.Process.Pid, "after the restart"); m["VmRSS"] > scaleMaxRSS {
-		t.Errorf("idle RSS after a restart %.1f MiB with %d objects, want <= %d MiB", mib(m["VmRSS"]), scaleObjects, scaleMaxRSS>>20)
+	if peak := idleMemory(t, p2.cmd.Process.Pid, "after the restart"); peak > scaleMaxRSS {
+		t.Errorf("idle RSS after a restart up to %.1f MiB with %d objects, want <= %d MiB", mib(peak), scaleObjects, scaleMaxRSS>>20)
 	}
 }
 
@@ -96,10 +96,13 @@ func TestScaleIdleRSSAndRestart(t *testing.T) {
 // every second for up to idleSettle, until VmRSS is within scaleMaxRSS:
 // the Go runtime returns freed heap to the kernel gradually, and torrents
 // loaded by the last PUTs are unloaded only after the node's SeedIdle (2
-// minutes). It logs a sample every 30 s and returns the last.
-func idleMemory(t *testing.T, pid int, when string) map[string]int64 {
+// minutes). Then it keeps sampling for idleHold, longer than two repair
+// passes (every 30 s) and the database's page-out interval, so that the
+// node's background work while idle counts too. It logs a sample every
+// 30 s and returns the highest VmRSS seen during the hold.
+func idleMemory(t *testing.T, pid int, when string) int64 {
 	t.Helper()
-	const idleSettle = 3 * time.Minute
+	const idleSettle, idleHold = 3 * time.Minute, 75 * time.Second
 	idle := waitIdle(t, pid, 2*time.Minute)
 	start := time.Now()
 	m := procMemory(t, pid)
@@ -113,7 +116,16 @@ func idleMemory(t *testing.T, pid int, when string) map[string]int64 {
 	}
 	t.Logf("%s, idle after %v and %v more: VmRSS %.1f MiB (RssAnon %.1f, RssFile %.1f), peak VmHWM %.1f MiB",
 		when, idle.Round(time.Second), time.Since(start).Round(time.Second), mib(m["VmRSS"]), mib(m["RssAnon"]), mib(m["RssFile"]), mib(m["VmHWM"]))
-	return m
+	peak, at := m, time.Duration(0)
+	for held := time.Now(); time.Since(held) < idleHold; {
+		time.Sleep(time.Second)
+		if m = procMemory(t, pid); m["VmRSS"] > peak["VmRSS"] {
+			peak, at = m, time.Since(held)
+		}
+	}
+	t.Logf("%s, held idle %v: highest VmRSS %.1f MiB (RssAnon %.1f, RssFile %.1f) %v in, last %.1f MiB",
+		when, idleHold, mib(peak["VmRSS"]), mib(peak["RssAnon"]), mib(peak["RssFile"]), at.Round(time.Second), mib(m["VmRSS"]))
+	return peak["VmRSS"]
 }
 
 // waitIdle waits until process pid used under 5% of a core over two
