@@ -21,9 +21,9 @@ import (
 //     the ones still being written out. With 8 MiB tables doubling per
 //     level (32 MiB on the last) one compaction took over a GiB: VmHWM
 //     1.85 GiB during the 100 000 PUTs, spikes to 0.9–1.2 GiB after a
-//     restart. With 2 MiB tables: 0.9–1.1 GiB during the PUTs (mostly
-//     garbage from the requests themselves), under 300 MiB after a
-//     restart.
+//     restart. With 2 MiB tables: VmHWM 0.8–1.0 GiB during the PUTs
+//     (mostly garbage from the requests themselves), 280–320 MiB after
+//     a restart.
 //   - No block compression, hence no block cache (badger needs one only
 //     for compressed or encrypted tables) and no index cache (used only
 //     for encrypted tables: indexes are read in place). Most of the
