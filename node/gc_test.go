@@ -110,9 +110,16 @@ func TestDeleteCollectsReplicas(t *testing.T) {
 		}
 	}
 	for i, n := range nodes {
-		eventually(t, 20*time.Second, "the deleted object's bytes leave every node", func() bool {
-			return !stored(t, n, goneID)
-		})
+		deadline := time.Now().Add(20 * time.Second)
+		for stored(t, n, goneID) {
+			if time.Now().After(deadline) {
+				replica, _ := n.isReplica(goneID)
+				cands, _ := n.candidates()
+				t.Fatalf("node %d (writer: node 0) still holds the deleted object's bytes after 20 s: replica reference %v, collection candidates %v",
+					i, replica, cands)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if !stored(t, n, sharedID) {
 			t.Errorf("node %d dropped the bytes another live key shares", i)
 		}
