@@ -173,8 +173,9 @@
 // tables through the mapping, so every table written stays resident; a
 // loop asks the kernel to reclaim each table's pages once it is 1 s old
 // and again every minute (madvise MADV_PAGEOUT), and the memtable and
-// value logs' on every pass; once the process stops allocating it also
-// hands the Go heap's free pages back (debug.FreeOSMemory).
+// value logs' on every pass (while S3 requests arrive: only tables 10 s
+// old, no logs); once the process stops allocating it also hands the Go
+// heap's free pages back (debug.FreeOSMemory).
 // With 100 000 small objects that took idle RSS after the PUTs from 470
 // to 120–200 MiB (e2e TestScaleIdleRSSAndRestart).
 //

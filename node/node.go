@@ -61,8 +61,11 @@ type Node struct {
 	started bool
 	http    *http.Server
 	s3Addr  string
-	adminLn net.Listener
-	closed  bool
+	// s3Requests counts the S3 requests received: the page-out loop
+	// leaves the database's working set alone while it grows.
+	s3Requests atomic.Int64
+	adminLn    net.Listener
+	closed     bool
 }
 
 var _ s3.ObjectStore = (*Node)(nil)
@@ -156,6 +159,11 @@ func (n *Node) Start(ctx context.Context) error {
 	srv := s3.NewServer(n, n.users, s3.Options{Domain: n.cfg.Domain, Region: n.cfg.Region, Logger: n.cfg.Logger})
 	n.mu.Lock()
 	n.http = srv.HTTPServer(ln.Addr().String())
+	h := n.http.Handler
+	n.http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.s3Requests.Add(1)
+		h.ServeHTTP(w, r)
+	})
 	n.s3Addr = ln.Addr().String()
 	n.mu.Unlock()
 	n.goServe(n.http, ln)

@@ -48,17 +48,23 @@ import (
 // resident until a pass saw them settled. A pass costs 1.3–1.7 ms with
 // 200 tables, every one paged out (BenchmarkPageOutPass).
 //
+// While S3 requests arrive, a pass leaves the memtable and value logs
+// alone and takes only tables pageOutBusySettle old: paging out the
+// write-ahead log being appended to, or a level-0 table the next
+// compaction is about to read, turns page-cache hits into disk reads.
+//
 // The loop also hands the Go heap's free pages back once per quiet
 // spell: on the first pass after which the process allocated less than
 // heapQuietAlloc since the previous one (debug.FreeOSMemory: one forced
 // collection). After a burst of requests the runtime otherwise keeps
 // 100–200 MiB of freed heap for minutes; under load it does nothing.
 const (
-	pageOutFirst    = 2 * time.Second
-	pageOutInterval = time.Second
-	pageOutSettle   = time.Second
-	pageOutRepeat   = time.Minute
-	heapQuietAlloc  = 2 << 20
+	pageOutFirst      = 2 * time.Second
+	pageOutInterval   = time.Second
+	pageOutSettle     = time.Second
+	pageOutBusySettle = 10 * time.Second
+	pageOutRepeat     = time.Minute
+	heapQuietAlloc    = 2 << 20
 )
 
 // errPageOutUnsupported: the kernel is older than 5.4, which brought
@@ -96,6 +102,7 @@ func (n *Node) pageOutLoop(ctx context.Context) {
 	t := time.NewTimer(pageOutFirst)
 	defer t.Stop()
 	var heap heapReturner
+	requests := n.s3Requests.Load()
 	for {
 		select {
 		case <-ctx.Done():
@@ -106,7 +113,9 @@ func (n *Node) pageOutLoop(ctx context.Context) {
 			if p == nil {
 				continue
 			}
-			err := p.pass(now)
+			r := n.s3Requests.Load()
+			err := p.pass(now, r != requests)
+			requests = r
 			if errors.Is(err, errPageOutUnsupported) {
 				n.log.Debug("database pages stay resident", "err", err)
 				p = nil
@@ -142,9 +151,13 @@ func (h *heapReturner) tick() {
 }
 
 // pass pages out the tables that are at least pageOutSettle old at now
-// and were not paged out within pageOutRepeat, and the memtable and value
-// logs.
-func (p *pager) pass(now time.Time) error {
+// (pageOutBusySettle when busy) and were not paged out within
+// pageOutRepeat, and, unless busy, the memtable and value logs.
+func (p *pager) pass(now time.Time, busy bool) error {
+	settle := pageOutSettle
+	if busy {
+		settle = pageOutBusySettle
+	}
 	ms, err := p.maps()
 	if err != nil {
 		return err
@@ -159,11 +172,14 @@ func (p *pager) pass(now time.Time) error {
 		case ".sst":
 			seen[m.path] = true
 			last, ok := p.done[m.path]
-			if ok && now.Sub(last) < pageOutRepeat && !paged[m.path] || !settled(m.path, now) {
+			if ok && now.Sub(last) < pageOutRepeat && !paged[m.path] || !settled(m.path, now, settle) {
 				continue
 			}
 			p.done[m.path], paged[m.path] = now, true
 		case ".mem", ".vlog":
+			if busy {
+				continue
+			}
 		default:
 			continue
 		}
@@ -180,9 +196,9 @@ func (p *pager) pass(now time.Time) error {
 }
 
 // settled reports whether the file at path was last written at least
-// pageOutSettle before now: a table being written has dirty pages that
-// cannot be paged out yet.
-func settled(path string, now time.Time) bool {
+// age before now: a table being written has dirty pages that cannot be
+// paged out yet.
+func settled(path string, now time.Time, age time.Duration) bool {
 	fi, err := os.Stat(path)
-	return err == nil && now.Sub(fi.ModTime()) >= pageOutSettle
+	return err == nil && now.Sub(fi.ModTime()) >= age
 }

@@ -41,7 +41,7 @@ func TestPageOutDropsSettledTables(t *testing.T) {
 		advised = append(advised, start)
 		return pageOut(start, length)
 	}
-	if err := p.pass(now); errors.Is(err, errPageOutUnsupported) {
+	if err := p.pass(now, false); errors.Is(err, errPageOutUnsupported) {
 		t.Skip(err)
 	} else if err != nil {
 		t.Fatal(err)
@@ -60,17 +60,43 @@ func TestPageOutDropsSettledTables(t *testing.T) {
 
 	// What reads bring back stays until pageOutRepeat has passed; then
 	// the table is paged out again.
-	if err := p.pass(now.Add(pageOutInterval)); err != nil {
+	if err := p.pass(now.Add(pageOutInterval), false); err != nil {
 		t.Fatal(err)
 	}
 	if len(advised) != 2 {
 		t.Errorf("%d madvise calls over two passes %v apart, want 2 (the settled table once, then the fresh one, settled by now)", len(advised), pageOutInterval)
 	}
-	if err := p.pass(now.Add(pageOutRepeat)); err != nil {
+	if err := p.pass(now.Add(pageOutRepeat), false); err != nil {
 		t.Fatal(err)
 	}
 	if len(advised) != 3 {
 		t.Errorf("%d madvise calls after a pass %v later, want 3 (the first table paged out again, the second not yet)", len(advised), pageOutRepeat)
+	}
+}
+
+// TestPageOutWhileBusy: while S3 requests arrive a pass leaves the
+// memtable log and young tables alone; the next quiet pass takes them.
+func TestPageOutWhileBusy(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	young := now.Add(-2 * pageOutSettle)
+	mapFile(t, filepath.Join(dir, "000001.sst"), 64<<10, young)
+	mapFile(t, filepath.Join(dir, "00002.mem"), 64<<10, young)
+	mapFile(t, filepath.Join(dir, "000003.sst"), 64<<10, now.Add(-2*pageOutBusySettle))
+	p := newPager(dir)
+	var advised int
+	p.advise = func(start, length uintptr) error { advised++; return nil }
+	if err := p.pass(now, true); err != nil {
+		t.Fatal(err)
+	}
+	if advised != 1 {
+		t.Errorf("busy pass: %d madvise calls, want 1 (the old table only)", advised)
+	}
+	if err := p.pass(now, false); err != nil {
+		t.Fatal(err)
+	}
+	if advised != 3 {
+		t.Errorf("quiet pass after it: %d madvise calls in all, want 3 (then the young table and the memtable log)", advised)
 	}
 }
 
@@ -182,7 +208,7 @@ func BenchmarkPageOutPass(b *testing.B) {
 	p := newPager(dir)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if err := p.pass(time.Now().Add(time.Duration(i) * pageOutRepeat)); err != nil {
+		if err := p.pass(time.Now().Add(time.Duration(i)*pageOutRepeat), false); err != nil {
 			b.Fatal(err)
 		}
 	}
