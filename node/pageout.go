@@ -131,6 +131,7 @@ func (n *Node) pageOutLoop(ctx context.Context) {
 type heapReturner struct {
 	allocs   uint64 // bytes allocated by the last tick
 	returned bool   // returned since the process last allocated much
+	free     func() // debug.FreeOSMemory when nil (tests count calls)
 }
 
 func (h *heapReturner) tick() {
@@ -139,13 +140,22 @@ func (h *heapReturner) tick() {
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
-	allocs := s[0].Value.Uint64()
+	h.observe(s[0].Value.Uint64())
+}
+
+// observe takes the process's cumulative allocated bytes at a tick and
+// returns the heap on the first quiet tick of a spell.
+func (h *heapReturner) observe(allocs uint64) {
 	quiet := allocs-h.allocs < heapQuietAlloc
 	h.allocs = allocs
 	if !quiet {
 		h.returned = false
 	} else if !h.returned {
-		debug.FreeOSMemory()
+		if h.free != nil {
+			h.free()
+		} else {
+			debug.FreeOSMemory()
+		}
 		h.returned = true
 	}
 }

@@ -100,6 +100,33 @@ func TestPageOutWhileBusy(t *testing.T) {
 	}
 }
 
+// TestHeapReturnedOncePerQuietSpell: the heap goes back on the first
+// tick after which little was allocated, not again while quiet, and
+// again after a busy spell.
+func TestHeapReturnedOncePerQuietSpell(t *testing.T) {
+	freed := 0
+	h := heapReturner{free: func() { freed++ }}
+	var allocs uint64
+	for i, step := range []struct {
+		alloc uint64
+		want  int
+	}{
+		{100 << 20, 0},          // first tick: busy since start
+		{50 << 20, 0},           // busy
+		{heapQuietAlloc / 2, 1}, // quiet: return
+		{0, 1},                  // still quiet: nothing more
+		{heapQuietAlloc / 4, 1},
+		{heapQuietAlloc, 1},     // busy again
+		{heapQuietAlloc / 2, 2}, // quiet: return again
+	} {
+		allocs += step.alloc
+		h.observe(allocs)
+		if freed != step.want {
+			t.Fatalf("tick %d (+%d bytes): heap returned %d times, want %d", i, step.alloc, freed, step.want)
+		}
+	}
+}
+
 // mappedFile is a file of random bytes mapped shared and read-only.
 type mappedFile struct {
 	path       string

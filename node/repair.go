@@ -103,8 +103,14 @@ func (n *Node) repairLoop(ctx context.Context) {
 		if err := n.repairPass(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn("repair pass", "err", err)
 		}
-		wait = max(n.repairInterval(), repairDuty*time.Since(start))
+		wait = repairWait(n.repairInterval(), time.Since(start))
 	}
+}
+
+// repairWait is the pause before the next pass after one that took took:
+// the interval, or repairDuty times took when longer.
+func repairWait(interval, took time.Duration) time.Duration {
+	return max(interval, repairDuty*took)
 }
 
 // repairPass checks every object version this node holds once, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
@@ -233,5 +234,19 @@ func TestAdoptOwnVersionAsReplica(t *testing.T) {
 	}
 	if c, err := n.candidates(); err != nil || len(c) != 1 {
 		t.Fatalf("the adopted replica of a deleted version is not a collection candidate: %v, %v", c, err)
+	}
+}
+
+// TestRepairWaitBoundsDuty: passes run every interval, or, when a pass
+// is long (many held objects), repairDuty times its duration apart.
+func TestRepairWaitBoundsDuty(t *testing.T) {
+	for _, tc := range []struct{ interval, took, want time.Duration }{
+		{30 * time.Second, 2500 * time.Millisecond, 30 * time.Second},
+		{30 * time.Second, 25 * time.Second, repairDuty * 25 * time.Second},
+		{time.Second, 200 * time.Millisecond, repairDuty * 200 * time.Millisecond},
+	} {
+		if got := repairWait(tc.interval, tc.took); got != tc.want {
+			t.Errorf("repairWait(%v, %v) = %v, want %v", tc.interval, tc.took, got, tc.want)
+		}
 	}
 }
