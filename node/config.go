@@ -48,6 +48,10 @@ type Config struct {
 	// ReplicaGC is how often the replicas whose versions left the
 	// catalogue are collected (gc.go); 0 means DefaultReplicaGC.
 	ReplicaGC time.Duration
+	// OrphanScan is how often the replicas no live version references
+	// are looked for, for a holder that missed the notice of their
+	// deletion (orphans.go); 0 means DefaultOrphanScan.
+	OrphanScan time.Duration
 	// CacheSize bounds the bytes of objects kept after a remote read
 	// (seeded while cached, least recently read evicted first); objects
 	// this node must hold never count. 0 means swarm.DefaultCacheSize;
@@ -80,6 +84,8 @@ type Config struct {
 	// of the repair loop: a holder that cannot take copies yet) until
 	// Node.refuse is cleared.
 	refuseReplicas bool
+	// repairCheckAge replaces repairCheckAge when set (tests).
+	repairCheckAge time.Duration
 }
 
 // DefaultConfig returns a Config serving S3 on 127.0.0.1:9000 and libp2p
@@ -104,9 +110,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("node: config: join token: %w", err)
 		}
 	}
-	if c.Staleness < 0 || c.SeedIdle < 0 || c.ReplicaGC < 0 || c.RepairInterval < 0 || c.ScrubInterval < 0 || c.ScrubRate < 0 || c.TombstoneTTL < 0 {
-		return fmt.Errorf("node: config: negative duration or rate (Staleness %v, SeedIdle %v, ReplicaGC %v, RepairInterval %v, ScrubInterval %v, ScrubRate %d, TombstoneTTL %v)",
-			c.Staleness, c.SeedIdle, c.ReplicaGC, c.RepairInterval, c.ScrubInterval, c.ScrubRate, c.TombstoneTTL)
+	if c.Staleness < 0 || c.SeedIdle < 0 || c.ReplicaGC < 0 || c.OrphanScan < 0 || c.RepairInterval < 0 || c.ScrubInterval < 0 || c.ScrubRate < 0 || c.TombstoneTTL < 0 {
+		return fmt.Errorf("node: config: negative duration or rate (Staleness %v, SeedIdle %v, ReplicaGC %v, OrphanScan %v, RepairInterval %v, ScrubInterval %v, ScrubRate %d, TombstoneTTL %v)",
+			c.Staleness, c.SeedIdle, c.ReplicaGC, c.OrphanScan, c.RepairInterval, c.ScrubInterval, c.ScrubRate, c.TombstoneTTL)
 	}
 	return c.ValidateReplicas()
 }

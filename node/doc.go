@@ -159,9 +159,14 @@
 // forgotten. The scan is one pass over the local catalogue per sweep:
 // correct rather than fast. A replicate request for the infohash clears
 // its candidate in the same transaction that records the replica, so a
-// new version of the same bytes is never collected. Limit: the answer is
-// this node's merged catalogue; a key in a bucket whose head could not
-// be fetched within the bounded wait is not seen.
+// new version of the same bytes is never collected; a notice that
+// arrives while the copy is still being fetched (beginFetch) is noted all
+// the same, and recording that copy does not clear it. Limit: the answer
+// is this node's merged catalogue; a key in a bucket whose head could not
+// be fetched within the bounded wait is not seen. A holder that missed
+// every notice finds its orphan replicas through the repair pass (it
+// checks a replica against the catalogue before leading a copy of it) or
+// the orphan scan (orphans.go).
 //
 // Idle torrents (idle.go): serving a replicate or meta request loads the
 // object as a torrent; the node remembers until when it must stay loaded

@@ -91,13 +91,15 @@ func (n *Node) handleRelease(st network.Stream) {
 }
 
 // markCandidate notes id for the next sweep if this node holds a replica
-// reference on it.
+// reference on it, or is fetching a copy that may become one (the
+// notice can overtake the replication it follows: a PUT acknowledged
+// with fewer than R copies completes in the background).
 func (n *Node) markCandidate(id swarm.ID) {
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
 	err := n.db.Update(func(txn *badger.Txn) error {
 		_, found, err := getRaw(txn, replicaIndexKey(id))
-		if err != nil || !found {
+		if err != nil || (!found && n.fetching[id] == 0) {
 			return err
 		}
 		_, found, err = getRaw(txn, gcCandidateKey(id))
@@ -112,6 +114,15 @@ func (n *Node) markCandidate(id swarm.ID) {
 }
 
 func gcCandidateKey(id swarm.ID) string { return gcCandidatePrefix + hex.EncodeToString(id[:]) }
+
+// candidateTime decodes when a candidate was noted (the zero time for a
+// malformed value, which makes it due).
+func candidateTime(val []byte) time.Time {
+	if len(val) != 8 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(val)))
+}
 
 // gcLoop sweeps the candidates every Config.ReplicaGC until ctx ends.
 func (n *Node) gcLoop(ctx context.Context) {
@@ -174,11 +185,7 @@ func (n *Node) candidates() (map[swarm.ID]time.Time, error) {
 			if err != nil {
 				return err
 			}
-			var since time.Time
-			if len(val) == 8 {
-				since = time.Unix(0, int64(binary.BigEndian.Uint64(val)))
-			}
-			out[id] = since
+			out[id] = candidateTime(val)
 		}
 		return nil
 	})
@@ -189,10 +196,14 @@ func (n *Node) candidates() (map[swarm.ID]time.Time, error) {
 // reference too: both keys go in one transaction, under replicaMu, and
 // only while the candidate is still noted, since a replicate request
 // meanwhile (markReplica clears the candidate) means a new version needs
-// the copy.
+// the copy. While a copy of id is being fetched nothing happens: the
+// fetch ends in markReplica, and the candidate must outlive it.
 func (n *Node) dropReplica(ctx context.Context, id swarm.ID, release bool) {
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
+	if n.fetching[id] > 0 {
+		return
+	}
 	held := false
 	err := n.db.Update(func(txn *badger.Txn) error {
 		_, noted, err := getRaw(txn, gcCandidateKey(id))

@@ -5,19 +5,28 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // startNodeWith starts a loopback node like startNetNode, with edit
 // applied to its config.
 func startNodeWith(t *testing.T, token string, edit func(*Config)) *Node {
 	t.Helper()
-	cfg := netConfig(t.TempDir(), token)
+	return startNodeIn(t, t.TempDir(), token, edit)
+}
+
+// startNodeIn starts a loopback node in dir ("" token: found a network
+// or rejoin the stored one), with edit applied to its config.
+func startNodeIn(t *testing.T, dir, token string, edit func(*Config)) *Node {
+	t.Helper()
+	cfg := netConfig(dir, token)
 	edit(&cfg)
 	n, err := New(cfg)
 	if err != nil {
@@ -115,8 +124,12 @@ func TestDeleteCollectsReplicas(t *testing.T) {
 			if time.Now().After(deadline) {
 				replica, _ := n.isReplica(goneID)
 				cands, _ := n.candidates()
-				t.Fatalf("node %d (writer: node 0) still holds the deleted object's bytes after 20 s: replica reference %v, collection candidates %v",
-					i, replica, cands)
+				_, goneNoted := cands[goneID]
+				_, sharedNoted := cands[sharedID]
+				cur, err := n.cat.Get(t.Context(), u.AccessKeyID, "gcbucket", "gone")
+				t.Fatalf("node %d (writer: node 0) still holds the deleted object's bytes after 20 s: replica reference %v, "+
+					"candidates: deleted object %v, shared object %v (%d in all); its catalogue's entry for the key: %+v, %v",
+					i, replica, goneNoted, sharedNoted, len(cands), cur, err)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -162,5 +175,146 @@ func TestIdleTorrentsUnload(t *testing.T) {
 		if err := reader.swarm.Evict(context.WithoutCancel(t.Context()), id); err != nil && !errors.Is(err, swarm.ErrNotFound) {
 			t.Fatalf("round %d: evict: %v", round, err)
 		}
+	}
+}
+
+// TestNoticeDuringFetchIsKept: a release notice that arrives while the
+// copy it concerns is still being fetched (a PUT acknowledged with fewer
+// than R copies completes in the background) is noted, survives the end
+// of the fetch, and makes the sweep collect the copy; a replicate request
+// that arrives after a notice (a new version with the same bytes) clears
+// it. CI once caught the lost notice: TestDeleteCollectsReplicas.
+func TestNoticeDuringFetchIsKept(t *testing.T) {
+	n := openNode(t, t.TempDir())
+	ctx := t.Context()
+	data := randomBytes(t, 20<<10)
+	q := replicateRequest{id: swarmIDOf(t, data), size: int64(len(data)), inline: data, hasInline: true}
+
+	n.markCandidate(q.id) // neither held nor fetched: nothing to note
+	if c, _ := n.candidates(); len(c) != 0 {
+		t.Fatalf("a notice for bytes this node neither holds nor fetches was noted: %v", c)
+	}
+
+	since := n.beginFetch(q.id)
+	n.markCandidate(q.id) // the notice overtakes the fetch
+	n.dropReplica(ctx, q.id, true)
+	if c, _ := n.candidates(); len(c) != 1 {
+		t.Fatalf("a notice during the fetch: candidates %v, want it noted and kept while the fetch runs", c)
+	}
+	if err := n.storeReplica(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.markReplica(q.id, since); err != nil {
+		t.Fatal(err)
+	}
+	n.endFetch(q.id)
+	if c, _ := n.candidates(); len(c) != 1 {
+		t.Fatalf("recording the replica fetched before the notice cleared it: candidates %v", c)
+	}
+	n.dropReplica(ctx, q.id, true) // what the sweep does once nothing references it
+	if held, _ := n.isReplica(q.id); held || stored(t, n, q.id) {
+		t.Fatal("the sweep kept a copy whose deletion was noticed during its fetch")
+	}
+
+	// A request that begins after the notice is a new version: it clears
+	// the candidate.
+	if err := n.keepReplica(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	n.markCandidate(q.id)
+	time.Sleep(time.Millisecond) // the clock must move past the notice
+	if err := n.keepReplica(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := n.candidates(); len(c) != 0 {
+		t.Fatalf("a replicate request after the notice left the candidate: %v", c)
+	}
+	if held, _ := n.isReplica(q.id); !held || !stored(t, n, q.id) {
+		t.Fatal("the new version's replica is not held")
+	}
+}
+
+// TestCandidateLeadsNoRepair: a node leads no copy of a version whose
+// bytes are a collection candidate here; holders that already collected
+// theirs would otherwise get copies no notice collects.
+func TestCandidateLeadsNoRepair(t *testing.T) {
+	n := openNode(t, t.TempDir())
+	ctx := t.Context()
+	data := randomBytes(t, 10<<10)
+	obj, err := n.swarm.Put(ctx, bytes.NewReader(data), int64(len(data)), swarm.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	n.markCandidate(obj.ID)
+	if c, err := n.candidates(); err != nil || len(c) != 1 {
+		t.Fatalf("candidates %v, %v", c, err)
+	}
+	// This node first in placement order, the others missing a copy: it
+	// would lead.
+	others := testPeers(t, 2)
+	pl := repairPlan{item: heldItem{id: obj.ID, replica: true}, holders: []peer.ID{n.mem.id, others[0], others[1]}, collecting: true}
+	if under, _ := n.repairOne(ctx, pl, nil); !under {
+		t.Error("a candidate with 1 copy of 3 not reported under-replicated")
+	}
+	if ts, _ := n.queued(); len(ts) != 0 {
+		t.Fatalf("a collection candidate queued copies: %v", ts)
+	}
+	pl.collecting = false
+	n.repairOne(ctx, pl, nil)
+	if ts, _ := n.queued(); len(ts) != 2 {
+		t.Fatalf("the same version, not a candidate: queued %v, want 2 tasks", ts)
+	}
+}
+
+// TestHolderDownDuringDeleteCollects: a holder that was down when a
+// version was deleted (no notice, and it never reads the bucket) drops
+// its copy after it comes back, and does not copy it back to the holders
+// that collected theirs. Either the repair pass finds it (it would lead
+// a copy of a replica no version references) or, with repair idle, the
+// orphan scan does.
+func TestHolderDownDuringDeleteCollects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+	}{
+		{"repair", func(c *Config) {
+			c.ReplicaGC, c.RepairInterval, c.repairCheckAge = 100*time.Millisecond, 300*time.Millisecond, time.Nanosecond
+		}},
+		{"orphan scan", func(c *Config) {
+			c.ReplicaGC, c.RepairInterval, c.OrphanScan = 100*time.Millisecond, time.Hour, 300*time.Millisecond
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nodes, u := startThree(t, tc.edit)
+			gone := randomBytes(t, 100<<10)
+			id := putIn(t, nodes[0], u, "gone", gone)
+			eventually(t, 20*time.Second, "node 2 records its replica", func() bool {
+				held, _ := nodes[2].isReplica(id)
+				return held
+			})
+			dir := nodes[2].cfg.DataDir
+			if err := nodes[2].Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := nodes[0].DeleteObject(t.Context(), u, "gcbucket", "gone"); err != nil {
+				t.Fatal(err)
+			}
+			for i, n := range nodes[:2] {
+				eventually(t, 20*time.Second, fmt.Sprintf("node %d drops the deleted object", i), func() bool { return !stored(t, n, id) })
+			}
+			back := startNodeIn(t, dir, "", tc.edit)
+			if !stored(t, back, id) {
+				t.Fatal("the restarted holder lost its copy before the test")
+			}
+			eventually(t, 30*time.Second, "the holder that missed the delete drops its copy", func() bool { return !stored(t, back, id) })
+			for i, n := range nodes[:2] {
+				if stored(t, n, id) {
+					t.Errorf("node %d holds the deleted object again", i)
+				}
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/swarm"
@@ -136,13 +137,14 @@ func (n *Node) handover(ctx context.Context, o ownedVersion) {
 // is still current by then, the new replica becomes a collection
 // candidate (gc.go) rather than outliving its versions.
 func (n *Node) adoptReplica(ctx context.Context, it heldItem) {
+	since := time.Now()
 	if err := n.swarm.Ref(ctx, it.id); err != nil {
 		if !errors.Is(err, swarm.ErrNotFound) {
 			n.log.Warn("adopt own version as replica", "id", it.id, "err", err)
 		}
 		return
 	}
-	added, err := n.markReplica(it.id)
+	added, err := n.markReplica(it.id, since)
 	if err != nil || !added {
 		n.release(ctx, it.id)
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/d3s/d3s/swarm"
 )
@@ -49,17 +50,17 @@ func TestHasCopies(t *testing.T) {
 		return obj.ID
 	}
 	replica := store(randomBytes(t, 20<<10))
-	if _, err := n.markReplica(replica); err != nil {
+	if _, err := n.markReplica(replica, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	plain := store(randomBytes(t, 20<<10))
 	damaged := store(randomBytes(t, 20<<10))
-	if _, err := n.markReplica(damaged); err != nil {
+	if _, err := n.markReplica(damaged, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	n.damage.mark(damaged)
 	gone := store(randomBytes(t, 100))
-	if _, err := n.markReplica(gone); err != nil {
+	if _, err := n.markReplica(gone, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	n.release(ctx, gone)

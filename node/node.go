@@ -50,12 +50,15 @@ type Node struct {
 	bg        sync.WaitGroup
 	repl      *replState
 	replicaMu sync.Mutex // serialises markReplica, markCandidate, dropReplica
-	handMu    sync.Mutex // serialises handover and releaseEntry of own versions
-	seeds     seedTracker
-	damage    damageTracker
-	repairs   repairStats
-	rates     rateSampler
-	refuse    atomic.Bool // refuse replicate requests (Config.refuseReplicas)
+	// fetching counts the replica fetches running per infohash (under
+	// replicaMu; beginFetch).
+	fetching map[swarm.ID]int
+	handMu   sync.Mutex // serialises handover and releaseEntry of own versions
+	seeds    seedTracker
+	damage   damageTracker
+	repairs  repairStats
+	rates    rateSampler
+	refuse   atomic.Bool // refuse replicate requests (Config.refuseReplicas)
 
 	mu      sync.Mutex
 	started bool

@@ -103,6 +103,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.host.SetStreamHandler(haveProtocol, n.tracked(n.handleHave))
 	n.wg.Go(func() { n.retryLoop(n.ctx) })
 	n.wg.Go(func() { n.gcLoop(n.ctx) })
+	n.wg.Go(func() { n.orphanLoop(n.ctx) })
 	n.wg.Go(func() { n.idleLoop(n.ctx) })
 	n.wg.Go(func() { n.repairLoop(n.ctx) })
 	n.wg.Go(func() { n.scrubLoop(n.ctx) })

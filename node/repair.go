@@ -20,7 +20,12 @@ import (
 //   - the first node in placement order (the holders, closest first,
 //     then this node when it is not one) that has a copy leads: it queues
 //     durable replication tasks (replqueue.go) to the holders missing
-//     one, so exactly one node sends where views agree;
+//     one, so exactly one node sends where views agree; except for a
+//     collection candidate (gc.go): a version with those bytes left a
+//     catalogue, and copying it to holders that collected theirs already
+//     would leave them a copy no notice will ever collect. A candidate
+//     still referenced by a live key (another key, same bytes) is
+//     repaired again once its sweep forgets it (at most gcCandidateTTL);
 //   - a holder that has the bytes only as their writer records a replica
 //     reference (adoptReplica), so it answers "have" like the others;
 //   - a node that is not a holder gives its copy up only once every one
@@ -45,6 +50,10 @@ const (
 	// a node holding millions of objects would otherwise walk them
 	// without pause.
 	repairDuty = 9
+	// repairCheckAge is how old a replica must be for the repair to check
+	// that a version still references it before copying it: a younger one
+	// may belong to a PUT whose catalogue entry has not reached this node.
+	repairCheckAge = time.Minute
 )
 
 // repairStats is what the last completed repair pass found, for Status.
@@ -60,7 +69,15 @@ type repairStats struct {
 // passStats accumulates one pass: each infohash is counted once although
 // the walk may see it twice (a replica this node also wrote).
 type passStats struct {
-	seen        map[swarm.ID]struct{}
+	seen map[swarm.ID]struct{}
+	// collecting are this node's collection candidates (gc.go) when the
+	// pass began: versions that left a catalogue, which it does not copy
+	// to anyone while its sweep decides.
+	collecting map[swarm.ID]time.Time
+	// unverified are the copies this node would lead of replicas
+	// recorded repairCheckAge ago or earlier: checked against the
+	// catalogue once the walk is done (verifyLeads).
+	unverified  map[swarm.ID][]peer.ID
 	heldObjects int
 	heldBytes   int64
 	under       int
@@ -76,6 +93,13 @@ func (ps *passStats) count(id swarm.ID, size int64) bool {
 	ps.heldObjects++
 	ps.heldBytes += size
 	return true
+}
+
+func (n *Node) repairCheckAge() time.Duration {
+	if n.cfg.repairCheckAge > 0 {
+		return n.cfg.repairCheckAge
+	}
+	return repairCheckAge
 }
 
 func (n *Node) repairInterval() time.Duration {
@@ -118,12 +142,19 @@ func repairWait(interval, took time.Duration) time.Duration {
 func (n *Node) repairPass(ctx context.Context) error {
 	start := time.Now()
 	n.retryDamaged()
-	ps := &passStats{seen: make(map[swarm.ID]struct{})}
-	err := n.walkHeld(ctx, func(items []heldItem) error {
+	cands, err := n.candidates()
+	if err != nil {
+		return err
+	}
+	ps := &passStats{seen: make(map[swarm.ID]struct{}), collecting: cands, unverified: make(map[swarm.ID][]peer.ID)}
+	err = n.walkHeld(ctx, func(items []heldItem) error {
 		n.repairItems(ctx, items, ps)
 		return ctx.Err()
 	})
 	if err != nil {
+		return err
+	}
+	if err := n.verifyLeads(ctx, ps.unverified); err != nil {
 		return err
 	}
 	n.repairs.mu.Lock()
@@ -140,6 +171,13 @@ type repairPlan struct {
 	item    heldItem
 	holders []peer.ID
 	first   bool // first time this pass sees the infohash
+	// collecting: a version with these bytes left a catalogue here and
+	// the sweep has not decided yet; this node leads no copy of it.
+	collecting bool
+	// unverified, when set, receives the copies this node would lead
+	// instead of the queue: the version is a replica recorded long
+	// enough ago that a live version must be in this node's catalogue.
+	unverified map[swarm.ID][]peer.ID
 }
 
 // repairItems checks one batch: holders per version, one have request
@@ -156,7 +194,11 @@ func (n *Node) repairItems(ctx context.Context, items []heldItem, ps *passStats)
 			}
 			continue // released meanwhile
 		}
-		pl := repairPlan{item: it, holders: n.holdersAmong(ctx, it.id, live), first: ps.count(it.id, obj.Size)}
+		_, collecting := ps.collecting[it.id]
+		pl := repairPlan{item: it, holders: n.holdersAmong(ctx, it.id, live), first: ps.count(it.id, obj.Size), collecting: collecting}
+		if it.replica && len(it.own) == 0 && time.Since(it.recorded) >= n.repairCheckAge() {
+			pl.unverified = ps.unverified
+		}
 		plans = append(plans, pl)
 		for _, p := range pl.holders {
 			if p != n.mem.id {
@@ -250,8 +292,12 @@ func (n *Node) repairOne(ctx context.Context, pl repairPlan, has map[peer.ID]map
 		}
 	}
 	adopt = selfIn && selfOK && !pl.item.replica && len(pl.holders) > 1
-	if len(missing) > 0 && n.leads(pl, has, selfOK) {
-		n.queueRepair(id, missing)
+	if len(missing) > 0 && !pl.collecting && n.leads(pl, has, selfOK) {
+		if pl.unverified != nil {
+			pl.unverified[id] = missing
+		} else {
+			n.queueRepair(id, missing)
+		}
 	}
 	if !selfIn && len(missing) == 0 && len(pl.holders) >= n.replicas() {
 		n.giveUp(ctx, pl.item)
@@ -272,6 +318,36 @@ func (n *Node) leads(pl repairPlan, has map[peer.ID]map[swarm.ID]bool, selfOK bo
 		}
 	}
 	return selfOK
+}
+
+// verifyLeads queues the copies of leads whose version a live entry of
+// this node's catalogue references (liveRefs: every bucket revalidated,
+// one pass over the catalogue, only for a pass with such copies), and
+// notes the others as collection candidates: a replica nothing
+// references is a deleted version whose notice this node missed (it was
+// down, or the deleter crashed before sending it), and copying it to the
+// holders that collected theirs would spread it again.
+func (n *Node) verifyLeads(ctx context.Context, leads map[swarm.ID][]peer.ID) error {
+	if len(leads) == 0 {
+		return nil
+	}
+	ids := make(map[swarm.ID]time.Time, len(leads))
+	for id := range leads {
+		ids[id] = time.Time{}
+	}
+	live, err := n.liveRefs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for id, missing := range leads {
+		if live[id] {
+			n.queueRepair(id, missing)
+			continue
+		}
+		n.log.Info("repair: no version references the replica, collecting instead", "id", id)
+		n.markCandidate(id)
+	}
+	return nil
 }
 
 // queueRepair queues a replication of id to each of holders and starts

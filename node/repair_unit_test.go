@@ -44,7 +44,7 @@ func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.markReplica(obj.ID); err != nil { // the Put's reference is the replica's
+	if _, err := n.markReplica(obj.ID, time.Now()); err != nil { // the Put's reference is the replica's
 		t.Fatal(err)
 	}
 	holders := testPeers(t, 3)
@@ -85,7 +85,7 @@ func TestRepairLeaderQueuesMissingHolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.markReplica(obj.ID); err != nil {
+	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	others := testPeers(t, 2)

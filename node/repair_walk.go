@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/swarm"
@@ -29,6 +30,9 @@ type heldItem struct {
 	id swarm.ID
 	// replica: this node holds a replica reference (replica index).
 	replica bool
+	// recorded is when the replica reference was recorded (walkReplicas
+	// only; the zero time for one recorded before the index kept it).
+	recorded time.Time
 	// own are this node's own versions with these bytes whose reference
 	// it still holds (not handed over).
 	own []ownedVersion
@@ -55,38 +59,34 @@ func (n *Node) walkHeld(ctx context.Context, fn func([]heldItem) error) error {
 func (n *Node) walkReplicas(ctx context.Context, fn func([]heldItem) error) error {
 	var after []byte
 	for {
-		ids, last, err := n.replicaBatch(after)
+		items, last, err := n.replicaBatch(after)
 		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
+		if len(items) == 0 {
 			return nil
-		}
-		items := make([]heldItem, len(ids))
-		for i, id := range ids {
-			items[i] = heldItem{id: id, replica: true}
 		}
 		if err := fn(items); err != nil {
 			return err
 		}
-		if err := ctx.Err(); err != nil || len(ids) < repairBatch {
+		if err := ctx.Err(); err != nil || len(items) < repairBatch {
 			return err
 		}
 		after = last
 	}
 }
 
-// replicaBatch reads up to repairBatch replica index keys after key
-// after (from the start when nil) and returns their IDs and the last key.
-func (n *Node) replicaBatch(after []byte) (ids []swarm.ID, last []byte, err error) {
+// replicaBatch reads up to repairBatch replica index entries after key
+// after (from the start when nil) and returns them and the last key.
+func (n *Node) replicaBatch(after []byte) (items []heldItem, last []byte, err error) {
 	err = n.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(replicaIndexPrefix)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(replicaIndexPrefix), PrefetchValues: true})
 		defer it.Close()
 		it.Rewind()
 		if after != nil {
 			it.Seek(after)
 		}
-		for ; it.Valid() && len(ids) < repairBatch; it.Next() {
+		for ; it.Valid() && len(items) < repairBatch; it.Next() {
 			k := it.Item().Key()
 			if after != nil && string(k) == string(after) {
 				continue
@@ -95,11 +95,16 @@ func (n *Node) replicaBatch(after []byte) (ids []swarm.ID, last []byte, err erro
 			if err != nil {
 				continue
 			}
-			ids, last = append(ids, id), append([]byte(nil), k...)
+			val, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			items = append(items, heldItem{id: id, replica: true, recorded: replicaTime(val)})
+			last = append([]byte(nil), k...)
 		}
 		return nil
 	})
-	return ids, last, err
+	return items, last, err
 }
 
 // walkOwn calls fn with this node's own held versions in batches,

@@ -41,7 +41,9 @@ const (
 	// requestReadTimeout bounds reading a request off a stream.
 	requestReadTimeout = 30 * time.Second
 	// replicaIndexPrefix marks, in badger, an object version this node
-	// holds one swarm reference for as one of its holders.
+	// holds one swarm reference for as one of its holders; the value is
+	// when it was recorded (8-byte Unix nanoseconds; empty in indexes
+	// written before it was kept).
 	replicaIndexPrefix = "node/replica/"
 )
 
@@ -168,10 +170,12 @@ func statusAnswer(err error) []byte {
 // keepReplica fetches q's object and records that this node holds it as
 // a holder: one swarm reference per version, however often it is asked.
 func (n *Node) keepReplica(ctx context.Context, q replicateRequest) error {
+	since := n.beginFetch(q.id)
+	defer n.endFetch(q.id)
 	if err := n.storeReplica(ctx, q); err != nil {
 		return err
 	}
-	added, err := n.markReplica(q.id)
+	added, err := n.markReplica(q.id, since)
 	if err != nil || !added {
 		n.release(ctx, q.id)
 	}
@@ -200,23 +204,54 @@ func (n *Node) storeReplica(ctx context.Context, q replicateRequest) error {
 }
 
 // markReplica records a replica reference on id; added is false when one
-// was already recorded. Either way id stops being a collection candidate:
-// a replicate request means a live version needs the copy.
-func (n *Node) markReplica(id swarm.ID) (added bool, err error) {
+// was already recorded. A collection candidate noted before since (when
+// the request for this copy arrived) is cleared: a replicate request
+// after the notice means a live version needs the copy. One noted since
+// then stays for the sweep to decide: the notice may be the deletion of
+// the very version this copy was fetched for (a fetch still running when
+// the notice came, see beginFetch).
+func (n *Node) markReplica(id swarm.ID, since time.Time) (added bool, err error) {
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
 	err = n.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Delete([]byte(gcCandidateKey(id))); err != nil {
+		noted, found, err := getRaw(txn, gcCandidateKey(id))
+		if err != nil {
 			return err
 		}
-		_, found, err := getRaw(txn, replicaIndexKey(id))
+		if found && candidateTime(noted).Before(since) {
+			if err := txn.Delete([]byte(gcCandidateKey(id))); err != nil {
+				return err
+			}
+		}
+		_, found, err = getRaw(txn, replicaIndexKey(id))
 		if err != nil || found {
 			return err
 		}
 		added = true
-		return txn.Set([]byte(replicaIndexKey(id)), nil)
+		return txn.Set([]byte(replicaIndexKey(id)), replicaValue(time.Now()))
 	})
 	return added, err
+}
+
+// beginFetch notes that a copy of id is being fetched to become a
+// replica, so that a collection notice arriving before it is recorded is
+// not lost (markCandidate), and returns when it began; endFetch undoes it.
+func (n *Node) beginFetch(id swarm.ID) time.Time {
+	n.replicaMu.Lock()
+	defer n.replicaMu.Unlock()
+	if n.fetching == nil {
+		n.fetching = make(map[swarm.ID]int)
+	}
+	n.fetching[id]++
+	return time.Now()
+}
+
+func (n *Node) endFetch(id swarm.ID) {
+	n.replicaMu.Lock()
+	defer n.replicaMu.Unlock()
+	if n.fetching[id]--; n.fetching[id] <= 0 {
+		delete(n.fetching, id)
+	}
 }
 
 // isReplica reports whether this node holds a replica reference on id.
