@@ -30,10 +30,13 @@ func (s *syncer) getList(ctx context.Context, k bkey) (raw []byte, r dht.BucketL
 }
 
 // pullList merges the user's published bucket list; st.work of k is held.
-func (s *syncer) pullList(ctx context.Context, k bkey) error {
+func (s *syncer) pullList(ctx context.Context, k bkey, strict bool) error {
 	raw, r, found, err := s.getList(ctx, k)
-	if err != nil || !found {
+	if err != nil {
 		return err
+	}
+	if !found {
+		return s.missing(k, strict)
 	}
 	return s.mergeList(ctx, k, raw, r)
 }
@@ -202,7 +205,7 @@ func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []dht.Bu
 
 // publishList is one read-merge-publish attempt for the bucket list.
 func (s *syncer) publishList(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
-	if err := s.pullList(ctx, k); err != nil {
+	if err := s.pullList(ctx, k, false); err != nil {
 		return false, 0, err
 	}
 	wait, publish, err := s.settle(ctx, k, st)

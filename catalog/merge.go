@@ -47,10 +47,15 @@ func (s *syncer) getHead(ctx context.Context, k bkey) (raw []byte, h dht.Catalog
 }
 
 // pullHead merges k's current head into the local index; st.work is held.
-func (s *syncer) pullHead(ctx context.Context, k bkey) error {
+// With strict, finding no head for a bucket merged before is an error
+// (missing), not an empty answer.
+func (s *syncer) pullHead(ctx context.Context, k bkey, strict bool) error {
 	raw, h, found, err := s.getHead(ctx, k)
-	if err != nil || !found {
+	if err != nil {
 		return err
+	}
+	if !found {
+		return s.missing(k, strict)
 	}
 	return s.mergeHead(ctx, k, raw, h)
 }

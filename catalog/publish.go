@@ -159,7 +159,7 @@ func (s *syncer) outboxFor(k bkey) ([]*Entry, error) {
 // publishHead is one read-merge-publish attempt for a bucket's head.
 func (s *syncer) publishHead(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
 	pulled := time.Now()
-	if err := s.pullHead(ctx, k); err != nil {
+	if err := s.pullHead(ctx, k, false); err != nil {
 		return false, 0, err
 	}
 	wait, publish, err := s.settle(ctx, k, st)

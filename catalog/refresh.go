@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -76,7 +77,7 @@ func (s *syncer) fetch(k bkey, st *bstate, done chan struct{}) {
 	defer s.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, fetchTimeout)
 	defer cancel()
-	if err := s.pull(ctx, k); err != nil && s.ctx.Err() == nil {
+	if err := s.pull(ctx, k, false); err != nil && s.ctx.Err() == nil {
 		s.log.Info("revalidate", "user", k.user, "bucket", k.bucket, "err", err)
 	}
 	s.mu.Lock()
@@ -87,31 +88,70 @@ func (s *syncer) fetch(k bkey, st *bstate, done chan struct{}) {
 }
 
 // pull merges k's published record; for a bucket not known locally it
-// first merges the bucket list.
-func (s *syncer) pull(ctx context.Context, k bkey) error {
+// first merges the bucket list. strict: see Revalidate.
+func (s *syncer) pull(ctx context.Context, k bkey, strict bool) error {
 	if k.bucket != "" {
 		live, err := s.c.bucketLive(k)
 		if err != nil {
 			return err
 		}
 		if !live {
-			if err := s.pullLocked(ctx, bkey{user: k.user}); err != nil {
+			if err := s.pullLocked(ctx, bkey{user: k.user}, strict); err != nil {
 				return err
 			}
 		}
 	}
-	return s.pullLocked(ctx, k)
+	return s.pullLocked(ctx, k, strict)
 }
 
 // pullLocked merges k's published record under k's work lock.
-func (s *syncer) pullLocked(ctx context.Context, k bkey) error {
+func (s *syncer) pullLocked(ctx context.Context, k bkey, strict bool) error {
 	st := s.stateOf(k)
 	st.work.Lock()
 	defer st.work.Unlock()
 	if k.bucket == "" {
-		return s.pullList(ctx, k)
+		return s.pullList(ctx, k, strict)
 	}
-	return s.pullHead(ctx, k)
+	return s.pullHead(ctx, k, strict)
+}
+
+// missing is what finding no published record for k means: nothing for
+// a refresh, nor for a record this node never merged (not published
+// yet); for a strict pull of one it merged before, that the network did
+// not answer (an error wrapping ErrNoRecord).
+func (s *syncer) missing(k bkey, strict bool) error {
+	if !strict {
+		return nil
+	}
+	base, err := s.c.loadBase(k)
+	if err != nil || base == nil {
+		return err
+	}
+	return fmt.Errorf("%w for %s/%s, merged here before: the network did not answer", ErrNoRecord, k.user, k.bucket)
+}
+
+// Revalidate fetches user's bucket (or, with bucket "", the bucket list)
+// from the network now and merges it, waiting as long as that takes (at
+// most fetchTimeout), and returns what went wrong: unlike Refresh it
+// never lets a cache it could not check pass for the network's answer.
+// It is for callers that act on what no entry references (collecting
+// replicas), where a stale answer loses data. On a local-only catalogue
+// it does nothing.
+func (c *Catalog) Revalidate(ctx context.Context, user, bucket string) error {
+	s := c.sync.Load()
+	if s == nil {
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	k := bkey{user, bucket}
+	if err := s.pull(ctx, k, true); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.state(k).checked = time.Now()
+	s.mu.Unlock()
+	return nil
 }
 
 // refreshLoop keeps recently read buckets and bucket lists fresh, so a

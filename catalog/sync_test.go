@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,54 @@ func TestRestartServesCacheWhenNetworkHangs(t *testing.T) {
 	defer stop()
 	if err := b.Refresh(short, n.user, "other"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Refresh past its deadline: %v", err)
+	}
+}
+
+// TestRevalidateNeverPassesCacheOff: Revalidate merges what the network
+// has now before it returns, and when the network does not answer (a
+// hung lookup, or no record of a bucket merged before) it says so rather
+// than leaving the cache to pass for the answer, as Refresh does.
+func TestRevalidateNeverPassesCacheOff(t *testing.T) {
+	n := newNet(t)
+	a, b := n.node(t, "node-a"), n.node(t, "node-b")
+	sharedBucket(t, n, "revalidate", a, b)
+	putN(t, a, n.user, "revalidate", "k", 2)
+	flush(t, a)
+	seesKeys(t, b, n.user, "revalidate", 2)
+	if _, err := a.Delete(t.Context(), n.user, "revalidate", "k0000"); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, a)
+	if err := b.Revalidate(t.Context(), n.user, "revalidate"); err != nil {
+		t.Fatalf("Revalidate: %v", err)
+	}
+	if keys := listKeys(t, b, n.user, "revalidate"); len(keys) != 1 {
+		t.Fatalf("right after Revalidate the other node lists %v, want the delete merged", keys)
+	}
+
+	n.recs.mu.Lock()
+	saved := maps.Clone(n.recs.m)
+	clear(n.recs.m)
+	n.recs.mu.Unlock()
+	if err := b.Revalidate(t.Context(), n.user, "revalidate"); !errors.Is(err, ErrNoRecord) {
+		t.Errorf("Revalidate of a merged bucket whose record is not found: %v, want ErrNoRecord", err)
+	}
+	if err := b.Revalidate(t.Context(), n.user, ""); !errors.Is(err, ErrNoRecord) {
+		t.Errorf("Revalidate of a merged bucket list whose record is not found: %v, want ErrNoRecord", err)
+	}
+	time.Sleep(30 * time.Millisecond) // past Staleness
+	if err := b.Refresh(t.Context(), n.user, "revalidate"); err != nil {
+		t.Errorf("Refresh with no record found: %v, want the cache served", err)
+	}
+	n.recs.mu.Lock()
+	n.recs.m = saved
+	n.recs.mu.Unlock()
+
+	n.recs.setBlock(true)
+	t.Cleanup(func() { n.recs.setBlock(false) })
+	short, stop := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer stop()
+	if err := b.Revalidate(short, n.user, "revalidate"); err == nil {
+		t.Error("Revalidate on a hung network returned no error")
 	}
 }

@@ -151,19 +151,18 @@
 // also tell the version's holders over /d3s/release/1.0.0 (the 20-byte
 // infohash, no answer), which note it likewise. Every Config.ReplicaGC
 // (default 1 min) a sweep with candidates revalidates every bucket of
-// every user this node knows (catalog.Refresh) and scans them: a
-// candidate no live entry references, and noted at least 5 s ago (so
-// the refresh has merged), loses its replica key and its one swarm
-// reference; one still referenced — several keys or users share one
-// content-addressed infohash — is checked again for 10 min, then
-// forgotten. The scan is one pass over the local catalogue per sweep:
+// every user this node knows (catalog.Revalidate: fetched and merged;
+// if any bucket cannot be fetched, the sweep collects nothing) and scans
+// them: a candidate no live entry references, and noted at least 5 s ago
+// (the deleter publishes after it notifies), loses its replica key and
+// its one swarm reference; one still referenced — several keys or users
+// share one content-addressed infohash — is checked again for 2 min,
+// then forgotten. The scan is one pass over the local catalogue per sweep:
 // correct rather than fast. A replicate request for the infohash clears
 // its candidate in the same transaction that records the replica, so a
 // new version of the same bytes is never collected; a notice that
 // arrives while the copy is still being fetched (beginFetch) is noted all
-// the same, and recording that copy does not clear it. Limit: the answer
-// is this node's merged catalogue; a key in a bucket whose head could not
-// be fetched within the bounded wait is not seen. A holder that missed
+// the same, and recording that copy does not clear it. A holder that missed
 // every notice finds its orphan replicas through the repair pass (it
 // checks a replica against the catalogue before leading a copy of it) or
 // the orphan scan (orphans.go).

@@ -30,14 +30,17 @@ const (
 	// DefaultReplicaGC is Config.ReplicaGC when unset.
 	DefaultReplicaGC = time.Minute
 	// gcCandidateTTL is how long a candidate still referenced by a live
-	// entry is checked again: a deletion notified before this node merged
-	// it must not be forgotten, but an infohash another key shares
-	// stops costing sweeps.
-	gcCandidateTTL = 10 * time.Minute
+	// entry is checked again: a deletion notified before its head was
+	// published must not be forgotten at once, but an infohash another
+	// key shares stops costing sweeps, and the repair loop leads no copy
+	// of a candidate meanwhile (the orphan scan catches a deletion
+	// published later than this).
+	gcCandidateTTL = 2 * time.Minute
 	// gcCandidateGrace is how long a candidate waits before it may be
-	// released: catalog.Refresh serves the cache after a bounded wait and
-	// merges in the background, so a sweep right after a notice may not
-	// have merged the bucket's other live keys yet.
+	// released: the deleter notifies the holders before its head is
+	// published, so a sweep right after a notice may fetch the head
+	// without the deletion, and one right after a merge may not have
+	// merged the bucket's other live keys yet.
 	gcCandidateGrace = 5 * time.Second
 	// releaseNotifyTimeout bounds notifying one version's holders.
 	releaseNotifyTimeout = 10 * time.Second
@@ -234,9 +237,11 @@ func (n *Node) dropReplica(ctx context.Context, id swarm.ID, release bool) {
 
 // liveRefs reports which of cands a live entry of this node's catalogue
 // references. Every bucket of every user this node knows is revalidated
-// first (catalog.Refresh, a bounded wait each), then scanned: the cost is
-// one pass over the whole catalogue per sweep that has candidates, which
-// is what makes the answer right when several keys, or users, share one
+// first (catalog.Revalidate: fetched and merged, however long that takes;
+// a bucket the network does not answer for fails the whole call, so
+// nothing is collected on a stale view), then scanned: the cost is one
+// pass over the whole catalogue per sweep that has candidates, which is
+// what makes the answer right when several keys, or users, share one
 // content-addressed infohash.
 func (n *Node) liveRefs(ctx context.Context, cands map[swarm.ID]time.Time) (map[swarm.ID]bool, error) {
 	users, err := n.users.List(ctx)
@@ -254,7 +259,7 @@ func (n *Node) liveRefs(ctx context.Context, cands map[swarm.ID]time.Time) (map[
 
 // liveRefsOf adds to live the candidates user's buckets reference.
 func (n *Node) liveRefsOf(ctx context.Context, user string, cands map[swarm.ID]time.Time, live map[swarm.ID]bool) error {
-	if err := n.cat.Refresh(ctx, user, ""); err != nil {
+	if err := n.cat.Revalidate(ctx, user, ""); err != nil {
 		return err
 	}
 	buckets, err := n.cat.ListBuckets(ctx, user)
@@ -262,7 +267,7 @@ func (n *Node) liveRefsOf(ctx context.Context, user string, cands map[swarm.ID]t
 		return err
 	}
 	for _, b := range buckets {
-		if err := n.cat.Refresh(ctx, user, b.Name); err != nil {
+		if err := n.cat.Revalidate(ctx, user, b.Name); err != nil {
 			return err
 		}
 		if err := scanBucket(ctx, n.cat, user, b.Name, cands, live); err != nil {

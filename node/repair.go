@@ -53,7 +53,7 @@ const (
 	// repairCheckAge is how old a replica must be for the repair to check
 	// that a version still references it before copying it: a younger one
 	// may belong to a PUT whose catalogue entry has not reached this node.
-	repairCheckAge = time.Minute
+	repairCheckAge = 10 * time.Minute
 )
 
 // repairStats is what the last completed repair pass found, for Status.
