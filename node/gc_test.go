@@ -240,14 +240,7 @@ func TestNoticeDuringFetchIsKept(t *testing.T) {
 func TestCandidateLeadsNoRepair(t *testing.T) {
 	n := openNode(t, t.TempDir())
 	ctx := t.Context()
-	data := randomBytes(t, 10<<10)
-	obj, err := n.swarm.Put(ctx, bytes.NewReader(data), int64(len(data)), swarm.Expect{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	obj := heldReplica(t, n, 10<<10)
 	n.markCandidate(obj.ID)
 	if c, err := n.candidates(); err != nil || len(c) != 1 {
 		t.Fatalf("candidates %v, %v", c, err)

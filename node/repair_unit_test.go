@@ -33,20 +33,28 @@ func hasFrom(id swarm.ID, ps ...peer.ID) map[peer.ID]map[swarm.ID]bool {
 	return out
 }
 
+// heldReplica stores size random bytes on n as a replica: the Put's
+// reference is the replica's.
+func heldReplica(t *testing.T, n *Node, size int) swarm.Object {
+	t.Helper()
+	data := randomBytes(t, size)
+	obj, err := n.swarm.Put(t.Context(), bytes.NewReader(data), int64(len(data)), swarm.Expect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
 // TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt: a replica on a node
 // that is not one of the version's holders stays while any holder lacks
 // a copy, and goes (reference released) once all R confirmed theirs.
 func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 	n := openNode(t, t.TempDir())
 	ctx := t.Context()
-	data := randomBytes(t, 64<<10)
-	obj, err := n.swarm.Put(ctx, bytes.NewReader(data), int64(len(data)), swarm.Expect{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.markReplica(obj.ID, time.Now()); err != nil { // the Put's reference is the replica's
-		t.Fatal(err)
-	}
+	obj := heldReplica(t, n, 64<<10)
 	holders := testPeers(t, 3)
 	pl := repairPlan{item: heldItem{id: obj.ID, replica: true}, holders: holders}
 	for _, has := range []map[peer.ID]map[swarm.ID]bool{
@@ -80,14 +88,7 @@ func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 func TestRepairLeaderQueuesMissingHolders(t *testing.T) {
 	n := openNode(t, t.TempDir())
 	ctx := t.Context()
-	data := randomBytes(t, 10<<10)
-	obj, err := n.swarm.Put(ctx, bytes.NewReader(data), int64(len(data)), swarm.Expect{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	obj := heldReplica(t, n, 10<<10)
 	others := testPeers(t, 2)
 	// This node second in placement order, the first holder has a copy:
 	// not the leader.
