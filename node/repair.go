@@ -336,6 +336,15 @@ func (n *Node) verifyLeads(ctx context.Context, leads map[swarm.ID][]peer.ID) er
 		ids[id] = time.Time{}
 	}
 	live, err := n.liveRefs(ctx, ids)
+	if err != nil && ctx.Err() == nil {
+		// Copies too many cost disk until the orphan scan finds them;
+		// copies too few can cost the object.
+		n.log.Warn("repair: catalogue not checked, copying every replica", "copies", len(leads), "err", err)
+		err, live = nil, make(map[swarm.ID]bool, len(leads))
+		for id := range leads {
+			live[id] = true
+		}
+	}
 	if err != nil {
 		return err
 	}
