@@ -42,9 +42,10 @@ type repairRun struct {
 	c    *cluster
 	live []*testNode
 	objs []testObject
-	// acked is when the last PUT of putAll was acknowledged; rejoined when
-	// replaceWithFresh started the new node.
-	acked, rejoined time.Time
+	// acked is when the last PUT of putAll was acknowledged; closed when
+	// closeBusiest closed its last node; rejoined when replaceWithFresh
+	// started the new node.
+	acked, closed, rejoined time.Time
 }
 
 // TestRepairScenario is issue 4's end-to-end check on five in-process
@@ -68,8 +69,12 @@ func TestRepairScenario(t *testing.T) {
 	r.readEverywhere("all five nodes up")
 	r.closeBusiest(2)
 	r.readEverywhere("two nodes closed")
+	// The survivors restore R copies among themselves before one of them
+	// loses its disk: an object whose only surviving copy was on that
+	// disk is gone, whatever the store does.
+	r.waitCopies("on the 3 survivors after 2 nodes closed", r.closed, repairBudget(r.objs))
 	r.replaceWithFresh()
-	r.waitCopies("after a wiped node rejoined", r.rejoined, time.Minute+time.Duration(totalSize(r.objs)/repairRate)*time.Second)
+	r.waitCopies("after a wiped node rejoined", r.rejoined, repairBudget(r.objs))
 	r.corruptAndRepair()
 	r.writerClosedAfterAck()
 }
@@ -170,6 +175,13 @@ func (r *repairRun) closeBusiest(k int) {
 		}
 		r.live = slices.DeleteFunc(r.live, func(x *testNode) bool { return x == n })
 	}
+	r.closed = time.Now()
+}
+
+// repairBudget is how long the repair of objs may take: a minute, plus
+// a second per repairRate bytes.
+func repairBudget(objs []testObject) time.Duration {
+	return time.Minute + time.Duration(totalSize(objs)/repairRate)*time.Second
 }
 
 // replaceWithFresh closes a live node, wipes its data dir and starts a
