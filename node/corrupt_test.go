@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"os"
@@ -107,4 +108,41 @@ func TestScrubRepairsCorruptCopy(t *testing.T) {
 		return err == nil && st.Corrupt >= 1 && st.Repaired >= 1 && fileIs(path, data)
 	})
 	getBytes(t, victim, u, "k", data)
+}
+
+// TestScrubPaceFollowsHeldBytes: the scrub spreads a pass over the
+// interval at the pace of the bytes held, read again after every object.
+// With the pace fixed when the pass began, a node that held little then
+// (a wiped node refilling) crawled through the copies it gained, and a
+// flipped byte in one of them went unseen for minutes.
+func TestScrubPaceFollowsHeldBytes(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir, cfg.S3Addr, cfg.ScrubInterval = t.TempDir(), "127.0.0.1:0", time.Second
+	n, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	var ids []swarm.ID
+	for range 3 {
+		obj := heldReplica(t, n, 256<<10)
+		flipByte(t, objectFile(n, obj.ID), 1000)
+		ids = append(ids, obj.ID)
+	}
+	n.repairs.mu.Lock()
+	n.repairs.heldBytes = 1 << 10 // what the last repair pass counted
+	n.repairs.mu.Unlock()
+	time.AfterFunc(100*time.Millisecond, func() { // the next pass counts the copies
+		n.repairs.mu.Lock()
+		n.repairs.heldBytes = 3 * 256 << 10
+		n.repairs.mu.Unlock()
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	n.scrubPass(ctx)
+	for i, id := range ids {
+		if !n.damage.isDamaged(id) {
+			t.Errorf("object %d of 3: the damage not found by a pass bounded to 3 intervals", i)
+		}
+	}
 }

@@ -56,10 +56,11 @@ func (n *Node) scrubLoop(ctx context.Context) {
 	}
 }
 
-// scrubPace is the read rate of a pass, in bytes per second.
-func (n *Node) scrubPace() float64 {
+// scrubPace is the read rate of a pass, in bytes per second, once it has
+// read seen bytes.
+func (n *Node) scrubPace(seen int64) float64 {
 	n.repairs.mu.Lock()
-	held := n.repairs.heldBytes
+	held := max(n.repairs.heldBytes, seen)
 	n.repairs.mu.Unlock()
 	limit := float64(n.scrubRate())
 	if held <= 0 {
@@ -68,20 +69,26 @@ func (n *Node) scrubPace() float64 {
 	return min(limit, float64(held)/n.scrubInterval().Seconds())
 }
 
-// scrubPass verifies every held object once, at scrubPace.
+// scrubPass verifies every held object once, at scrubPace: one pass
+// over the bytes held takes about the scrub interval. The bytes held are
+// what the last repair pass counted, or the bytes this pass has read
+// when more (read again after each object): with the count of when the
+// pass began, a node that held little then (a wiped node refilling)
+// crawled through the copies it gained at the pace of the few, and a
+// flipped byte in one of them went unseen for minutes.
 func (n *Node) scrubPass(ctx context.Context) error {
-	pace := n.scrubPace()
-	start := time.Now()
-	var read int64
 	seen := make(map[swarm.ID]struct{})
+	var read int64
 	return n.walkHeld(ctx, func(items []heldItem) error {
 		for _, it := range items {
 			if _, ok := seen[it.id]; ok || n.damage.isDamaged(it.id) {
 				continue
 			}
 			seen[it.id] = struct{}{}
-			read += n.scrubOne(ctx, it.id)
-			due := start.Add(time.Duration(float64(read) / pace * float64(time.Second)))
+			start := time.Now()
+			size := n.scrubOne(ctx, it.id)
+			read += size
+			due := start.Add(time.Duration(float64(size) / n.scrubPace(read) * float64(time.Second)))
 			if !sleepCtx(ctx, time.Until(due)) {
 				return ctx.Err()
 			}
