@@ -116,7 +116,9 @@
 // (503 SlowDown after), since swarm.OpenRemote would open the stored
 // copy. The scrub re-verifies every held object once per
 // Config.ScrubInterval (default 24 h), reading at the held bytes over
-// the interval, at most Config.ScrubRate (default 64 MiB/s) on average.
+// the interval, at most Config.ScrubRate (default 64 MiB/s) on average;
+// the held bytes are the last repair pass's count or what the pass has
+// read, the larger, so a node gaining copies mid-pass speeds up.
 //
 // Status (status.go) reports peers, held and cached objects, the last
 // repair pass, pending replications, damage counters and the swarm's
