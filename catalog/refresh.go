@@ -131,12 +131,14 @@ func (s *syncer) missing(k bkey, strict bool) error {
 }
 
 // Revalidate fetches user's bucket (or, with bucket "", the bucket list)
-// from the network now and merges it, waiting as long as that takes (at
-// most fetchTimeout), and returns what went wrong: unlike Refresh it
-// never lets a cache it could not check pass for the network's answer.
-// It is for callers that act on what no entry references (collecting
-// replicas), where a stale answer loses data. On a local-only catalogue
-// it does nothing.
+// from Records now and merges it, waiting for the lookup to end (at most
+// fetchTimeout) where Refresh stops waiting after RefreshWait, and
+// returns what went wrong, including no record found for one merged here
+// before, where Refresh serves the cache. It is for callers that act on
+// what no entry references (collecting replicas), where a stale answer
+// loses data. What a lookup that reaches no peer answers is up to
+// Records (the node's DHT answers with the newest record it has seen).
+// On a local-only catalogue it does nothing.
 func (c *Catalog) Revalidate(ctx context.Context, user, bucket string) error {
 	s := c.sync.Load()
 	if s == nil {

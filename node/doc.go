@@ -153,8 +153,9 @@
 // also tell the version's holders over /d3s/release/1.0.0 (the 20-byte
 // infohash, no answer), which note it likewise. Every Config.ReplicaGC
 // (default 1 min) a sweep with candidates revalidates every bucket of
-// every user this node knows (catalog.Revalidate: fetched and merged;
-// if any bucket cannot be fetched, the sweep collects nothing) and scans
+// every user this node knows (catalog.Revalidate: each lookup waited
+// for and merged; if one fails, or no other member is connected, the
+// sweep collects nothing) and scans
 // them: a candidate no live entry references, and noted at least 5 s ago
 // (the deleter publishes after it notifies), loses its replica key and
 // its one swarm reference; one still referenced — several keys or users

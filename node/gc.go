@@ -237,13 +237,18 @@ func (n *Node) dropReplica(ctx context.Context, id swarm.ID, release bool) {
 
 // liveRefs reports which of cands a live entry of this node's catalogue
 // references. Every bucket of every user this node knows is revalidated
-// first (catalog.Revalidate: fetched and merged, however long that takes;
-// a bucket the network does not answer for fails the whole call, so
-// nothing is collected on a stale view), then scanned: the cost is one
-// pass over the whole catalogue per sweep that has candidates, which is
-// what makes the answer right when several keys, or users, share one
-// content-addressed infohash.
+// first (catalog.Revalidate: the DHT lookup runs to its end, however long
+// that takes, and the best record found is merged), then scanned: the
+// cost is one pass over the whole catalogue per sweep that has
+// candidates, which is what makes the answer right when several keys, or
+// users, share one content-addressed infohash. The DHT answers a lookup
+// that reaches no peer with the newest record this node has seen, so a
+// node connected to no other member fails (errNoMembers) rather than
+// decide on what it merged alone.
 func (n *Node) liveRefs(ctx context.Context, cands map[swarm.ID]time.Time) (map[swarm.ID]bool, error) {
+	if n.catSync && len(n.liveMembers()) < 2 {
+		return nil, errNoMembers
+	}
 	users, err := n.users.List(ctx)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
+	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -309,5 +311,35 @@ func TestHolderDownDuringDeleteCollects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAloneCollectsNothing: a node connected to no other member cannot
+// check the network's catalogue (its DHT would answer from its own
+// memory), so its sweep releases nothing, and its repair copies a
+// replica it cannot check rather than drop it (a copy too many costs
+// disk; one too few can cost the object).
+func TestAloneCollectsNothing(t *testing.T) {
+	n := startNodeWith(t, "", func(*Config) {})
+	ctx := t.Context()
+	obj := heldReplica(t, n, 20<<10)
+	n.markCandidate(obj.ID)
+	n.db.Update(func(txn *badger.Txn) error { // noted long ago: due
+		return txn.Set([]byte(gcCandidateKey(obj.ID)), binary.BigEndian.AppendUint64(nil, 1))
+	})
+	if err := n.sweepReplicas(ctx); !errors.Is(err, errNoMembers) {
+		t.Fatalf("sweep alone: %v, want errNoMembers", err)
+	}
+	if held, _ := n.isReplica(obj.ID); !held || !stored(t, n, obj.ID) {
+		t.Fatal("a node alone collected a replica")
+	}
+
+	missing := testPeers(t, 1)
+	if err := n.verifyLeads(ctx, map[swarm.ID][]peer.ID{obj.ID: missing}); err != nil {
+		t.Fatalf("verifyLeads alone: %v", err)
+	}
+	ts, err := n.queued()
+	if err != nil || len(ts) != 1 || ts[0].holder != missing[0] {
+		t.Fatalf("repair alone queued %v, %v; want the copy to the missing holder", ts, err)
 	}
 }

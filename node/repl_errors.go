@@ -16,4 +16,7 @@ var (
 	errBadMessage = errors.New("malformed protocol message")
 	// errRefused: this node refuses replicas (Config.refuseReplicas).
 	errRefused = errors.New("replicas refused")
+	// errNoMembers: no other member is connected, so the network's
+	// catalogue cannot be checked (liveRefs).
+	errNoMembers = errors.New("no member connected: the catalogue cannot be checked")
 )
