@@ -12,13 +12,16 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/d3s/d3s/catalog"
-	"github.com/d3s/d3s/dht"
-	"github.com/d3s/d3s/swarm"
+	"github.com/d3s/d3s/internal/kv"
+
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/swarm"
 )
 
 // blobProtocol fetches a catalogue snapshot blob from a member that holds
@@ -96,7 +99,7 @@ func (b *blobStore) ReleaseBlob(ctx context.Context, id []byte) error {
 		held bool
 	)
 	err := b.db.Update(func(txn *badger.Txn) error {
-		val, found, err := getRaw(txn, string(blobIndexKey(id)))
+		val, found, err := kv.Get(txn, string(blobIndexKey(id)))
 		if err != nil || !found {
 			return err
 		}
@@ -122,7 +125,7 @@ func (b *blobStore) local(id []byte) (swarm.ID, bool, error) {
 	var sid swarm.ID
 	val, found, err := func() (v []byte, f bool, err error) {
 		err = b.db.View(func(txn *badger.Txn) error {
-			v, f, err = getRaw(txn, string(blobIndexKey(id)))
+			v, f, err = kv.Get(txn, string(blobIndexKey(id)))
 			return err
 		})
 		return v, f, err

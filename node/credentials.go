@@ -3,6 +3,8 @@ package node
 import (
 	"fmt"
 	"path/filepath"
+
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // CredentialsFile is the name, in the data dir, of the AWS shared
@@ -16,7 +18,7 @@ func WriteCredentialsFile(dataDir string, creds *UserCredentials) (string, error
 	content := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
 		creds.AccessKeyID, creds.SecretAccessKey)
 	path := filepath.Join(dataDir, CredentialsFile)
-	if err := writeFileAtomic(path, []byte(content)); err != nil {
+	if err := fsutil.WriteFileAtomic(path, []byte(content)); err != nil {
 		return "", fmt.Errorf("credentials: %w", err)
 	}
 	return path, nil

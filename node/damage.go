@@ -7,8 +7,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // Damaged objects: the swarm verifies every piece it reads (GET, serving

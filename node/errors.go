@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
-	"github.com/dgraph-io/badger/v4"
 )
 
 // s3Codes is the one table translating lower-level sentinel errors into

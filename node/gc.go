@@ -8,11 +8,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/d3s/d3s/catalog"
-	"github.com/d3s/d3s/swarm"
+	"github.com/d3s/d3s/internal/kv"
+
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/swarm"
 )
 
 // releaseProtocol tells a holder that a version of an object left the
@@ -101,11 +104,11 @@ func (n *Node) markCandidate(id swarm.ID) {
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
 	err := n.db.Update(func(txn *badger.Txn) error {
-		_, found, err := getRaw(txn, replicaIndexKey(id))
+		_, found, err := kv.Get(txn, replicaIndexKey(id))
 		if err != nil || (!found && n.fetching[id] == 0) {
 			return err
 		}
-		_, found, err = getRaw(txn, gcCandidateKey(id))
+		_, found, err = kv.Get(txn, gcCandidateKey(id))
 		if err != nil || found {
 			return err
 		}
@@ -209,12 +212,12 @@ func (n *Node) dropReplica(ctx context.Context, id swarm.ID, release bool) {
 	}
 	held := false
 	err := n.db.Update(func(txn *badger.Txn) error {
-		_, noted, err := getRaw(txn, gcCandidateKey(id))
+		_, noted, err := kv.Get(txn, gcCandidateKey(id))
 		if err != nil || !noted {
 			return err
 		}
 		if release {
-			if _, held, err = getRaw(txn, replicaIndexKey(id)); err != nil {
+			if _, held, err = kv.Get(txn, replicaIndexKey(id)); err != nil {
 				return err
 			}
 			if held {

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/s3"
-	"github.com/d3s/d3s/swarm"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/s3"
+	"github.com/d3s/d3s/swarm"
 )
 
 // startNodeWith starts a loopback node like startNetNode, with edit

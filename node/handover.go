@@ -6,9 +6,12 @@ import (
 	"errors"
 	"time"
 
+	"github.com/d3s/d3s/internal/kv"
+
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/swarm"
-	"github.com/dgraph-io/badger/v4"
 )
 
 // handedPrefix marks, in badger, a version this node wrote whose swarm
@@ -166,7 +169,7 @@ func (n *Node) dropHeldReplica(ctx context.Context, id swarm.ID) {
 	held := false
 	err := n.db.Update(func(txn *badger.Txn) error {
 		var err error
-		if _, held, err = getRaw(txn, replicaIndexKey(id)); err != nil || !held {
+		if _, held, err = kv.Get(txn, replicaIndexKey(id)); err != nil || !held {
 			return err
 		}
 		if err := txn.Delete([]byte(replicaIndexKey(id))); err != nil {

@@ -7,11 +7,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
+	"github.com/d3s/d3s/internal/kv"
+
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // haveProtocol asks a member which of a batch of object versions it has.
@@ -112,7 +115,7 @@ func (n *Node) hasCopies(ctx context.Context, ids []swarm.ID) ([]bool, error) {
 	has := make([]bool, len(ids))
 	err := n.db.View(func(txn *badger.Txn) error {
 		for i, id := range ids {
-			_, found, err := getRaw(txn, replicaIndexKey(id))
+			_, found, err := kv.Get(txn, replicaIndexKey(id))
 			if err != nil {
 				return err
 			}

@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/d3s/d3s/dht"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // Files in the data dir that make a node a member of its network.
@@ -117,47 +119,10 @@ func readNetworkKey(path string) (dht.NetworkKey, error) {
 // The marker goes first: a crash in between leaves a data dir that still
 // joins with the token and never creates a first user.
 func storeJoinedKey(dataDir string, key dht.NetworkKey) error {
-	if err := writeFileAtomic(filepath.Join(dataDir, joinedFile), nil); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(dataDir, joinedFile), nil); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dataDir, networkKeyFile), []byte(hex.EncodeToString(key[:])+"\n"))
-}
-
-// writeFileAtomic writes data to path with mode 0600 through a synced
-// temporary file, so a reader never sees a partial file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(path)) // make the new name durable too
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// syncDir flushes a directory's entries to disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fsutil.WriteFileAtomic(filepath.Join(dataDir, networkKeyFile), []byte(hex.EncodeToString(key[:])+"\n"))
 }
 
 // ReadJoinToken returns the join token a node last wrote to dataDir. The

@@ -15,9 +15,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // netConfig is a node config on loopback: S3 and libp2p on free ports.

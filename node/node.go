@@ -13,11 +13,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/kv"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Node is one D3S node: the S3 front end over the catalog and swarm, on a
@@ -105,8 +107,8 @@ func (n *Node) open() error {
 	if n.mem, err = loadMembership(n.cfg.DataDir, n.cfg.JoinToken); err != nil {
 		return err
 	}
-	if n.db, err = openDB(filepath.Join(n.cfg.DataDir, "db"), n.cfg); err != nil {
-		return err
+	if n.db, err = kv.Open(filepath.Join(n.cfg.DataDir, "db"), n.cfg.Logger, n.cfg.DebugStorage); err != nil {
+		return fmt.Errorf("node: %w", err)
 	}
 	n.users = openUsers(n.db, n.mem.key, n.root)
 	n.bt = newLateTransport(n.mem.id)

@@ -5,8 +5,9 @@ import (
 	"encoding/binary"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // The orphan scan is the backstop of replica collection (gc.go). A

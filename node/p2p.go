@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/libp2p/go-libp2p/core/network"
 	"net"
 	"net/netip"
 	"path/filepath"
 	"strings"
 
-	"github.com/d3s/d3s/catalog"
-	"github.com/d3s/d3s/dht"
+	"github.com/libp2p/go-libp2p/core/network"
+
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
@@ -173,7 +176,7 @@ func (n *Node) startTokenFile() error {
 	write := func() {
 		tok, err := n.Token()
 		if err == nil && tok != last {
-			err = writeFileAtomic(filepath.Join(n.cfg.DataDir, JoinTokenFile), []byte(tok+"\n"))
+			err = fsutil.WriteFileAtomic(filepath.Join(n.cfg.DataDir, JoinTokenFile), []byte(tok+"\n"))
 		}
 		if err != nil {
 			n.log.Warn("write join token", "err", err)

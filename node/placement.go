@@ -5,10 +5,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	kb "github.com/libp2p/go-libp2p-kbucket"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // Placement defaults.

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 func testPeers(t *testing.T, n int) []peer.ID {

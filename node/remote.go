@@ -7,11 +7,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/catalog"
-	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/catalog"
+	"github.com/d3s/d3s/swarm"
 )
 
 // metaProtocol asks a member whether it holds an object version. The

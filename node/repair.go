@@ -8,8 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // The repair loop restores R copies of every object version this node

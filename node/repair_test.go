@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // repairConfig is the config edit of the repair tests: passes every

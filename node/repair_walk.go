@@ -5,9 +5,12 @@ import (
 	"errors"
 	"time"
 
+	"github.com/d3s/d3s/internal/kv"
+
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/swarm"
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Walking the held objects in batches: a node may hold 100 000 objects
@@ -191,7 +194,7 @@ func (n *Node) groupOwn(vs []ownedVersion) ([]heldItem, error) {
 			id := swarm.ID(v.e.InfoHash)
 			i, ok := index[id]
 			if !ok {
-				_, replica, err := getRaw(txn, replicaIndexKey(id))
+				_, replica, err := kv.Get(txn, replicaIndexKey(id))
 				if err != nil {
 					return err
 				}

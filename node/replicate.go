@@ -10,11 +10,14 @@ import (
 	"io"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
+	"github.com/d3s/d3s/internal/kv"
+
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // replicateProtocol asks a holder to fetch an object version and keep it.
@@ -214,7 +217,7 @@ func (n *Node) markReplica(id swarm.ID, since time.Time) (added bool, err error)
 	n.replicaMu.Lock()
 	defer n.replicaMu.Unlock()
 	err = n.db.Update(func(txn *badger.Txn) error {
-		noted, found, err := getRaw(txn, gcCandidateKey(id))
+		noted, found, err := kv.Get(txn, gcCandidateKey(id))
 		if err != nil {
 			return err
 		}
@@ -223,7 +226,7 @@ func (n *Node) markReplica(id swarm.ID, since time.Time) (added bool, err error)
 				return err
 			}
 		}
-		_, found, err = getRaw(txn, replicaIndexKey(id))
+		_, found, err = kv.Get(txn, replicaIndexKey(id))
 		if err != nil || found {
 			return err
 		}
@@ -257,7 +260,7 @@ func (n *Node) endFetch(id swarm.ID) {
 // isReplica reports whether this node holds a replica reference on id.
 func (n *Node) isReplica(id swarm.ID) (found bool, err error) {
 	err = n.db.View(func(txn *badger.Txn) error {
-		_, found, err = getRaw(txn, replicaIndexKey(id))
+		_, found, err = kv.Get(txn, replicaIndexKey(id))
 		return err
 	})
 	return found, err

@@ -8,8 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // replicate makes object id (size bytes, held here) reach its holders:

@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/d3s/d3s/swarm"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // Replication queue: a writer records, in one synced badger write before

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht"
-	"github.com/d3s/d3s/swarm"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/swarm"
 )
 
 // btMember is a libp2p host and a swarm on it.

@@ -9,9 +9,10 @@ import (
 	"sync"
 	"time"
 
+	badger "github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Badger key prefixes of the user database: the signed credential record of

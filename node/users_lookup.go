@@ -8,9 +8,10 @@ import (
 	"sort"
 	"time"
 
+	badger "github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // Negative lookup cache: an access key ID the network does not know is

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/kv"
+
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/dht"
 )
 
 // store keeps a user record that came from the network: it must validate
@@ -51,7 +54,7 @@ func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 	key := dht.UserKey(accessKeyID)
 	stored := false
 	err := u.db.Update(func(txn *badger.Txn) error {
-		old, found, err := getRaw(txn, usersRecordPrefix+accessKeyID)
+		old, found, err := kv.Get(txn, usersRecordPrefix+accessKeyID)
 		if err != nil {
 			return err
 		}
@@ -64,25 +67,12 @@ func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 		if err := txn.Set([]byte(usersRecordPrefix+accessKeyID), raw); err != nil {
 			return err
 		}
-		if _, taken, err := getRaw(txn, usersNamePrefix+name); err != nil || taken {
+		if _, taken, err := kv.Get(txn, usersNamePrefix+name); err != nil || taken {
 			return err
 		}
 		return txn.Set([]byte(usersNamePrefix+name), []byte(accessKeyID))
 	})
 	return stored && err == nil, err
-}
-
-// getRaw returns a copy of key's value in txn, or found=false.
-func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
-	item, err := txn.Get([]byte(key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	val, err := item.ValueCopy(nil)
-	return val, err == nil, err
 }
 
 // records returns every stored user record by access key ID.

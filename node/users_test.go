@@ -11,9 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	badger "github.com/dgraph-io/badger/v4"
+
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/s3"
-	badger "github.com/dgraph-io/badger/v4"
 )
 
 // openUsersBadger opens a small on-disk badger in dir, closed at cleanup.

@@ -73,19 +73,6 @@ func (s *Swarm) tempFile() (*os.File, error) {
 	return os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 }
 
-// syncDir makes renames and removals in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // pieceHashes returns the SHA-1 piece hashes of a stored object, the
 // "pieces" of its info dictionary, once the dictionary is shown to be the
 // one its ID names and to describe its record: reads check bytes against

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // Put reads exactly size bytes from r, writes them once and fsyncs them,
@@ -102,7 +104,7 @@ func (s *Swarm) placeFile(tmp, dst string) error {
 	// The fan-out directories may be new: sync each level up to obj/.
 	root := filepath.Join(s.dir, "obj")
 	for d := dir; ; d = filepath.Dir(d) {
-		if err := syncDir(d); err != nil {
+		if err := fsutil.SyncDir(d); err != nil {
 			os.Remove(dst)
 			return fmt.Errorf("swarm: sync dir: %w", err)
 		}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/sys/unix"
+
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // Repair replaces the stored bytes of a damaged object with a copy
@@ -145,7 +147,7 @@ func (s *Swarm) renameDurable(tmp, dst string) error {
 	}
 	root := filepath.Join(s.dir, "obj")
 	for d := dir; ; d = filepath.Dir(d) {
-		if err := syncDir(d); err != nil {
+		if err := fsutil.SyncDir(d); err != nil {
 			return fmt.Errorf("sync dir: %w", err)
 		}
 		if d == root || len(d) <= len(root) {

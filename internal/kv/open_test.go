@@ -1,4 +1,4 @@
-package node
+package kv
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 )
 
-// TestOpenDBReadsCompressedTables checks the upgrade path of openDB's
+// TestOpenReadsCompressedTables checks the upgrade path of Open's
 // options: a database whose tables were written Snappy-compressed (the
 // options before tables went uncompressed) opens, reads back, and takes
 // new writes. badger records each table's compression in its manifest.
-func TestOpenDBReadsCompressedTables(t *testing.T) {
+func TestOpenReadsCompressedTables(t *testing.T) {
 	dir := t.TempDir()
 	old := badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(true).
 		WithCompression(options.Snappy).WithBlockCacheSize(8 << 20).WithMemTableSize(1 << 20).
@@ -41,7 +41,7 @@ func TestOpenDBReadsCompressedTables(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err = openDB(dir, Config{})
+	db, err = Open(dir, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
