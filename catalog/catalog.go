@@ -113,7 +113,8 @@ func (c *Catalog) bucketLock(user, bucket string) *sync.RWMutex {
 const maxRetries = 64
 
 // update runs fn in a read-write transaction and commits it, retrying
-// from scratch on badger.ErrConflict.
+// from scratch on badger.ErrConflict; ErrConflict (wrapping badger's)
+// after maxRetries.
 func (c *Catalog) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
 	for range maxRetries {
 		if err := ctx.Err(); err != nil {
@@ -124,7 +125,7 @@ func (c *Catalog) update(ctx context.Context, fn func(txn *badger.Txn) error) er
 			return err
 		}
 	}
-	return fmt.Errorf("catalog: update: %w", badger.ErrConflict)
+	return fmt.Errorf("%w after %d tries: %w", ErrConflict, maxRetries, badger.ErrConflict)
 }
 
 // view runs fn in a read-only transaction.

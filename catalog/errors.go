@@ -29,4 +29,8 @@ var (
 	// ErrLostRace: a published record was displaced by another writer's;
 	// the publisher merges it and publishes again.
 	ErrLostRace = errors.New("catalog: another writer's record won")
+	// ErrConflict: a transaction kept conflicting with concurrent ones
+	// through every retry; the operation did not happen and may be
+	// retried.
+	ErrConflict = errors.New("catalog: transaction kept conflicting")
 )

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
@@ -27,7 +25,7 @@ var s3Codes = []struct {
 	{swarm.ErrSizeMismatch, s3.ErrIncompleteBody},
 	{swarm.ErrMD5Mismatch, s3.ErrBadDigest},
 	{swarm.ErrSHA256Mismatch, s3.ErrXAmzContentSHA256Mismatch},
-	{badger.ErrConflict, s3.ErrConditionalRequestConflict},
+	{catalog.ErrConflict, s3.ErrConditionalRequestConflict},
 }
 
 // toS3 returns err with its S3 code in front, keeping err in the chain.
