@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/node/placement"
 )
 
 // Config configures a Node.
@@ -43,14 +44,14 @@ type Config struct {
 	SyncReplicas int
 	// SeedIdle is how long an object loaded as a torrent to serve a
 	// replicate or meta request stays loaded after the last one (plus a
-	// second per MiB of its size); 0 means DefaultSeedIdle.
+	// second per MiB of its size); 0 means replicate.DefaultSeedIdle.
 	SeedIdle time.Duration
 	// ReplicaGC is how often the replicas whose versions left the
-	// catalogue are collected (gc.go); 0 means DefaultReplicaGC.
+	// catalogue are collected (package collect); 0 means collect.DefaultSweep.
 	ReplicaGC time.Duration
 	// OrphanScan is how often the replicas no live version references
 	// are looked for, for a holder that missed the notice of their
-	// deletion (orphans.go); 0 means DefaultOrphanScan.
+	// deletion (package collect); 0 means collect.DefaultOrphanScan.
 	OrphanScan time.Duration
 	// CacheSize bounds the bytes of objects kept after a remote read
 	// (seeded while cached, least recently read evicted first); objects
@@ -58,13 +59,13 @@ type Config struct {
 	// negative keeps no cache.
 	CacheSize int64
 	// RepairInterval is how often the repair loop checks that every
-	// object this node holds has R copies on live members (repair.go);
-	// 0 means DefaultRepairInterval.
+	// object this node holds has R copies on live members (package repair);
+	// 0 means repair.DefaultInterval.
 	RepairInterval time.Duration
 	// ScrubInterval is how long one pass of the scrub, which re-verifies
 	// every piece this node stores, is spread over; 0 means
-	// DefaultScrubInterval. ScrubRate caps its reads in bytes per second;
-	// 0 means DefaultScrubRate.
+	// repair.DefaultScrubInterval. ScrubRate caps its reads in bytes per second;
+	// 0 means repair.DefaultScrubRate.
 	ScrubInterval time.Duration
 	ScrubRate     int64
 	// TombstoneTTL is how long a delete marker stays in a catalogue
@@ -82,9 +83,9 @@ type Config struct {
 
 	// refuseReplicas starts the node refusing replicate requests (tests
 	// of the repair loop: a holder that cannot take copies yet) until
-	// Node.refuse is cleared.
+	// n.repl.SetRefuse(false).
 	refuseReplicas bool
-	// repairCheckAge replaces repairCheckAge when set (tests).
+	// repairCheckAge replaces repair.DefaultCheckAge when set (tests).
 	repairCheckAge time.Duration
 }
 
@@ -141,3 +142,11 @@ func CheckJoinToken(s string) error {
 	}
 	return nil
 }
+
+// Defaults of the components' settings, for the command line's help.
+const (
+	// DefaultReplicas is Config.Replicas when unset.
+	DefaultReplicas = placement.DefaultReplicas
+	// DefaultSyncReplicas is Config.SyncReplicas when unset.
+	DefaultSyncReplicas = placement.DefaultSyncReplicas
+)

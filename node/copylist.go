@@ -60,12 +60,12 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 		if !errors.Is(err, swarm.ErrNotFound) {
 			return nil, fmt.Errorf("copy %s/%s: %w", bucket, key, err)
 		}
-		if n.holdsData(src) {
+		if n.ledger.HoldsData(src) {
 			err = n.notHere(bucket, key, src, err)
 			continue
 		}
 		// Another node's version: fetching it takes the reference.
-		if err = n.fetchRemote(ctx, src); err != nil {
+		if err = n.remote.Fetch(ctx, src); err != nil {
 			return nil, n.remoteErr(bucket, key, src, err)
 		}
 		return src, nil

@@ -129,19 +129,15 @@ func TestScrubPaceFollowsHeldBytes(t *testing.T) {
 		flipByte(t, objectFile(n, obj.ID), 1000)
 		ids = append(ids, obj.ID)
 	}
-	n.repairs.mu.Lock()
-	n.repairs.heldBytes = 1 << 10 // what the last repair pass counted
-	n.repairs.mu.Unlock()
+	n.repair.SetHeldBytes(1 << 10)                // what the last repair pass counted
 	time.AfterFunc(100*time.Millisecond, func() { // the next pass counts the copies
-		n.repairs.mu.Lock()
-		n.repairs.heldBytes = 3 * 256 << 10
-		n.repairs.mu.Unlock()
+		n.repair.SetHeldBytes(3 * 256 << 10)
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
-	n.scrubPass(ctx)
+	n.repair.ScrubPass(ctx)
 	for i, id := range ids {
-		if !n.damage.isDamaged(id) {
+		if !n.repair.Damaged(id) {
 			t.Errorf("object %d of 3: the damage not found by a pass bounded to 3 intervals", i)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,9 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/d3s/d3s/node/collect"
+	"github.com/d3s/d3s/node/repair"
+	"github.com/d3s/d3s/node/replicate"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 )
@@ -125,8 +129,8 @@ func TestDeleteCollectsReplicas(t *testing.T) {
 		deadline := time.Now().Add(20 * time.Second)
 		for stored(t, n, goneID) {
 			if time.Now().After(deadline) {
-				replica, _ := n.isReplica(goneID)
-				cands, _ := n.candidates()
+				replica, _ := n.ledger.IsReplica(goneID)
+				cands, _ := n.ledger.Candidates()
 				_, goneNoted := cands[goneID]
 				_, sharedNoted := cands[sharedID]
 				cur, err := n.cat.Get(t.Context(), u.AccessKeyID, "gcbucket", "gone")
@@ -149,7 +153,7 @@ func TestIdleTorrentsUnload(t *testing.T) {
 	})
 	data := randomBytes(t, 2<<20)
 	id := putIn(t, nodes[0], u, "k", data)
-	holders := nodes[0].holders(t.Context(), id)
+	holders := nodes[0].place.Holders(t.Context(), id)
 	var reader *Node
 	for _, n := range nodes[1:] {
 		if len(holders) > 0 && n.mem.id != holders[0] {
@@ -191,48 +195,48 @@ func TestNoticeDuringFetchIsKept(t *testing.T) {
 	n := openNode(t, t.TempDir())
 	ctx := t.Context()
 	data := randomBytes(t, 20<<10)
-	q := replicateRequest{id: swarmIDOf(t, data), size: int64(len(data)), inline: data, hasInline: true}
+	q := replicate.Request{ID: swarmIDOf(t, data), Size: int64(len(data)), Inline: data, HasInline: true}
 
-	n.markCandidate(q.id) // neither held nor fetched: nothing to note
-	if c, _ := n.candidates(); len(c) != 0 {
+	n.ledger.MarkCandidate(q.ID) // neither held nor fetched: nothing to note
+	if c, _ := n.ledger.Candidates(); len(c) != 0 {
 		t.Fatalf("a notice for bytes this node neither holds nor fetches was noted: %v", c)
 	}
 
-	since := n.beginFetch(q.id)
-	n.markCandidate(q.id) // the notice overtakes the fetch
-	n.dropReplica(ctx, q.id, true)
-	if c, _ := n.candidates(); len(c) != 1 {
+	since := n.ledger.BeginFetch(q.ID)
+	n.ledger.MarkCandidate(q.ID) // the notice overtakes the fetch
+	n.ledger.Collect(ctx, q.ID, true)
+	if c, _ := n.ledger.Candidates(); len(c) != 1 {
 		t.Fatalf("a notice during the fetch: candidates %v, want it noted and kept while the fetch runs", c)
 	}
-	if err := n.storeReplica(ctx, q); err != nil {
+	if err := n.repl.Store(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.markReplica(q.id, since); err != nil {
+	if _, err := n.ledger.MarkReplica(q.ID, since); err != nil {
 		t.Fatal(err)
 	}
-	n.endFetch(q.id)
-	if c, _ := n.candidates(); len(c) != 1 {
+	n.ledger.EndFetch(q.ID)
+	if c, _ := n.ledger.Candidates(); len(c) != 1 {
 		t.Fatalf("recording the replica fetched before the notice cleared it: candidates %v", c)
 	}
-	n.dropReplica(ctx, q.id, true) // what the sweep does once nothing references it
-	if held, _ := n.isReplica(q.id); held || stored(t, n, q.id) {
+	n.ledger.Collect(ctx, q.ID, true) // what the sweep does once nothing references it
+	if held, _ := n.ledger.IsReplica(q.ID); held || stored(t, n, q.ID) {
 		t.Fatal("the sweep kept a copy whose deletion was noticed during its fetch")
 	}
 
 	// A request that begins after the notice is a new version: it clears
 	// the candidate.
-	if err := n.keepReplica(ctx, q); err != nil {
+	if err := n.repl.Keep(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	n.markCandidate(q.id)
+	n.ledger.MarkCandidate(q.ID)
 	time.Sleep(time.Millisecond) // the clock must move past the notice
-	if err := n.keepReplica(ctx, q); err != nil {
+	if err := n.repl.Keep(ctx, q); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := n.candidates(); len(c) != 0 {
+	if c, _ := n.ledger.Candidates(); len(c) != 0 {
 		t.Fatalf("a replicate request after the notice left the candidate: %v", c)
 	}
-	if held, _ := n.isReplica(q.id); !held || !stored(t, n, q.id) {
+	if held, _ := n.ledger.IsReplica(q.ID); !held || !stored(t, n, q.ID) {
 		t.Fatal("the new version's replica is not held")
 	}
 }
@@ -244,23 +248,23 @@ func TestCandidateLeadsNoRepair(t *testing.T) {
 	n := openNode(t, t.TempDir())
 	ctx := t.Context()
 	obj := heldReplica(t, n, 10<<10)
-	n.markCandidate(obj.ID)
-	if c, err := n.candidates(); err != nil || len(c) != 1 {
+	n.ledger.MarkCandidate(obj.ID)
+	if c, err := n.ledger.Candidates(); err != nil || len(c) != 1 {
 		t.Fatalf("candidates %v, %v", c, err)
 	}
 	// This node first in placement order, the others missing a copy: it
 	// would lead.
 	others := testPeers(t, 2)
-	pl := repairPlan{item: heldItem{id: obj.ID, replica: true}, holders: []peer.ID{n.mem.id, others[0], others[1]}, collecting: true}
-	if under, _ := n.repairOne(ctx, pl, nil); !under {
+	pl := repair.Plan{Item: repair.Item{ID: obj.ID, Replica: true}, Holders: []peer.ID{n.mem.id, others[0], others[1]}, Collecting: true}
+	if under, _ := n.repair.Decide(ctx, pl, nil); !under {
 		t.Error("a candidate with 1 copy of 3 not reported under-replicated")
 	}
-	if ts, _ := n.queued(); len(ts) != 0 {
+	if ts, _ := n.repl.Queued(); len(ts) != 0 {
 		t.Fatalf("a collection candidate queued copies: %v", ts)
 	}
-	pl.collecting = false
-	n.repairOne(ctx, pl, nil)
-	if ts, _ := n.queued(); len(ts) != 2 {
+	pl.Collecting = false
+	n.repair.Decide(ctx, pl, nil)
+	if ts, _ := n.repl.Queued(); len(ts) != 2 {
 		t.Fatalf("the same version, not a candidate: queued %v, want 2 tasks", ts)
 	}
 }
@@ -288,7 +292,7 @@ func TestHolderDownDuringDeleteCollects(t *testing.T) {
 			gone := randomBytes(t, 100<<10)
 			id := putIn(t, nodes[0], u, "gone", gone)
 			eventually(t, 20*time.Second, "node 2 records its replica", func() bool {
-				held, _ := nodes[2].isReplica(id)
+				held, _ := nodes[2].ledger.IsReplica(id)
 				return held
 			})
 			dir := nodes[2].cfg.DataDir
@@ -324,23 +328,23 @@ func TestAloneCollectsNothing(t *testing.T) {
 	n := startNodeWith(t, "", func(*Config) {})
 	ctx := t.Context()
 	obj := heldReplica(t, n, 20<<10)
-	n.markCandidate(obj.ID)
+	n.ledger.MarkCandidate(obj.ID)
 	n.db.Update(func(txn *badger.Txn) error { // noted long ago: due
-		return txn.Set([]byte(gcCandidateKey(obj.ID)), binary.BigEndian.AppendUint64(nil, 1))
+		return txn.Set([]byte("node/gc/"+hex.EncodeToString(obj.ID[:])), binary.BigEndian.AppendUint64(nil, 1))
 	})
-	if err := n.sweepReplicas(ctx); !errors.Is(err, errNoMembers) {
-		t.Fatalf("sweep alone: %v, want errNoMembers", err)
+	if err := n.collect.Sweep(ctx); !errors.Is(err, collect.ErrNoMembers) {
+		t.Fatalf("sweep alone: %v, want collect.ErrNoMembers", err)
 	}
-	if held, _ := n.isReplica(obj.ID); !held || !stored(t, n, obj.ID) {
+	if held, _ := n.ledger.IsReplica(obj.ID); !held || !stored(t, n, obj.ID) {
 		t.Fatal("a node alone collected a replica")
 	}
 
 	missing := testPeers(t, 1)
-	if err := n.verifyLeads(ctx, map[swarm.ID][]peer.ID{obj.ID: missing}); err != nil {
+	if err := n.repair.VerifyLeads(ctx, map[swarm.ID][]peer.ID{obj.ID: missing}); err != nil {
 		t.Fatalf("verifyLeads alone: %v", err)
 	}
-	ts, err := n.queued()
-	if err != nil || len(ts) != 1 || ts[0].holder != missing[0] {
+	ts, err := n.repl.Queued()
+	if err != nil || len(ts) != 1 || ts[0].Holder != missing[0] {
 		t.Fatalf("repair alone queued %v, %v; want the copy to the missing holder", ts, err)
 	}
 }

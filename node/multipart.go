@@ -39,11 +39,11 @@ func (n *Node) UploadPart(ctx context.Context, u s3.User, bucket, key, uploadID 
 	}
 	replaced, err := n.cat.PutPart(ctx, u.AccessKeyID, bucket, key, uploadID, p)
 	if err != nil {
-		n.release(ctx, obj.ID)
+		n.ledger.Release(ctx, obj.ID)
 		return s3.PartInfo{}, toS3(err)
 	}
 	if replaced != nil {
-		n.release(ctx, replaced.InfoHash)
+		n.ledger.Release(ctx, replaced.InfoHash)
 	}
 	return partInfo(p), nil
 }
@@ -72,14 +72,14 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	}
 	replaced, removed, err := n.cat.CompleteUpload(ctx, u.AccessKeyID, bucket, uploadID, e, check)
 	if err != nil {
-		n.release(ctx, e.InfoHash)
+		n.ledger.Release(ctx, e.InfoHash)
 		return s3.ObjectInfo{}, toS3(err)
 	}
 	for _, p := range removed {
-		n.release(ctx, p.InfoHash)
+		n.ledger.Release(ctx, p.InfoHash)
 	}
-	n.retire(ctx, replaced)
-	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
+	n.collect.Retire(ctx, replaced)
+	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
 	return objectInfo(e), nil
@@ -148,7 +148,7 @@ func (n *Node) AbortMultipartUpload(ctx context.Context, u s3.User, bucket, key,
 		return toS3(err)
 	}
 	for _, p := range parts {
-		n.release(ctx, p.InfoHash)
+		n.ledger.Release(ctx, p.InfoHash)
 	}
 	return nil
 }

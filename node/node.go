@@ -13,6 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/d3s/d3s/internal/lifetime"
+	"github.com/d3s/d3s/node/collect"
+	"github.com/d3s/d3s/node/ledger"
+	"github.com/d3s/d3s/node/placement"
+	"github.com/d3s/d3s/node/remote"
+	"github.com/d3s/d3s/node/repair"
+	"github.com/d3s/d3s/node/replicate"
+
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/d3s/d3s/catalog"
@@ -37,6 +45,15 @@ type Node struct {
 	users *userDB
 	first *UserCredentials
 
+	// The components, built in New and started on the network by Start.
+	life    *lifetime.Group // the node's lifetime: loops and background work
+	place   *placement.Placement
+	ledger  *ledger.Ledger
+	repl    *replicate.Replicator
+	remote  *remote.Reader
+	repair  *repair.Repairer
+	collect *collect.Collector
+
 	// Set by Start.
 	host    *dht.Host
 	hostp   atomic.Pointer[dht.Host] // host, for readers outside Start
@@ -44,23 +61,9 @@ type Node struct {
 	blobs   *blobStore
 	catSync bool
 
-	ctx    context.Context // the node's lifetime; cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	// bg counts work started by requests and peers (replications, their
-	// handlers): only while not closed (track), waited for by Close.
-	bg        sync.WaitGroup
-	repl      *replState
-	replicaMu sync.Mutex // serialises markReplica, markCandidate, dropReplica
-	// fetching counts the replica fetches running per infohash (under
-	// replicaMu; beginFetch).
-	fetching map[swarm.ID]int
-	handMu   sync.Mutex // serialises handover and releaseEntry of own versions
-	seeds    seedTracker
-	damage   damageTracker
-	repairs  repairStats
-	rates    rateSampler
-	refuse   atomic.Bool // refuse replicate requests (Config.refuseReplicas)
+	rates rateSampler
+	// syncWG counts the user sync's goroutines, waited for by Close.
+	syncWG sync.WaitGroup
 
 	mu      sync.Mutex
 	started bool
@@ -87,11 +90,9 @@ func New(cfg Config) (*Node, error) {
 	if root == nil {
 		root = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, root: root, log: root.With("component", "node"), repl: newReplState()}
-	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.refuse.Store(cfg.refuseReplicas)
+	n := &Node{cfg: cfg, root: root, log: root.With("component", "node"), life: lifetime.New()}
 	if err := n.open(); err != nil {
-		n.cancel()
+		n.life.Cancel()
 		n.closeStores()
 		return nil, err
 	}
@@ -122,10 +123,58 @@ func (n *Node) open() error {
 	if n.cat, err = catalog.New(catalog.Config{DB: n.db, NodeID: n.mem.id.String(), Logger: n.root, TombstoneTTL: n.cfg.TombstoneTTL}); err != nil {
 		return err
 	}
+	n.buildComponents()
 	if !n.mem.joined {
-		n.first, err = n.users.ensureFirstUser(n.ctx)
+		n.first, err = n.users.ensureFirstUser(n.life.Context())
 	}
 	return err
+}
+
+// buildComponents builds the components over the stores, each with its
+// explicit dependencies: placement and the ledger first, which the others
+// share; Start puts them on the network.
+func (n *Node) buildComponents() {
+	n.place = placement.New(placement.Config{Self: n.mem.id, Replicas: n.cfg.Replicas, SyncReplicas: n.cfg.SyncReplicas, Logger: n.log})
+	n.ledger = ledger.New(ledger.Config{DB: n.db, Refs: n.swarm, Self: n.mem.id.String(), Logger: n.log})
+	n.repl = replicate.New(replicate.Config{
+		DB: n.db, Swarm: n.swarm, Ledger: n.ledger, Placement: n.place, Life: n.life, Logger: n.root,
+		SeedIdle: n.cfg.SeedIdle, Refuse: n.cfg.refuseReplicas,
+	})
+	n.collect = collect.New(collect.Config{
+		Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Users: n.userIDs, Life: n.life, Logger: n.root,
+		Sweep: n.cfg.ReplicaGC, OrphanScan: n.cfg.OrphanScan,
+	})
+	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: n.damaged, Life: n.life})
+	n.repair = repair.New(repair.Config{
+		Swarm: n.swarm, Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Queue: n.repl, Finder: n.remote,
+		Users: n.userIDs, LiveRefs: n.collect.LiveRefs, Life: n.life, Logger: n.root,
+		Interval: n.cfg.RepairInterval, CheckAge: n.cfg.repairCheckAge,
+		ScrubInterval: n.cfg.ScrubInterval, ScrubRate: n.cfg.ScrubRate,
+	})
+}
+
+// onCorrupt is swarm.Config.OnCorrupt: the repair component takes the
+// report (it is built right after the swarm opens).
+func (n *Node) onCorrupt(id swarm.ID) {
+	if r := n.repair; r != nil {
+		r.OnCorrupt(id)
+	}
+}
+
+// damaged reports whether the local copy of id is known to be damaged.
+func (n *Node) damaged(id swarm.ID) bool { return n.repair.Damaged(id) }
+
+// userIDs lists the access key IDs of the users this node knows.
+func (n *Node) userIDs(ctx context.Context) ([]string, error) {
+	us, err := n.users.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(us))
+	for i, u := range us {
+		ids[i] = u.AccessKeyID
+	}
+	return ids, nil
 }
 
 // FirstUser returns the credentials of the user created by this start on
@@ -177,7 +226,7 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) goServe(srv *http.Server, ln net.Listener) {
-	n.wg.Go(func() {
+	n.life.Loop(func(context.Context) {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("S3 server stopped", "err", err)
 		}
@@ -194,7 +243,9 @@ func (n *Node) startAdmin() error {
 	n.mu.Lock()
 	n.adminLn = ln
 	n.mu.Unlock()
-	n.wg.Go(func() { serveAdmin(n.ctx, ln, adminBackend{users: n.users, token: n.Token, status: n.Status}, n.root) })
+	n.life.Loop(func(ctx context.Context) {
+		serveAdmin(ctx, ln, adminBackend{users: n.users, token: n.Token, status: n.Status}, n.root)
+	})
 	return nil
 }
 
@@ -220,6 +271,7 @@ func (n *Node) Close() error {
 	n.closed = true
 	srv, adminLn := n.http, n.adminLn
 	n.mu.Unlock()
+	n.life.Close()
 
 	var errs []error
 	if srv != nil {
@@ -227,12 +279,12 @@ func (n *Node) Close() error {
 		errs = append(errs, srv.Shutdown(ctx))
 		cancel()
 	}
-	n.cancel()
+	n.life.Cancel()
 	if adminLn != nil {
 		adminLn.Close()
 	}
-	n.wg.Wait()
-	n.bg.Wait()
+	n.life.Wait()
+	n.syncWG.Wait()
 	if n.catSync {
 		n.cat.Wait()
 	}

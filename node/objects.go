@@ -66,11 +66,11 @@ func (n *Node) precheck(ctx context.Context, u s3.User, bucket, key string, chec
 func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.Entry, check catalog.Check) (s3.ObjectInfo, error) {
 	replaced, err := n.cat.Put(ctx, u.AccessKeyID, bucket, e, check)
 	if err != nil {
-		n.release(ctx, e.InfoHash)
+		n.ledger.Release(ctx, e.InfoHash)
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	n.retire(ctx, replaced)
-	if err := n.replicate(ctx, e.InfoHash, e.Size); err != nil {
+	n.collect.Retire(ctx, replaced)
+	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
 	return objectInfo(e), nil
@@ -80,15 +80,6 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 // which clients retry.
 func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", s3.ErrSlowDown, err)
-}
-
-// release drops a swarm reference even if ctx is cancelled: a reference
-// that is not released keeps bytes no entry points to. A failure is only
-// logged; the caller's operation already succeeded or failed on its own.
-func (n *Node) release(ctx context.Context, id swarm.ID) {
-	if err := n.swarm.Release(context.WithoutCancel(ctx), id); err != nil {
-		n.log.Warn("release object", "id", hex.EncodeToString(id[:]), "err", err)
-	}
 }
 
 // refresh revalidates the catalogue of u's bucket against the network when
@@ -141,7 +132,7 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		if e, err = n.cat.Get(ctx, u.AccessKeyID, bucket, key); err != nil {
 			return s3.ObjectInfo{}, nil, toS3(err)
 		}
-		if n.damage.isDamaged(e.InfoHash) {
+		if n.repair.Damaged(e.InfoHash) {
 			if err := n.openDamaged(ctx, bucket, key, e); err != nil {
 				return s3.ObjectInfo{}, nil, err
 			}
@@ -153,11 +144,11 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		if !errors.Is(err, swarm.ErrNotFound) {
 			return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
 		}
-		if n.holdsData(e) {
+		if n.ledger.HoldsData(e) {
 			err = n.notHere(bucket, key, e, err) // replaced and released meanwhile, or damage
 			continue
 		}
-		if r, err = n.openRemote(ctx, e); err != nil {
+		if r, err = n.remote.Open(ctx, e); err != nil {
 			return s3.ObjectInfo{}, nil, n.remoteErr(bucket, key, e, err)
 		}
 		return objectInfo(e), r, nil
@@ -175,7 +166,7 @@ const damagedReadWait = 30 * time.Second
 func (n *Node) openDamaged(ctx context.Context, bucket, key string, e *catalog.Entry) error {
 	wctx, cancel := context.WithTimeout(ctx, damagedReadWait)
 	defer cancel()
-	err := n.awaitRepair(wctx, e.InfoHash)
+	err := n.repair.AwaitRepair(wctx, e.InfoHash)
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
@@ -204,6 +195,6 @@ func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) 
 	if err != nil {
 		return toS3(err)
 	}
-	n.retire(ctx, removed)
+	n.collect.Retire(ctx, removed)
 	return nil
 }

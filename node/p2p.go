@@ -7,7 +7,13 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/d3s/d3s/node/collect"
+	"github.com/d3s/d3s/node/remote"
+	"github.com/d3s/d3s/node/repair"
+	"github.com/d3s/d3s/node/replicate"
 
 	"github.com/libp2p/go-libp2p/core/network"
 
@@ -23,7 +29,7 @@ import (
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicateProtocol, metaProtocol, btProtocol, haveProtocol, releaseProtocol}
+var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicate.Protocol, remote.Protocol, btProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -86,7 +92,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	}
 	us := newUserSync(n.host, n.dht, n.users, n.root)
 	n.blobs = newBlobStore(n.db, n.swarm, n.host, n.root)
-	if err := us.run(n.ctx, &n.wg); err != nil {
+	if err := us.run(n.life.Context(), &n.syncWG); err != nil {
 		return err
 	}
 	if n.mem.joinedNow {
@@ -99,33 +105,29 @@ func (n *Node) startP2P(ctx context.Context) error {
 	if err := n.startTokenFile(); err != nil {
 		return err
 	}
-	n.wg.Go(func() { n.publishUsers(n.ctx) })
-	n.host.SetStreamHandler(replicateProtocol, n.tracked(n.handleReplicate))
-	n.host.SetStreamHandler(metaProtocol, n.tracked(n.handleMeta))
-	n.host.SetStreamHandler(releaseProtocol, n.tracked(n.handleRelease))
-	n.host.SetStreamHandler(haveProtocol, n.tracked(n.handleHave))
-	n.wg.Go(func() { n.retryLoop(n.ctx) })
-	n.wg.Go(func() { n.gcLoop(n.ctx) })
-	n.wg.Go(func() { n.orphanLoop(n.ctx) })
-	n.wg.Go(func() { n.idleLoop(n.ctx) })
-	n.wg.Go(func() { n.repairLoop(n.ctx) })
-	n.wg.Go(func() { n.scrubLoop(n.ctx) })
-	n.wg.Go(func() { n.rateLoop(n.ctx) })
-	n.wg.Go(func() { n.pageOutLoop(n.ctx) })
+	n.life.Loop(n.publishUsers)
+	n.place.Attach(peerSource{n.host, n.dht})
+	n.repl.Start(n.host)
+	n.remote.Start(n.host)
+	n.collect.Start(n.host)
+	n.repair.Start(n.host)
+	n.life.Loop(n.rateLoop)
+	n.life.Loop(n.pageOutLoop)
 	return n.startCatalogSync()
 }
 
 // startCatalogSync turns the local catalogue into the network one.
 func (n *Node) startCatalogSync() error {
-	err := n.cat.StartSync(n.ctx, catalog.SyncConfig{
+	ctx := n.life.Context()
+	err := n.cat.StartSync(ctx, catalog.SyncConfig{
 		Records:   dhtRecords{n.dht},
 		Blobs:     n.blobs,
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),
 		Staleness: n.cfg.Staleness,
 		// A merge that replaces or purges a version releases its bytes
-		// when this node holds them (releaseEntry).
-		OnReplaced: func(old *catalog.Entry) { n.releaseEntry(n.ctx, old) },
+		// when this node holds them (ledger.ReleaseEntry).
+		OnReplaced: func(old *catalog.Entry) { n.ledger.ReleaseEntry(ctx, old) },
 		Logger:     n.root,
 	})
 	if err != nil {
@@ -185,11 +187,11 @@ func (n *Node) startTokenFile() error {
 		last = tok
 	}
 	write()
-	n.wg.Go(func() {
+	n.life.Loop(func(ctx context.Context) {
 		defer sub.Close()
 		for {
 			select {
-			case <-n.ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-sub.Out():
 				write()
@@ -212,17 +214,40 @@ func (n *Node) Peers() []peer.ID {
 // token, rather than founding its own.
 func (n *Node) Joined() bool { return n.mem.joined }
 
-// tracked wraps a D3S protocol handler: it runs only while the node is
-// open, counted as background work that Close waits for, and the stream
-// is closed after it (reset when the node is closing).
-func (n *Node) tracked(h network.StreamHandler) network.StreamHandler {
-	return func(st network.Stream) {
-		defer st.Close()
-		if !n.track() {
-			st.Reset()
-			return
+// peerSource is placement's view of the network: the host's connections
+// and the DHT's routing table.
+type peerSource struct {
+	host *dht.Host
+	dht  *dht.DHT
+}
+
+// Connected lists the members connected now.
+func (s peerSource) Connected() []peer.ID {
+	nw := s.host.Network()
+	var out []peer.ID
+	for _, p := range nw.Peers() {
+		if nw.Connectedness(p) == network.Connected {
+			out = append(out, p)
 		}
-		defer n.bg.Done()
-		h(st)
 	}
+	return out
+}
+
+// Known lists the routing table and the connected peers, live or not.
+func (s peerSource) Known() []peer.ID {
+	ps := s.dht.Kad().RoutingTable().ListPeers()
+	for _, p := range s.host.Network().Peers() {
+		if !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// TableSize is the routing table's size.
+func (s peerSource) TableSize() int { return s.dht.Kad().RoutingTable().Size() }
+
+// ClosestPeers runs a GetClosestPeers lookup.
+func (s peerSource) ClosestPeers(ctx context.Context, key string) ([]peer.ID, error) {
+	return s.dht.Kad().GetClosestPeers(ctx, key)
 }

@@ -1,8 +1,6 @@
 package node
 
 import (
-	"crypto/sha256"
-	"math/big"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +8,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/d3s/d3s/node/placement"
 	"github.com/d3s/d3s/swarm"
 )
 
@@ -28,62 +27,6 @@ func testPeers(t *testing.T, n int) []peer.ID {
 	return ps
 }
 
-// xorDistance is the Kademlia distance computed from first principles:
-// SHA-256 of the key and of the peer ID, XORed, as a big integer.
-func xorDistance(key string, p peer.ID) *big.Int {
-	a, b := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(p))
-	for i := range a {
-		a[i] ^= b[i]
-	}
-	return new(big.Int).SetBytes(a[:])
-}
-
-func TestClosestOrdersByXORDistance(t *testing.T) {
-	peers := testPeers(t, 12)
-	for i := range 20 {
-		var id swarm.ID
-		id[0], id[19] = byte(i), byte(3*i)
-		key := placementKey(id)
-		want := slices.Clone(peers)
-		slices.SortFunc(want, func(a, b peer.ID) int { return xorDistance(key, a).Cmp(xorDistance(key, b)) })
-		for _, r := range []int{1, 3, 12, 30} {
-			got := closest(key, append(slices.Clone(peers), peers[:4]...), r)
-			if !slices.Equal(got, want[:min(r, len(want))]) {
-				t.Fatalf("id %d r %d: got %v, want %v", i, r, got, want[:min(r, len(want))])
-			}
-		}
-	}
-}
-
-func TestClosestIsIndependentOfCandidateOrder(t *testing.T) {
-	peers := testPeers(t, 8)
-	var id swarm.ID
-	id[5] = 7
-	a := closest(placementKey(id), peers, 3)
-	rev := slices.Clone(peers)
-	slices.Reverse(rev)
-	if b := closest(placementKey(id), rev, 3); !slices.Equal(a, b) {
-		t.Fatalf("order matters: %v vs %v", a, b)
-	}
-	if got := closest(placementKey(id), nil, 3); len(got) != 0 {
-		t.Fatalf("no candidates: got %v", got)
-	}
-}
-
-func TestSyncCopies(t *testing.T) {
-	tests := []struct {
-		sync, possible, want int
-	}{
-		{0, 1, 1}, {0, 3, 2}, {1, 3, 1}, {3, 3, 3}, {3, 2, 2}, {2, 0, 1},
-	}
-	for _, tc := range tests {
-		n := &Node{cfg: Config{SyncReplicas: tc.sync}}
-		if got := n.syncCopies(tc.possible); got != tc.want {
-			t.Errorf("sync %d possible %d: got %d, want %d", tc.sync, tc.possible, got, tc.want)
-		}
-	}
-}
-
 // TestHoldersAreLiveMembers: holders are chosen among the members this
 // node is connected to; a member that closes stops being a holder as
 // soon as its connections drop.
@@ -94,10 +37,10 @@ func TestHoldersAreLiveMembers(t *testing.T) {
 		ids[i][0], ids[i][7] = byte(i), byte(5*i)
 	}
 	eventually(t, 10*time.Second, "node 0 is connected to the 3 others", func() bool {
-		return len(nodes[0].liveMembers()) == 4
+		return len(nodes[0].place.Live()) == 4
 	})
 	for _, id := range ids {
-		if got, want := nodes[0].holders(t.Context(), id), closest(placementKey(id), peerIDs(nodes), 3); !slices.Equal(got, want) {
+		if got, want := nodes[0].place.Holders(t.Context(), id), placement.Closest(placement.Key(id), peerIDs(nodes), 3); !slices.Equal(got, want) {
 			t.Fatalf("holders %v, want the 3 closest of all 4: %v", got, want)
 		}
 	}
@@ -106,11 +49,11 @@ func TestHoldersAreLiveMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 5*time.Second, "the closed node is not live", func() bool {
-		return !slices.Contains(nodes[0].liveMembers(), gone.mem.id)
+		return !slices.Contains(nodes[0].place.Live(), gone.mem.id)
 	})
 	for _, id := range ids {
-		got := nodes[0].holders(t.Context(), id)
-		if want := closest(placementKey(id), peerIDs(nodes[:3]), 3); !slices.Equal(got, want) {
+		got := nodes[0].place.Holders(t.Context(), id)
+		if want := placement.Closest(placement.Key(id), peerIDs(nodes[:3]), 3); !slices.Equal(got, want) {
 			t.Fatalf("holders after a member closed: %v, want %v", got, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/d3s/d3s/node/placement"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 )
@@ -71,7 +72,7 @@ func peerIDs(nodes []*Node) []peer.ID {
 func placedOn(t *testing.T, live []*Node, u s3.User, objs []testObject, r int) bool {
 	t.Helper()
 	for _, o := range objs {
-		want := closest(placementKey(o.id), peerIDs(live), r)
+		want := placement.Closest(placement.Key(o.id), peerIDs(live), r)
 		for _, n := range live {
 			if held := holds(t, n, u, o.key); held != slices.Contains(want, n.mem.id) {
 				return false
@@ -99,7 +100,7 @@ func holderOfMost(nodes, cands []*Node, objs []testObject, r int) *Node {
 	for _, c := range cands {
 		count := 0
 		for _, o := range objs {
-			if slices.Contains(closest(placementKey(o.id), peerIDs(nodes), r), c.mem.id) {
+			if slices.Contains(placement.Closest(placement.Key(o.id), peerIDs(nodes), r), c.mem.id) {
 				count++
 			}
 		}
@@ -191,7 +192,7 @@ func TestNonHolderKeepsCopyUntilHoldersHaveIt(t *testing.T) {
 	all := append(slices.Clone(nodes), refusing)
 	var moved []testObject // objects the new member is a holder of
 	for _, o := range objs {
-		if slices.Contains(closest(placementKey(o.id), peerIDs(all), 3), refusing.mem.id) {
+		if slices.Contains(placement.Closest(placement.Key(o.id), peerIDs(all), 3), refusing.mem.id) {
 			moved = append(moved, o)
 		}
 	}
@@ -202,9 +203,7 @@ func TestNonHolderKeepsCopyUntilHoldersHaveIt(t *testing.T) {
 	passes := func() int {
 		total := 0
 		for _, n := range nodes {
-			n.repairs.mu.Lock()
-			total += n.repairs.passes
-			n.repairs.mu.Unlock()
+			total += n.repair.Stats().Passes
 		}
 		return total
 	}
@@ -219,7 +218,7 @@ func TestNonHolderKeepsCopyUntilHoldersHaveIt(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	refusing.refuse.Store(false)
+	refusing.repl.SetRefuse(false)
 	eventually(t, 30*time.Second, "every object on exactly its 3 holders of 4", func() bool {
 		return placedOn(t, all, u, objs, 3)
 	})

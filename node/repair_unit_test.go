@@ -8,15 +8,16 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/d3s/d3s/node/repair"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 )
 
 // heldItems collects everything walkHeld yields.
-func heldItems(t *testing.T, n *Node) []heldItem {
+func heldItems(t *testing.T, n *Node) []repair.Item {
 	t.Helper()
-	var all []heldItem
-	if err := n.walkHeld(t.Context(), func(items []heldItem) error {
+	var all []repair.Item
+	if err := n.repair.Walk(t.Context(), func(items []repair.Item) error {
 		all = append(all, items...)
 		return nil
 	}); err != nil {
@@ -43,7 +44,7 @@ func heldReplica(t *testing.T, n *Node, size int) swarm.Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.markReplica(obj.ID, time.Now()); err != nil {
+	if _, err := n.ledger.MarkReplica(obj.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return obj
@@ -57,28 +58,28 @@ func TestNonHolderDropsReplicaOnlyWhenAllHoldersHaveIt(t *testing.T) {
 	ctx := t.Context()
 	obj := heldReplica(t, n, 64<<10)
 	holders := testPeers(t, 3)
-	pl := repairPlan{item: heldItem{id: obj.ID, replica: true}, holders: holders}
+	pl := repair.Plan{Item: repair.Item{ID: obj.ID, Replica: true}, Holders: holders}
 	for _, has := range []map[peer.ID]map[swarm.ID]bool{
 		nil, hasFrom(obj.ID, holders[0]), hasFrom(obj.ID, holders[0], holders[1]),
 		hasFrom(obj.ID, holders[1], holders[2]),
 	} {
-		if under, _ := n.repairOne(ctx, pl, has); !under {
+		if under, _ := n.repair.Decide(ctx, pl, has); !under {
 			t.Errorf("%d of 3 holders have it: not reported under-replicated", len(has))
 		}
-		if held, _ := n.isReplica(obj.ID); !held || !stored(t, n, obj.ID) {
+		if held, _ := n.ledger.IsReplica(obj.ID); !held || !stored(t, n, obj.ID) {
 			t.Fatalf("%d of 3 holders have it: the non-holder dropped its copy", len(has))
 		}
 	}
 	// Only with no holder having it does this node lead: one task to
 	// each holder.
-	ts, err := n.queued()
+	ts, err := n.repl.Queued()
 	if err != nil || len(ts) != 3 {
 		t.Fatalf("queued %v, %v; want one task per holder", ts, err)
 	}
-	if under, _ := n.repairOne(ctx, pl, hasFrom(obj.ID, holders...)); under {
+	if under, _ := n.repair.Decide(ctx, pl, hasFrom(obj.ID, holders...)); under {
 		t.Error("all 3 holders have it: reported under-replicated")
 	}
-	if held, _ := n.isReplica(obj.ID); held || stored(t, n, obj.ID) {
+	if held, _ := n.ledger.IsReplica(obj.ID); held || stored(t, n, obj.ID) {
 		t.Error("all holders have it: the non-holder kept its replica")
 	}
 }
@@ -93,17 +94,17 @@ func TestRepairLeaderQueuesMissingHolders(t *testing.T) {
 	others := testPeers(t, 2)
 	// This node second in placement order, the first holder has a copy:
 	// not the leader.
-	pl := repairPlan{item: heldItem{id: obj.ID, replica: true}, holders: []peer.ID{others[0], n.mem.id, others[1]}}
-	n.repairOne(ctx, pl, hasFrom(obj.ID, others[0]))
-	if ts, _ := n.queued(); len(ts) != 0 {
+	pl := repair.Plan{Item: repair.Item{ID: obj.ID, Replica: true}, Holders: []peer.ID{others[0], n.mem.id, others[1]}}
+	n.repair.Decide(ctx, pl, hasFrom(obj.ID, others[0]))
+	if ts, _ := n.repl.Queued(); len(ts) != 0 {
 		t.Fatalf("a holder behind one with a copy queued %v", ts)
 	}
 	// The first holder has none: this node leads and sends to both.
-	n.repairOne(ctx, pl, nil)
-	ts, _ := n.queued()
+	n.repair.Decide(ctx, pl, nil)
+	ts, _ := n.repl.Queued()
 	var to []peer.ID
 	for _, task := range ts {
-		to = append(to, task.holder)
+		to = append(to, task.Holder)
 	}
 	slices.Sort(to)
 	want := slices.Clone(others)
@@ -113,13 +114,13 @@ func TestRepairLeaderQueuesMissingHolders(t *testing.T) {
 	}
 	// A damaged local copy neither counts nor leads.
 	for _, task := range ts {
-		n.dequeue(task)
+		n.repl.Dequeue(task)
 	}
-	n.damage.mark(obj.ID)
-	if under, _ := n.repairOne(ctx, pl, hasFrom(obj.ID, others[1])); !under {
+	n.repair.MarkDamaged(obj.ID)
+	if under, _ := n.repair.Decide(ctx, pl, hasFrom(obj.ID, others[1])); !under {
 		t.Error("a damaged local copy counted as a copy")
 	}
-	if ts, _ := n.queued(); len(ts) != 0 {
+	if ts, _ := n.repl.Queued(); len(ts) != 0 {
 		t.Errorf("a node with a damaged copy led: %v", ts)
 	}
 }
@@ -142,19 +143,19 @@ func TestWriterHandsOverToHolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := heldItems(t, n)
-	if len(items) != 1 || len(items[0].own) != 2 || items[0].replica {
+	if len(items) != 1 || len(items[0].Own) != 2 || items[0].Replica {
 		t.Fatalf("walkHeld = %+v; want one infohash with two own versions", items)
 	}
-	id := items[0].id
+	id := items[0].ID
 	holders := testPeers(t, 3)
-	pl := repairPlan{item: items[0], holders: holders}
-	n.repairOne(ctx, pl, hasFrom(id, holders[0], holders[2]))
+	pl := repair.Plan{Item: items[0], Holders: holders}
+	n.repair.Decide(ctx, pl, hasFrom(id, holders[0], holders[2]))
 	for _, key := range []string{"k", "copy"} {
 		if held, err := n.Holds(ctx, u.AccessKeyID, "b", key); !held || err != nil {
 			t.Fatalf("%s: writer gave up its copy with a holder missing (%v)", key, err)
 		}
 	}
-	n.repairOne(ctx, pl, hasFrom(id, holders...))
+	n.repair.Decide(ctx, pl, hasFrom(id, holders...))
 	for _, key := range []string{"k", "copy"} {
 		if held, err := n.Holds(ctx, u.AccessKeyID, "b", key); held || err != nil {
 			t.Fatalf("%s: writer kept its copy after all holders confirmed (%v)", key, err)
@@ -211,22 +212,22 @@ func TestAdoptOwnVersionAsReplica(t *testing.T) {
 	if len(items) != 1 {
 		t.Fatalf("walkHeld = %+v", items)
 	}
-	id := items[0].id
-	if has, _ := n.hasCopies(ctx, []swarm.ID{id}); has[0] {
+	id := items[0].ID
+	if has, _ := n.repair.HasCopies(ctx, []swarm.ID{id}); has[0] {
 		t.Fatal("an own write answers have before adoption")
 	}
 	// Alone, the node is the only holder: nobody would ask, nothing to
 	// adopt.
-	if _, adopt := n.repairOne(ctx, repairPlan{item: items[0], holders: []peer.ID{n.mem.id}}, nil); adopt {
+	if _, adopt := n.repair.Decide(ctx, repair.Plan{Item: items[0], Holders: []peer.ID{n.mem.id}}, nil); adopt {
 		t.Error("the only live holder adopts its own write")
 	}
 	others := testPeers(t, 2)
-	_, adopt := n.repairOne(ctx, repairPlan{item: items[0], holders: []peer.ID{others[0], n.mem.id, others[1]}}, hasFrom(id, others...))
+	_, adopt := n.repair.Decide(ctx, repair.Plan{Item: items[0], Holders: []peer.ID{others[0], n.mem.id, others[1]}}, hasFrom(id, others...))
 	if !adopt {
 		t.Fatal("a writer that is one of 3 holders does not adopt its version")
 	}
-	n.adoptReplicas(ctx, []heldItem{items[0]})
-	if has, _ := n.hasCopies(ctx, []swarm.ID{id}); !has[0] {
+	n.repair.AdoptAll(ctx, []repair.Item{items[0]})
+	if has, _ := n.repair.HasCopies(ctx, []swarm.ID{id}); !has[0] {
 		t.Fatal("a writer that is a holder does not answer have after a pass")
 	}
 	// Deleting the version: the own reference goes at once, the adopted
@@ -234,21 +235,7 @@ func TestAdoptOwnVersionAsReplica(t *testing.T) {
 	if err := n.DeleteObject(ctx, u, "b", "k"); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := n.candidates(); err != nil || len(c) != 1 {
+	if c, err := n.ledger.Candidates(); err != nil || len(c) != 1 {
 		t.Fatalf("the adopted replica of a deleted version is not a collection candidate: %v, %v", c, err)
-	}
-}
-
-// TestRepairWaitBoundsDuty: passes run every interval, or, when a pass
-// is long (many held objects), repairDuty times its duration apart.
-func TestRepairWaitBoundsDuty(t *testing.T) {
-	for _, tc := range []struct{ interval, took, want time.Duration }{
-		{30 * time.Second, 2500 * time.Millisecond, 30 * time.Second},
-		{30 * time.Second, 25 * time.Second, repairDuty * 25 * time.Second},
-		{time.Second, 200 * time.Millisecond, repairDuty * 200 * time.Millisecond},
-	} {
-		if got := repairWait(tc.interval, tc.took); got != tc.want {
-			t.Errorf("repairWait(%v, %v) = %v, want %v", tc.interval, tc.took, got, tc.want)
-		}
 	}
 }

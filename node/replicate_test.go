@@ -5,33 +5,10 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/d3s/d3s/node/p2p"
+	"github.com/d3s/d3s/node/replicate"
 	"github.com/d3s/d3s/swarm"
 )
-
-// TestReplicateRequestRoundTrip encodes and decodes requests with and
-// without inline bytes, and refuses inline bytes whose length is not the
-// object's size.
-func TestReplicateRequestRoundTrip(t *testing.T) {
-	id := swarm.ID{1, 2, 3}
-	for _, q := range []replicateRequest{
-		{id: id, size: 5 << 20, mi: []byte("metainfo"), peers: []string{"a", "b"}},
-		{id: id, size: 5, mi: []byte("mi"), peers: []string{"a"}, inline: []byte("hello"), hasInline: true},
-		{id: id, size: 0, mi: []byte("mi"), hasInline: true},
-	} {
-		got, err := readReplicateRequest(bytes.NewReader(q.encode()))
-		if err != nil {
-			t.Fatalf("decode: %v", err)
-		}
-		if got.id != q.id || got.size != q.size || !bytes.Equal(got.mi, q.mi) || len(got.peers) != len(q.peers) ||
-			got.hasInline != q.hasInline || !bytes.Equal(got.inline, q.inline) {
-			t.Errorf("round trip: got %+v, want %+v", got, q)
-		}
-	}
-	bad := replicateRequest{id: id, size: 6, mi: []byte("mi"), inline: []byte("hello"), hasInline: true}
-	if _, err := readReplicateRequest(bytes.NewReader(bad.encode())); !errors.Is(err, errBadMessage) {
-		t.Errorf("5 inline bytes for a 6-byte object: %v, want errBadMessage", err)
-	}
-}
 
 // TestInlineReplicaChecksContent stores a replica from inline bytes, and
 // refuses bytes that do not hash to the announced infohash, keeping
@@ -43,20 +20,20 @@ func TestInlineReplicaChecksContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.release(t.Context(), obj.ID) // the test's own reference: now only the replica holds it
-	good := replicateRequest{id: obj.ID, size: int64(len(data)), inline: data, hasInline: true}
-	if err := n.keepReplica(t.Context(), good); err != nil {
+	n.ledger.Release(t.Context(), obj.ID) // the test's own reference: now only the replica holds it
+	good := replicate.Request{ID: obj.ID, Size: int64(len(data)), Inline: data, HasInline: true}
+	if err := n.repl.Keep(t.Context(), good); err != nil {
 		t.Fatalf("inline replica: %v", err)
 	}
-	if held, _ := n.isReplica(obj.ID); !held {
+	if held, _ := n.ledger.IsReplica(obj.ID); !held {
 		t.Fatal("inline replica not recorded")
 	}
 	forged := []byte("other bytes, same len")
-	bad := replicateRequest{id: swarm.ID{9}, size: int64(len(forged)), inline: forged, hasInline: true}
-	if err := n.keepReplica(t.Context(), bad); !errors.Is(err, errBadMessage) {
-		t.Fatalf("forged inline bytes: %v, want errBadMessage", err)
+	bad := replicate.Request{ID: swarm.ID{9}, Size: int64(len(forged)), Inline: forged, HasInline: true}
+	if err := n.repl.Keep(t.Context(), bad); !errors.Is(err, p2p.ErrBadMessage) {
+		t.Fatalf("forged inline bytes: %v, want p2p.ErrBadMessage", err)
 	}
-	if held, _ := n.isReplica(bad.id); held {
+	if held, _ := n.ledger.IsReplica(bad.ID); held {
 		t.Error("forged replica recorded")
 	}
 	if _, err := n.swarm.Stat(t.Context(), swarmIDOf(t, forged)); !errors.Is(err, swarm.ErrNotFound) {

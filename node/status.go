@@ -3,12 +3,15 @@ package node
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/d3s/d3s/swarm"
 )
 
 // Status is what "d3sd status" shows of one node.
@@ -60,7 +63,7 @@ type PeerStatus struct {
 // Status reports this node's Status. The held and under-replicated
 // figures are those of the last repair pass; the rest is read now.
 func (n *Node) Status(ctx context.Context) (Status, error) {
-	pending, err := n.PendingReplications()
+	pending, err := n.repl.Pending()
 	if err != nil {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
@@ -71,12 +74,10 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		}
 		st.Peers = n.peerStatus()
 	}
-	n.repairs.mu.Lock()
-	st.HeldObjects, st.HeldBytes = n.repairs.heldObjects, n.repairs.heldBytes
-	st.UnderReplicated, st.LastRepair = n.repairs.under, n.repairs.last
-	n.repairs.mu.Unlock()
-	st.Corrupt, st.Repaired = n.damage.counts()
-	st.Damaged = len(n.damage.ids())
+	rs := n.repair.Stats()
+	st.HeldObjects, st.HeldBytes = rs.HeldObjects, rs.HeldBytes
+	st.UnderReplicated, st.LastRepair = rs.UnderReplicated, rs.LastPass
+	st.Corrupt, st.Repaired, st.Damaged = rs.Corrupt, rs.Repaired, rs.Damaged
 	sw := n.swarm.Stats()
 	st.CachedObjects, st.CachedBytes, st.CacheSize = sw.CachedObjects, sw.CachedBytes, sw.CacheSize
 	st.Loaded, st.BytesDown, st.BytesUp = sw.Loaded, sw.BytesDown, sw.BytesUp
@@ -88,7 +89,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 // peer ID order.
 func (n *Node) peerStatus() []PeerStatus {
 	out := []PeerStatus{}
-	for _, p := range n.knownMembers() {
+	for _, p := range n.place.Known() {
 		ps := PeerStatus{ID: p.String(), Addrs: []string{}, Connected: n.host.Network().Connectedness(p) == network.Connected}
 		for _, a := range n.host.Peerstore().Addrs(p) {
 			ps.Addrs = append(ps.Addrs, a.String())
@@ -106,6 +107,30 @@ func (n *Node) peerStatus() []PeerStatus {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return out
+}
+
+// PendingReplications returns how many replications this node still has
+// to see confirmed by their holders.
+func (n *Node) PendingReplications() (int, error) { return n.repl.Pending() }
+
+// Holds reports whether this node holds the data of the current version
+// of key in the user's bucket as one of its holders (it wrote it, or
+// replicated it), as opposed to not at all or only in a read cache.
+func (n *Node) Holds(ctx context.Context, accessKeyID, bucket, key string) (bool, error) {
+	e, err := n.cat.Get(ctx, accessKeyID, bucket, key)
+	if err != nil {
+		return false, err
+	}
+	if !n.ledger.HoldsData(e) {
+		if ok, err := n.ledger.IsReplica(e.InfoHash); err != nil || !ok {
+			return false, err
+		}
+	}
+	_, err = n.swarm.Stat(ctx, e.InfoHash)
+	if errors.Is(err, swarm.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // rateWindow is how often the transfer totals are sampled: a rate is the

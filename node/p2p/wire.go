@@ -1,0 +1,56 @@
+package p2p
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrBadMessage: a D3S protocol message is malformed or too large.
+var ErrBadMessage = errors.New("malformed protocol message")
+
+// Length-prefixed fields of the D3S request/response protocols: a
+// big-endian length (2 or 4 bytes), then the bytes. Readers bound every
+// length before allocating.
+
+// AppendField16 appends b with a 2-byte length.
+func AppendField16(dst, b []byte) []byte {
+	return append(binary.BigEndian.AppendUint16(dst, uint16(len(b))), b...)
+}
+
+// AppendField32 appends b with a 4-byte length.
+func AppendField32(dst, b []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(dst, uint32(len(b))), b...)
+}
+
+// ReadField16 reads a field written by AppendField16 of at most limit
+// bytes; a longer one is ErrBadMessage.
+func ReadField16(r io.Reader, limit int) ([]byte, error) {
+	var l [2]byte
+	if _, err := io.ReadFull(r, l[:]); err != nil {
+		return nil, err
+	}
+	return readN(r, int(binary.BigEndian.Uint16(l[:])), limit)
+}
+
+// ReadField32 reads a field written by AppendField32 of at most limit
+// bytes; a longer one is ErrBadMessage.
+func ReadField32(r io.Reader, limit int) ([]byte, error) {
+	var l [4]byte
+	if _, err := io.ReadFull(r, l[:]); err != nil {
+		return nil, err
+	}
+	return readN(r, int(binary.BigEndian.Uint32(l[:])), limit)
+}
+
+func readN(r io.Reader, n, limit int) ([]byte, error) {
+	if n > limit {
+		return nil, fmt.Errorf("%w: field of %d bytes exceeds %d", ErrBadMessage, n, limit)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
