@@ -12,6 +12,7 @@ import (
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -142,7 +143,7 @@ func (n *Node) publishUsers(ctx context.Context) {
 		return
 	}
 	for akid, raw := range recs {
-		if err := n.dht.Put(ctx, dht.UserKey(akid), raw); err != nil && !errors.Is(err, dht.ErrStaleRecord) && ctx.Err() == nil {
+		if err := n.dht.Put(ctx, record.UserKey(akid), raw); err != nil && !errors.Is(err, record.ErrStaleRecord) && ctx.Err() == nil {
 			n.log.Debug("publish user", "access_key_id", akid, "err", err)
 		}
 	}
