@@ -11,17 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
-	p2precord "github.com/libp2p/go-libp2p-record"
 )
 
 // memRecords is an offline validating record store, like boxo's
 // routing/offline: every value is validated with D3S's validator and the
 // store keeps, per key, the record its Select prefers.
 type memRecords struct {
-	v p2precord.Validator
+	v record.Validator
 
 	mu       sync.Mutex
 	m        map[string][]byte
@@ -31,7 +29,7 @@ type memRecords struct {
 }
 
 func newMemRecords() *memRecords {
-	return &memRecords{v: dht.NewRecordValidator(), m: make(map[string][]byte)}
+	return &memRecords{v: record.Validator{}, m: make(map[string][]byte)}
 }
 
 var errInjected = errors.New("injected put failure")
