@@ -8,13 +8,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 )
 
 // getList reads and validates the user's bucket list record.
-func (s *syncer) getList(ctx context.Context, k bkey) (raw []byte, r dht.BucketListRecord, found bool, err error) {
-	key := dht.BucketsKey(k.user)
+func (s *syncer) getList(ctx context.Context, k bkey) (raw []byte, r record.BucketListRecord, found bool, err error) {
+	key := record.BucketsKey(k.user)
 	raw, err = s.cfg.Records.GetRecord(ctx, key)
 	if errors.Is(err, ErrNoRecord) {
 		return nil, r, false, nil
@@ -25,7 +25,7 @@ func (s *syncer) getList(ctx context.Context, k bkey) (raw []byte, r dht.BucketL
 	if err := validator.Validate(key, raw); err != nil {
 		return nil, r, false, fmt.Errorf("bucket list of %s: %w", k.user, err)
 	}
-	r, err = dht.UnmarshalBucketListRecord(raw)
+	r, err = record.UnmarshalBucketListRecord(raw)
 	return raw, r, err == nil, err
 }
 
@@ -44,12 +44,12 @@ func (s *syncer) pullList(ctx context.Context, k bkey, strict bool) error {
 // mergeList merges a bucket list into the local bucket records: per
 // name, the record whose later of creation and deletion is later wins. A
 // bucket whose deletion wins loses its local entries.
-func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r dht.BucketListRecord) error {
+func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.BucketListRecord) error {
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
 		return err
 	}
-	if base, err := dht.UnmarshalBucketListRecord(baseRaw); baseRaw != nil && err == nil &&
+	if base, err := record.UnmarshalBucketListRecord(baseRaw); baseRaw != nil && err == nil &&
 		(r.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
 		return nil
 	}
@@ -85,8 +85,8 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r dht.Bucket
 // time, and the user's bucket-list mark when the list raised it (zero
 // otherwise): it carries a creation or deletion of this node's outbox as
 // is.
-func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []dht.BucketListEntry) (map[string]Time, Time, error) {
-	limit := Time{Wall: time.Now().Add(dht.MaxClockSkew).UnixNano()}
+func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []record.BucketListEntry) (map[string]Time, Time, error) {
+	limit := Time{Wall: time.Now().Add(record.MaxClockSkew).UnixNano()}
 	doomed := make(map[string]Time)
 	var ours Time
 	for _, e := range list {
@@ -146,8 +146,8 @@ func confirmBucket(txn *badger.Txn, user, name string, pub bucketRec) (bool, err
 // the higher sequence. The list is small, so every record is compared,
 // whoever wrote it. Left out are records older than TombstoneTTL, like
 // objects (frontier.go), and those the next list would drop past
-// dht.MaxBuckets, or every list would look like a loss.
-func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r dht.BucketListRecord) error {
+// record.MaxBuckets, or every list would look like a loss.
+func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r record.BucketListRecord) error {
 	local, err := s.c.nextList(k)
 	if err != nil {
 		return err
@@ -157,7 +157,7 @@ func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r dht.BucketListRec
 		published[e.Name] = bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
 	}
 	cutoff := s.c.tombstoneCutoff()
-	var lost []dht.BucketListEntry
+	var lost []record.BucketListEntry
 	for _, e := range local.Buckets {
 		rec := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
 		if p, ok := published[e.Name]; (ok && !rec.newer(p)) || rec.latest().Compare(cutoff) < 0 {
@@ -179,7 +179,7 @@ func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r dht.BucketListRec
 // requeueBuckets puts bucket records back into the user's bucket-list
 // outbox unless it holds them or newer ones already, and returns how many
 // it put back.
-func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []dht.BucketListEntry) (int, error) {
+func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []record.BucketListEntry) (int, error) {
 	n := 0
 	err := c.update(ctx, func(txn *badger.Txn) error {
 		n = 0
@@ -232,7 +232,7 @@ func (s *syncer) putList(ctx context.Context, k bkey, st *bstate, pending []*Ent
 	}
 	rec.Sign(priv)
 	raw := rec.Marshal()
-	putErr := s.cfg.Records.PutRecord(ctx, dht.BucketsKey(k.user), raw)
+	putErr := s.cfg.Records.PutRecord(ctx, record.BucketsKey(k.user), raw)
 	backRaw, back, found, err := s.getList(ctx, k)
 	switch {
 	case err != nil:
@@ -255,44 +255,44 @@ func (s *syncer) putList(ctx context.Context, k bkey, st *bstate, pending []*Ent
 }
 
 // nextList builds the next bucket list from every local bucket record.
-// Past dht.MaxBuckets entries the oldest tombstones are left out: their
+// Past record.MaxBuckets entries the oldest tombstones are left out: their
 // deletions are by then older than any write still in flight.
-func (c *Catalog) nextList(k bkey) (dht.BucketListRecord, error) {
-	rec := dht.BucketListRecord{Seq: 1}
+func (c *Catalog) nextList(k bkey) (record.BucketListRecord, error) {
+	rec := record.BucketListRecord{Seq: 1}
 	baseRaw, err := c.loadBase(k)
 	if err != nil {
 		return rec, err
 	}
-	if base, err := dht.UnmarshalBucketListRecord(baseRaw); baseRaw != nil && err == nil {
+	if base, err := record.UnmarshalBucketListRecord(baseRaw); baseRaw != nil && err == nil {
 		rec.Seq = base.Seq + 1
 	}
 	err = c.db.View(func(txn *badger.Txn) error {
 		return scanBuckets(txn, k.user, func(name string, r bucketRec) {
-			if dht.ValidBucketName(name) {
-				rec.Buckets = append(rec.Buckets, dht.BucketListEntry{Name: name, Created: toHLC(r.Created), Deleted: toHLC(r.Deleted)})
+			if record.ValidBucketName(name) {
+				rec.Buckets = append(rec.Buckets, record.BucketListEntry{Name: name, Created: toHLC(r.Created), Deleted: toHLC(r.Deleted)})
 			}
 		})
 	})
-	rec.Buckets = pruneTombstones(rec.Buckets, dht.MaxBuckets)
+	rec.Buckets = pruneTombstones(rec.Buckets, record.MaxBuckets)
 	return rec, err
 }
 
 // pruneTombstones drops the oldest tombstones until at most max entries
 // remain, keeping name order.
-func pruneTombstones(list []dht.BucketListEntry, max int) []dht.BucketListEntry {
+func pruneTombstones(list []record.BucketListEntry, max int) []record.BucketListEntry {
 	if len(list) <= max {
 		return list
 	}
-	var dead []dht.BucketListEntry
+	var dead []record.BucketListEntry
 	for _, e := range list {
 		if !e.Live() {
 			dead = append(dead, e)
 		}
 	}
-	slices.SortFunc(dead, func(a, b dht.BucketListEntry) int { return a.Deleted.Compare(b.Deleted) })
+	slices.SortFunc(dead, func(a, b record.BucketListEntry) int { return a.Deleted.Compare(b.Deleted) })
 	drop := make(map[string]bool)
 	for _, e := range dead[:min(len(dead), len(list)-max)] {
 		drop[e.Name] = true
 	}
-	return slices.DeleteFunc(list, func(e dht.BucketListEntry) bool { return drop[e.Name] })
+	return slices.DeleteFunc(list, func(e record.BucketListEntry) bool { return drop[e.Name] })
 }

@@ -31,11 +31,11 @@
 //
 // Without StartSync a catalogue is local. StartSync(ctx, SyncConfig)
 // publishes it through Records (the DHT) and Blobs (snapshot storage),
-// signing with the user's key from Signer. Record namespaces (dht/doc.go
-// has the wire formats):
+// signing with the user's key from Signer. Record namespaces
+// (dht/record/doc.go has the wire formats):
 //
-//	/d3s/buckets/<AccessKeyID>           the user's bucket list (dht.BucketListRecord)
-//	/d3s/bucket/<AccessKeyID>/<bucket>   the bucket's head (dht.CatalogHead)
+//	/d3s/buckets/<AccessKeyID>           the user's bucket list (record.BucketListRecord)
+//	/d3s/bucket/<AccessKeyID>/<bucket>   the bucket's head (record.CatalogHead)
 //
 // A head carries a sequence number, the writer's HLC time, the ID of the
 // bucket's snapshot manifest, the entries newer than it (each entry in
@@ -43,7 +43,7 @@
 // time of its entries the head has merged ("Partitions" below). When the recent entries would pass
 // MaxRecent (default 512, about 66 KB of head) or 256 KiB, the writer
 // turns them into a new run of the snapshot (below) and the head then
-// carries no entries; heads stay far below dht.MaxBucketRecordSize.
+// carries no entries; heads stay far below record.MaxBucketRecordSize.
 //
 // Snapshots are log-structured: a manifest lists runs, immutable sorted
 // blobs of entries, oldest first. A cut stores the recent entries as a
@@ -78,7 +78,7 @@
 //
 // Clock: merged times move the local HLC forward (Clock.Observe), so a
 // write on a node always orders after what that node has seen. Heads
-// dated more than dht.MaxClockSkew ahead are refused by the validator,
+// dated more than record.MaxClockSkew ahead are refused by the validator,
 // entries and bucket times that far ahead are ignored.
 //
 // Outbox: every acknowledged write (Put, Delete, CompleteUpload,
@@ -132,11 +132,11 @@
 // outbox settles on its side, and when the partition heals the head with
 // the higher sequence wins everywhere: without more, the other side's
 // acknowledged writes would live on only in their writers' indexes. So
-// every head carries a frontier (dht.CatalogHead.Frontier: per writer
+// every head carries a frontier (record.CatalogHead.Frontier: per writer
 // node, the latest time of its entries merged into the head, one line
 // per writer; the next head takes the base's frontier raised by the
 // entries it adds, leaves out lines older than 2 x TombstoneTTL and keeps
-// at most dht.MaxFrontier, the newest), and every node keeps per bucket
+// at most record.MaxFrontier, the newest), and every node keeps per bucket
 // a mark (cat/w/): the latest time of its own entries that left its
 // outbox because a published record held them (its head settled, or a
 // merged head carried the very entry). Own entries newer than the mark
@@ -160,7 +160,7 @@
 // markers collected) meanwhile; those writes stay in its own index only
 // (until a resync, "Delete markers" below, removes them).
 //
-// The bucket list is small (at most dht.MaxBuckets entries), so it needs
+// The bucket list is small (at most record.MaxBuckets entries), so it needs
 // no frontier: after merging a list, a node compares every local bucket
 // record (as its next list would carry them) with the list and puts back
 // into its outbox those the list lacks or holds older, except records

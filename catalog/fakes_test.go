@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
-	record "github.com/libp2p/go-libp2p-record"
 )
 
 // memRecords is an offline validating record store, like boxo's
@@ -30,7 +29,7 @@ type memRecords struct {
 }
 
 func newMemRecords() *memRecords {
-	return &memRecords{v: dht.NewRecordValidator(), m: make(map[string][]byte)}
+	return &memRecords{v: record.Validator{}, m: make(map[string][]byte)}
 }
 
 var errInjected = errors.New("injected put failure")
@@ -52,7 +51,7 @@ func (r *memRecords) PutRecord(ctx context.Context, key string, value []byte) er
 			return err
 		}
 		if i == 0 {
-			return fmt.Errorf("put %s: %w", key, dht.ErrStaleRecord)
+			return fmt.Errorf("put %s: %w", key, record.ErrStaleRecord)
 		}
 	}
 	r.m[key] = append([]byte(nil), value...)
@@ -98,11 +97,11 @@ func (r *memRecords) failNext(n int) {
 	r.failPuts = n
 }
 
-func (r *memRecords) head(t testing.TB, user, bucket string) dht.CatalogHead {
+func (r *memRecords) head(t testing.TB, user, bucket string) record.CatalogHead {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h, err := dht.UnmarshalCatalogHead(r.m[dht.CatalogHeadKey(user, bucket)])
+	h, err := record.UnmarshalCatalogHead(r.m[record.CatalogHeadKey(user, bucket)])
 	if err != nil {
 		t.Fatalf("head of %s: %v", bucket, err)
 	}
@@ -167,7 +166,7 @@ func (b *memBlobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte,
 type keySigner struct{ priv ed25519.PrivateKey }
 
 func (s keySigner) UserKey(ctx context.Context, akid string) (ed25519.PrivateKey, error) {
-	if akid != dht.AccessKeyID(s.priv.Public().(ed25519.PublicKey)) {
+	if akid != record.AccessKeyID(s.priv.Public().(ed25519.PublicKey)) {
 		return nil, fmt.Errorf("user %s: unknown", akid)
 	}
 	return s.priv, nil
@@ -192,7 +191,7 @@ func newNet(t testing.TB) *testNet {
 		recs:   newMemRecords(),
 		blobs:  &memBlobs{m: make(map[string][]byte)},
 		signer: keySigner{priv},
-		user:   dht.AccessKeyID(pub),
+		user:   record.AccessKeyID(pub),
 	}
 }
 

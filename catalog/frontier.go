@@ -5,7 +5,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 )
 
@@ -22,12 +22,12 @@ import (
 
 // nextFrontier returns the frontier of a head built from a base with
 // frontier base and carrying pending: per writer the later of the two,
-// without marks older than keep, at most dht.MaxFrontier (the newest),
+// without marks older than keep, at most record.MaxFrontier (the newest),
 // sorted by writer.
-func nextFrontier(base []dht.FrontierMark, pending []*Entry, keep Time) []dht.FrontierMark {
-	marks := make(map[string]dht.HLC, len(base)+1)
-	raise := func(w string, t dht.HLC) {
-		if cur, ok := marks[w]; (!ok || t.Compare(cur) > 0) && len(w) > 0 && len(w) <= dht.MaxWriterLen {
+func nextFrontier(base []record.FrontierMark, pending []*Entry, keep Time) []record.FrontierMark {
+	marks := make(map[string]record.HLC, len(base)+1)
+	raise := func(w string, t record.HLC) {
+		if cur, ok := marks[w]; (!ok || t.Compare(cur) > 0) && len(w) > 0 && len(w) <= record.MaxWriterLen {
 			marks[w] = t
 		}
 	}
@@ -37,17 +37,17 @@ func nextFrontier(base []dht.FrontierMark, pending []*Entry, keep Time) []dht.Fr
 	for _, e := range pending {
 		raise(e.Writer, toHLC(e.Time))
 	}
-	out := make([]dht.FrontierMark, 0, len(marks))
+	out := make([]record.FrontierMark, 0, len(marks))
 	for w, t := range marks {
 		if t.Wall >= keep.Wall && t.Wall > 0 {
-			out = append(out, dht.FrontierMark{Writer: w, Time: t})
+			out = append(out, record.FrontierMark{Writer: w, Time: t})
 		}
 	}
-	if len(out) > dht.MaxFrontier {
-		slices.SortFunc(out, func(a, b dht.FrontierMark) int { return b.Time.Compare(a.Time) })
-		out = out[:dht.MaxFrontier]
+	if len(out) > record.MaxFrontier {
+		slices.SortFunc(out, func(a, b record.FrontierMark) int { return b.Time.Compare(a.Time) })
+		out = out[:record.MaxFrontier]
 	}
-	slices.SortFunc(out, func(a, b dht.FrontierMark) int { return cmp.Compare(a.Writer, b.Writer) })
+	slices.SortFunc(out, func(a, b record.FrontierMark) int { return cmp.Compare(a.Writer, b.Writer) })
 	return out
 }
 
@@ -203,7 +203,7 @@ func (s *syncer) settledMark(k bkey, carried map[string]*Entry) Time {
 // again. The mark then drops to the frontier, so the same head does not
 // trigger the scan twice, and rises again when the republished entries
 // settle. st.work of k is held.
-func (s *syncer) restoreLost(ctx context.Context, k bkey, h dht.CatalogHead) error {
+func (s *syncer) restoreLost(ctx context.Context, k bkey, h record.CatalogHead) error {
 	if s.c.nodeID == "" {
 		return nil
 	}

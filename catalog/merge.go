@@ -7,32 +7,32 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 )
 
 // toHLC and fromHLC convert between the catalog's clock time and the
 // records' HLC, which have the same fields.
-func toHLC(t Time) dht.HLC   { return dht.HLC{Wall: t.Wall, Logical: t.Logical} }
-func fromHLC(t dht.HLC) Time { return Time{Wall: t.Wall, Logical: t.Logical} }
+func toHLC(t Time) record.HLC   { return record.HLC{Wall: t.Wall, Logical: t.Logical} }
+func fromHLC(t record.HLC) Time { return Time{Wall: t.Wall, Logical: t.Logical} }
 
 // validator checks every record read from Records again, so a catalogue
 // never merges a record its own node would not have stored.
-var validator = dht.Validator{}
+var validator = record.Validator{}
 
 // parseHead validates raw as the head stored under k and decodes it.
-func parseHead(k bkey, raw []byte) (dht.CatalogHead, error) {
-	key := dht.CatalogHeadKey(k.user, k.bucket)
+func parseHead(k bkey, raw []byte) (record.CatalogHead, error) {
+	key := record.CatalogHeadKey(k.user, k.bucket)
 	if err := validator.Validate(key, raw); err != nil {
-		return dht.CatalogHead{}, err
+		return record.CatalogHead{}, err
 	}
-	return dht.UnmarshalCatalogHead(raw)
+	return record.UnmarshalCatalogHead(raw)
 }
 
 // getHead reads and validates k's current head; found is false when the
 // bucket has none yet.
-func (s *syncer) getHead(ctx context.Context, k bkey) (raw []byte, h dht.CatalogHead, found bool, err error) {
-	raw, err = s.cfg.Records.GetRecord(ctx, dht.CatalogHeadKey(k.user, k.bucket))
+func (s *syncer) getHead(ctx context.Context, k bkey) (raw []byte, h record.CatalogHead, found bool, err error) {
+	raw, err = s.cfg.Records.GetRecord(ctx, record.CatalogHeadKey(k.user, k.bucket))
 	if errors.Is(err, ErrNoRecord) {
 		return nil, h, false, nil
 	}
@@ -65,14 +65,14 @@ func (s *syncer) pullHead(ctx context.Context, k bkey, strict bool) error {
 // puts back into the outbox the own writes it lost (restoreLost) and
 // remembers it as the bucket's base. A head older than the base, or a
 // bucket that does not exist here, leaves everything as it is.
-func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.CatalogHead) error {
+func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.CatalogHead) error {
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
 		return err
 	}
-	var base dht.CatalogHead
+	var base record.CatalogHead
 	if baseRaw != nil {
-		if base, err = dht.UnmarshalCatalogHead(baseRaw); err != nil {
+		if base, err = record.UnmarshalCatalogHead(baseRaw); err != nil {
 			baseRaw = nil // an unreadable base is merged over again
 		}
 	}
@@ -109,7 +109,7 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h dht.Catalo
 // resyncIfAway runs resync when base, the head merged before h, is older
 // than the tombstone horizon of h's manifest (just recorded): this node
 // missed delete markers that compaction has dropped since.
-func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h dht.CatalogHead) error {
+func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h record.CatalogHead) error {
 	sm, err := s.c.loadManifest(k)
 	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.horizon {
 		return err
@@ -121,7 +121,7 @@ func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h dht.CatalogHe
 // last does not list, then records h's manifest (the blobs the old one
 // lists and the new one does not become garbage). Blobs fetched for a
 // manifest that could not be merged are recorded as garbage too.
-func (s *syncer) mergeManifest(ctx context.Context, k bkey, h dht.CatalogHead) error {
+func (s *syncer) mergeManifest(ctx context.Context, k bkey, h record.CatalogHead) error {
 	cur, err := s.c.loadManifest(k)
 	if err != nil || bytes.Equal(cur.id, h.SnapshotID) {
 		return err
@@ -138,7 +138,7 @@ func (s *syncer) mergeManifest(ctx context.Context, k bkey, h dht.CatalogHead) e
 
 // fetchManifest fetches h's manifest and merges the runs that cur does not
 // list; fetched lists the blobs it fetched.
-func (s *syncer) fetchManifest(ctx context.Context, k bkey, h dht.CatalogHead, cur storedManifest) (next storedManifest, fetched [][]byte, err error) {
+func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead, cur storedManifest) (next storedManifest, fetched [][]byte, err error) {
 	next.id = h.SnapshotID
 	if next.data, err = s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer); err != nil {
 		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
@@ -194,7 +194,7 @@ func (c *Catalog) bucketLive(k bkey) (bool, error) {
 // are ignored, as are entries dated beyond the clock-skew bound. Each
 // entry also confirms the outbox entry of its key when it is as new.
 func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) error {
-	limit := Time{Wall: time.Now().Add(dht.MaxClockSkew).UnixNano()}
+	limit := Time{Wall: time.Now().Add(record.MaxClockSkew).UnixNano()}
 	for len(entries) > 0 {
 		n := min(len(entries), txnChunk)
 		chunk := entries[:n]

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -190,7 +190,7 @@ func (c *Catalog) purgeManifest(ctx context.Context, k bkey, deleted Time) error
 	if err != nil {
 		return err
 	}
-	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil && fromHLC(base.Time).Compare(deleted) > 0 {
+	if base, err := record.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil && fromHLC(base.Time).Compare(deleted) > 0 {
 		return nil
 	}
 	return c.setManifest(ctx, k, storedManifest{})

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // side is the record and blob store one side of a partition sees: the
@@ -89,7 +89,7 @@ func (n *testNet) heal(t *testing.T, s *side) {
 	recs, blobs := s.get()
 	recs.mu.Lock()
 	for k, v := range recs.m {
-		if err := n.recs.PutRecord(t.Context(), k, v); err != nil && !errors.Is(err, dht.ErrStaleRecord) {
+		if err := n.recs.PutRecord(t.Context(), k, v); err != nil && !errors.Is(err, record.ErrStaleRecord) {
 			t.Fatalf("heal %s: %v", k, err)
 		}
 	}
@@ -207,12 +207,12 @@ func TestPartitionHealKeepsAcknowledgedWrites(t *testing.T) {
 
 // TestNextFrontier checks how a head's frontier follows its base and the
 // entries it adds: per writer the latest time, old marks left out, at
-// most dht.MaxFrontier marks, sorted by writer.
+// most record.MaxFrontier marks, sorted by writer.
 func TestNextFrontier(t *testing.T) {
-	base := []dht.FrontierMark{
-		{Writer: "a", Time: dht.HLC{Wall: 50}},
-		{Writer: "b", Time: dht.HLC{Wall: 80}},
-		{Writer: "old", Time: dht.HLC{Wall: 5}},
+	base := []record.FrontierMark{
+		{Writer: "a", Time: record.HLC{Wall: 50}},
+		{Writer: "b", Time: record.HLC{Wall: 80}},
+		{Writer: "old", Time: record.HLC{Wall: 5}},
 	}
 	pending := []*Entry{
 		{Key: "x", Writer: "a", Time: Time{Wall: 60, Logical: 2}},
@@ -221,20 +221,20 @@ func TestNextFrontier(t *testing.T) {
 		{Key: "w", Writer: "b", Time: Time{Wall: 10}},
 	}
 	got := nextFrontier(base, pending, Time{Wall: 10})
-	want := []dht.FrontierMark{
-		{Writer: "a", Time: dht.HLC{Wall: 60, Logical: 2}},
-		{Writer: "b", Time: dht.HLC{Wall: 80}},
-		{Writer: "c", Time: dht.HLC{Wall: 70}},
+	want := []record.FrontierMark{
+		{Writer: "a", Time: record.HLC{Wall: 60, Logical: 2}},
+		{Writer: "b", Time: record.HLC{Wall: 80}},
+		{Writer: "c", Time: record.HLC{Wall: 70}},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("frontier %+v, want %+v", got, want)
 	}
-	var many []dht.FrontierMark
-	for i := range dht.MaxFrontier + 10 {
-		many = append(many, dht.FrontierMark{Writer: fmt.Sprintf("w%05d", i), Time: dht.HLC{Wall: int64(100 + i)}})
+	var many []record.FrontierMark
+	for i := range record.MaxFrontier + 10 {
+		many = append(many, record.FrontierMark{Writer: fmt.Sprintf("w%05d", i), Time: record.HLC{Wall: int64(100 + i)}})
 	}
 	got = nextFrontier(many, nil, Time{})
-	if len(got) != dht.MaxFrontier || got[0].Writer != "w00010" {
-		t.Fatalf("capped frontier: %d marks from %q, want the %d newest", len(got), got[0].Writer, dht.MaxFrontier)
+	if len(got) != record.MaxFrontier || got[0].Writer != "w00010" {
+		t.Fatalf("capped frontier: %d marks from %q, want the %d newest", len(got), got[0].Writer, record.MaxFrontier)
 	}
 }

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // Publishing bounds.
 const (
 	// maxHeadBytes is where a head stops growing and a snapshot is cut,
-	// whatever MaxRecent says: well under dht.MaxBucketRecordSize.
+	// whatever MaxRecent says: well under record.MaxBucketRecordSize.
 	maxHeadBytes = 256 << 10
 	// raceRetries bounds the immediate retries of a round whose record
 	// lost to another writer's before it backs off.
@@ -231,16 +231,16 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 // the base's recent entries merged with pending, the base's frontier
 // raised by pending; maybeCut then turns the recent entries into a run
 // when they grew too many or a tombstone GC is due.
-func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (dht.CatalogHead, snapshot, error) {
-	head := dht.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
+func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (record.CatalogHead, snapshot, error) {
+	head := record.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
 	recent := make(map[string]*Entry, len(pending))
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
 		return head, snapshot{}, err
 	}
 	from := ""
-	var frontier []dht.FrontierMark
-	if base, err := dht.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil {
+	var frontier []record.FrontierMark
+	if base, err := record.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil {
 		head.Seq, frontier = base.Seq+1, base.Frontier
 		if fromHLC(base.Time).Compare(rec.Deleted) > 0 {
 			head.SnapshotID, from = base.SnapshotID, base.Writer
@@ -271,7 +271,7 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 // maxHeadBytes, or when the manifest merged last holds enough expired
 // delete markers for a full compaction to pay (gcDue): tombstone GC
 // happens at the bucket's first write after it is due.
-func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *dht.CatalogHead, from string) (snapshot, error) {
+func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *record.CatalogHead, from string) (snapshot, error) {
 	cut := len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes
 	if !cut {
 		if len(head.SnapshotID) == 0 {
@@ -339,14 +339,14 @@ func byKey(entries []*Entry) map[string]*Entry {
 // snap, its new manifest if any) as the base when it is the record the
 // store kept; otherwise it merges the winner's
 // record and returns ErrLostRace.
-func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head dht.CatalogHead, snap snapshot, pending []*Entry) (bool, error) {
+func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap snapshot, pending []*Entry) (bool, error) {
 	priv, err := s.userKey(ctx, k.user)
 	if err != nil {
 		return false, err
 	}
 	head.Sign(priv)
 	raw := head.Marshal()
-	putErr := s.cfg.Records.PutRecord(ctx, dht.CatalogHeadKey(k.user, k.bucket), raw)
+	putErr := s.cfg.Records.PutRecord(ctx, record.CatalogHeadKey(k.user, k.bucket), raw)
 	backRaw, back, found, err := s.getHead(ctx, k)
 	switch {
 	case err != nil:

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 )
 
@@ -102,7 +102,7 @@ func dropMarkersChunk(txn *badger.Txn, k bkey, prefix, from []byte, horizon Time
 // head is older than the horizon: a full compaction dropped markers it
 // never merged, and with them the versions they deleted, which this
 // node's index still shows and no merge would remove.
-func (s *syncer) resync(ctx context.Context, k bkey, sm storedManifest, h dht.CatalogHead) error {
+func (s *syncer) resync(ctx context.Context, k bkey, sm storedManifest, h record.CatalogHead) error {
 	cur, err := s.openRuns(ctx, sm.m, h.Writer)
 	if err != nil {
 		return err

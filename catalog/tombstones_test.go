@@ -13,7 +13,7 @@ import (
 
 // skewClock is a physical clock that a test moves forward, so delete
 // markers age past a TombstoneTTL without waiting. It stays within
-// dht.MaxClockSkew of the real clock, so its heads still validate.
+// record.MaxClockSkew of the real clock, so its heads still validate.
 type skewClock struct{ skew atomic.Int64 }
 
 func (c *skewClock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }

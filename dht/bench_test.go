@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/d3s/d3s/dht/record"
 )
 
 // BenchmarkPutGet5Nodes measures DHT latency on a 5-node loopback network:
@@ -13,9 +15,9 @@ import (
 //
 //	CGO_ENABLED=0 go test ./dht -run '^$' -bench PutGet5Nodes -benchtime 200x
 func BenchmarkPutGet5Nodes(b *testing.B) {
-	nodes := startNetwork(b, 5, NetworkKey{9})
+	nodes := startNetwork(b, 5, record.NetworkKey{9})
 	alice := newSigner(b)
-	key := CatalogHeadKey(alice.akid, "bench")
+	key := record.CatalogHeadKey(alice.akid, "bench")
 	var puts, gets []time.Duration
 	seq := uint64(0)
 	for b.Loop() {

@@ -1,7 +1,10 @@
-// Package dht holds D3S's identities and the signed records that replace
-// the paper's central User Manager: a node's identity key, the network key,
-// and user credential records with their encoding and validators, and the
-// libp2p host and private Kademlia DHT that carry them.
+// Package dht holds D3S's node identities and the libp2p host and private
+// Kademlia DHT that carry the signed records replacing the paper's central
+// User Manager: a node's identity key, the network key, the host, the DHT
+// and the join token. The records themselves (user credentials, bucket
+// lists, catalogue heads), their wire formats, key namespaces and
+// validators live in package record (dht/record), which imports no libp2p;
+// this package hands record.Validator to kad-dht (NewRecordValidator).
 //
 // # Identities
 //
@@ -11,99 +14,9 @@
 //
 // The network key (network.key, mode 0600, 32 random bytes in hex) is
 // shared by every member of one network. It becomes the libp2p
-// private-network PSK and travels in the join token; here it seals user
-// secrets (LoadOrCreateNetworkKey).
-//
-// A user is an Ed25519 key pair. The access key ID is self-certifying: the
-// first 20 characters of the unpadded upper-case base32 SHA-256 of
-// "d3s-user-v1" || public key, so no one but the key's owner can sign a
-// record that validates under it, and no registry of access keys is
-// needed. The secret access key is 40 random characters of
-// [A-Za-z0-9+/], as AWS's are.
-//
-// # Key namespaces
-//
-//	/d3s/user/<AccessKeyID>   the user's credential record (UserRecord)
-//
-// # User record, version 1
-//
-// All integers are big-endian.
-//
-//	size  field
-//	1     version = 1
-//	1     name length n, 1..64
-//	n     name, [A-Za-z0-9._@-]
-//	32    Ed25519 public key
-//	8     created, Unix nanoseconds
-//	8     sequence number, >= 1
-//	2     sealed length m, = 100
-//	m     sealed: 12-byte nonce || AES-256-GCM(secret (40) || private key seed (32))
-//	64    Ed25519 signature by the user key
-//
-// The sealing key is HKDF-SHA256(network key, no salt, info
-// "d3s user seal v1"); the GCM additional data is "d3s user seal v1" ||
-// public key, so a sealed blob does not open inside another user's record.
-// Every member node can open any record of its network and so serve any
-// of its users, as the paper's User Manager could; other peers cannot.
-//
-// The signature covers "d3s user record v1\x00" followed by every byte
-// before the signature. A record is at most MaxUserRecordSize (4 KiB)
-// bytes; a version-1 record is at most 280.
-//
-// ValidateUserRecord checks size, version, field bounds, that the DHT key's
-// access key ID is the one derived from the record's public key, and the
-// signature; it needs no network key. SelectUserRecord keeps the highest
-// sequence number, then the latest creation time, then the greatest
-// encoding, so all nodes converge on the same record. UserValidator
-// adapts both to libp2p's record.Validator.
-//
-// # Key namespaces (additions)
-//
-//	/d3s/buckets/<AccessKeyID>           the user's bucket list (BucketListRecord)
-//	/d3s/bucket/<AccessKeyID>/<bucket>   a bucket's catalogue head (CatalogHead)
-//
-// kad-dht splits keys at the first slash, so all three live in the libp2p
-// record namespace "d3s"; Validator dispatches on the second element and
-// rejects any other key with ErrBadRecordKey.
-//
-// # Bucket records
-//
-// Both are signed by the user key (any member node can sign for a user: the
-// private key is sealed inside the user record) and embed the user's public
-// key, so they are self-certifying: the validator checks that the key's
-// access key ID is AccessKeyID(public key), then the signature. A record is
-// at most MaxBucketRecordSize (512 KiB; kad-dht silently drops values near
-// 4 MiB). Integers are big-endian.
-//
-// Bucket list: 1 version | 1 type = 2 | 32 public key | 8 sequence >= 1 |
-// 2 count n <= 1000 | n x (1 name length, name [a-z0-9.-]{3,63} in strictly
-// ascending order, 12 created HLC, 12 deleted HLC, zero unless a tombstone)
-// | 64 signature over "d3s bucket list v1\x00" || all preceding bytes.
-//
-// Catalogue head, version 2 (CatalogHeadVersion): 1 version = 2 | 1 type =
-// 3 | 32 public key | 8 sequence >= 1 | 1+n bucket name (must equal the
-// key's) | 12 HLC time (8 Unix ns, 4 logical; rejected if more than
-// MaxClockSkew = 5 min in the future) | 1+n snapshot manifest ID (<= 64) |
-// 1+n writer node ID (1..128) | 2 frontier count f (<= MaxFrontier = 1024)
-// | f x (1+n writer node ID (1..128), 12 HLC time > 0), writers in
-// strictly ascending byte order | 4 entry count (<= 65535) | per entry 4
-// length + opaque bytes (encoded by catalog) | 64 signature over
-// "d3s catalog head v1\x00" || all preceding bytes. The frontier holds, per
-// writer node, the latest time of its entries merged into the head; the
-// catalog uses it to notice writes a healed partition lost (catalog/doc.go,
-// "Partitions"). A full frontier of 128-byte writer IDs takes 141 KiB,
-// which leaves room under MaxBucketRecordSize for the catalog's 256 KiB
-// bound on a whole head; with real peer IDs (52 bytes) 1024 lines take
-// 65 KiB.
-//
-// Version 1 (CatalogHeadV1) is the same without the frontier count and
-// lines; such heads still decode (with an empty Frontier), validate and
-// compete in Select with version 2 by sequence. The version byte is
-// signed, so a head cannot be passed off as the other version.
-//
-// Select keeps the highest sequence; ties go to the later HLC time (heads),
-// then the greater writer, then the greater encoding; a record compared
-// with itself is never displaced, so republishing refreshes it.
+// private-network PSK and travels in the join token; package record uses
+// it to seal user secrets (LoadOrCreateNetworkKey returns a
+// record.NetworkKey).
 //
 // # Host and DHT
 //
@@ -113,13 +26,14 @@
 // defaults allow ~75 streams per peer on a custom protocol). Every peer it
 // identifies is stored under "dht/peers/" in badger, so a restarted node
 // rejoins without the join token. New runs kad-dht in server mode with
-// protocol prefix "/d3s", the D3S Validator, and a badger-backed datastore
-// ("dht/kv...") so records survive restarts. Put confirms that at least one
-// closest peer stored the record (kad-dht's PutValue does not). The best
-// record seen per key is kept under "dht/seen/"; Get and Put never go back
-// behind it (ErrStaleRecord), and Get answers from it when the network
-// cannot. Republish puts every held record again shortly after Start and
-// every 12 h, ahead of kad-dht's 48 h expiry and for nodes that joined later.
+// protocol prefix "/d3s", the D3S record.Validator, and a badger-backed
+// datastore ("dht/kv...") so records survive restarts. Put confirms that at
+// least one closest peer stored the record (kad-dht's PutValue does not).
+// The best record seen per key is kept under "dht/seen/"; Get and Put never
+// go back behind it (record.ErrStaleRecord), and Get answers from it when
+// the network cannot. Republish puts every held record again shortly after
+// Start and every 12 h, ahead of kad-dht's 48 h expiry and for nodes that
+// joined later.
 //
 // # Join token
 //

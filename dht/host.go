@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
@@ -28,7 +29,7 @@ type HostConfig struct {
 	// Key is the node's identity (LoadOrCreateNodeKey). Required.
 	Key crypto.PrivKey
 	// NetworkKey is the private-network PSK. Required.
-	NetworkKey NetworkKey
+	NetworkKey record.NetworkKey
 	// ListenAddrs are the multiaddrs to listen on; empty means
 	// DefaultListenAddr. Only TCP works: go-libp2p's QUIC and WebRTC
 	// transports refuse a PSK.
@@ -88,7 +89,7 @@ func (cfg *HostConfig) validate() error {
 		return errors.New("dht: host config: no node key")
 	case cfg.DB == nil:
 		return errors.New("dht: host config: no database")
-	case cfg.NetworkKey == (NetworkKey{}):
+	case cfg.NetworkKey == (record.NetworkKey{}):
 		return errors.New("dht: host config: no network key")
 	}
 	if len(cfg.ListenAddrs) == 0 {

@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
@@ -100,7 +101,7 @@ func (b *peerBook) load() ([]peer.AddrInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load known peers: %w", err)
 	}
-	slices.SortFunc(all, func(a, b knownPeer) int { return cmpInt(b.seen, a.seen) })
+	slices.SortFunc(all, func(a, b knownPeer) int { return cmp.Compare(b.seen, a.seen) })
 	if len(all) > maxKnownPeers {
 		b.forget(all[maxKnownPeers:])
 		all = all[:maxKnownPeers]

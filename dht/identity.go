@@ -10,16 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/crypto"
 )
-
-// NetworkKeySize is the length of a network key in bytes.
-const NetworkKeySize = 32
-
-// NetworkKey is the secret shared by every member of one D3S network. It
-// becomes the libp2p private-network PSK, travels in the join token, and
-// seals the secrets inside user records.
-type NetworkKey [NetworkKeySize]byte
 
 // LoadOrCreateNodeKey returns the node's Ed25519 identity key stored at
 // path, creating it (mode 0600) on first use. The file holds the key in
@@ -49,10 +42,10 @@ func LoadOrCreateNodeKey(path string) (crypto.PrivKey, error) {
 // LoadOrCreateNetworkKey returns the network key stored at path, creating a
 // random one (mode 0600) on first use. The file holds the key in hex on one
 // line, so an operator can read and copy it.
-func LoadOrCreateNetworkKey(path string) (NetworkKey, error) {
-	var key NetworkKey
+func LoadOrCreateNetworkKey(path string) (record.NetworkKey, error) {
+	var key record.NetworkKey
 	data, err := loadOrCreate(path, func() ([]byte, error) {
-		var k NetworkKey
+		var k record.NetworkKey
 		if _, err := rand.Read(k[:]); err != nil {
 			return nil, err
 		}
@@ -62,8 +55,8 @@ func LoadOrCreateNetworkKey(path string) (NetworkKey, error) {
 		return key, fmt.Errorf("network key %s: %w", path, err)
 	}
 	raw, err := hex.DecodeString(string(bytes.TrimSpace(data)))
-	if err != nil || len(raw) != NetworkKeySize {
-		return key, fmt.Errorf("network key %s: %w: want %d hex-encoded bytes", path, ErrBadKeyFile, NetworkKeySize)
+	if err != nil || len(raw) != record.NetworkKeySize {
+		return key, fmt.Errorf("network key %s: %w: want %d hex-encoded bytes", path, ErrBadKeyFile, record.NetworkKeySize)
 	}
 	copy(key[:], raw)
 	return key, nil

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -57,7 +58,7 @@ func TestNetworkKeyPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k1 != k2 || k1 == (NetworkKey{}) {
+	if k1 != k2 || k1 == (record.NetworkKey{}) {
 		t.Errorf("network key %x then %x", k1, k2)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p-kad-dht/amino"
 	pb "github.com/libp2p/go-libp2p-kad-dht/pb"
 	"github.com/libp2p/go-libp2p-kad-dht/records"
-	record "github.com/libp2p/go-libp2p-record"
+	p2precord "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -50,15 +50,16 @@ type Config struct {
 }
 
 // DHT is D3S's private Kademlia DHT: kad-dht in server mode under the
-// "/d3s" protocol prefix, accepting only D3S records (Validator), keeping
-// them in badger, and republishing them so they outlive kad-dht's expiry.
+// "/d3s" protocol prefix, accepting only D3S records (record.Validator),
+// keeping them in badger, and republishing them so they outlive kad-dht's
+// expiry.
 type DHT struct {
 	cfg       Config
 	kad       *kaddht.IpfsDHT
 	values    *records.ValueStore
 	msgr      *pb.ProtocolMessenger
 	seen      seenStore
-	validator record.Validator
+	validator p2precord.Validator
 	log       *slog.Logger
 
 	ctx    context.Context

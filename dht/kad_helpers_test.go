@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -36,7 +37,7 @@ type testNode struct {
 
 // startNode starts a node with its state in dir, on the network of netKey,
 // bootstrapping from peers. The node is closed at cleanup.
-func startNode(t testing.TB, dir string, netKey NetworkKey, peers ...*testNode) *testNode {
+func startNode(t testing.TB, dir string, netKey record.NetworkKey, peers ...*testNode) *testNode {
 	t.Helper()
 	key, err := LoadOrCreateNodeKey(filepath.Join(dir, "node.key"))
 	if err != nil {
@@ -77,7 +78,7 @@ func (n *testNode) close() {
 
 // startNetwork starts n nodes, each bootstrapping from the first, and waits
 // until every routing table holds every other node.
-func startNetwork(t testing.TB, n int, netKey NetworkKey) []*testNode {
+func startNetwork(t testing.TB, n int, netKey record.NetworkKey) []*testNode {
 	t.Helper()
 	nodes := []*testNode{startNode(t, t.TempDir(), netKey)}
 	for i := 1; i < n; i++ {
@@ -123,14 +124,14 @@ func newSigner(t testing.TB) signer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signer{pub: pub, priv: priv, akid: AccessKeyID(pub)}
+	return signer{pub: pub, priv: priv, akid: record.AccessKeyID(pub)}
 }
 
 // head returns a signed catalogue head of bucket with sequence seq.
-func (u signer) head(bucket string, seq uint64, entries ...string) CatalogHead {
-	h := CatalogHead{
+func (u signer) head(bucket string, seq uint64, entries ...string) record.CatalogHead {
+	h := record.CatalogHead{
 		Seq: seq, Bucket: bucket, Writer: "node-a",
-		Time:       HLC{Wall: time.Now().UnixNano(), Logical: 1},
+		Time:       record.HLC{Wall: time.Now().UnixNano(), Logical: 1},
 		SnapshotID: []byte("snapshot-1"),
 	}
 	for _, e := range entries {
@@ -141,10 +142,10 @@ func (u signer) head(bucket string, seq uint64, entries ...string) CatalogHead {
 }
 
 // list returns a signed bucket list with sequence seq.
-func (u signer) list(seq uint64, names ...string) BucketListRecord {
-	r := BucketListRecord{Seq: seq}
+func (u signer) list(seq uint64, names ...string) record.BucketListRecord {
+	r := record.BucketListRecord{Seq: seq}
 	for i, n := range names {
-		r.Buckets = append(r.Buckets, BucketListEntry{Name: n, Created: HLC{Wall: int64(1000 + i)}})
+		r.Buckets = append(r.Buckets, record.BucketListEntry{Name: n, Created: record.HLC{Wall: int64(1000 + i)}})
 	}
 	r.Sign(u.priv)
 	return r

@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 func TestPutOnOneNodeGetOnAnother(t *testing.T) {
-	netKey := NetworkKey{7}
+	netKey := record.NetworkKey{7}
 	nodes := startNetwork(t, 4, netKey)
 	alice := newSigner(t)
-	key := CatalogHeadKey(alice.akid, "photos")
+	key := record.CatalogHeadKey(alice.akid, "photos")
 	v1 := alice.head("photos", 1, "k1").Marshal()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -35,31 +36,31 @@ func TestPutOnOneNodeGetOnAnother(t *testing.T) {
 	if got, err := nodes[3].dht.Get(ctx, key); err != nil || !bytes.Equal(got, v2) {
 		t.Fatalf("get on node 4 after update: %v, want sequence 2", err)
 	}
-	if err := nodes[0].dht.Put(ctx, key, v1); !errors.Is(err, ErrStaleRecord) {
-		t.Fatalf("re-put of sequence 1 = %v, want ErrStaleRecord", err)
+	if err := nodes[0].dht.Put(ctx, key, v1); !errors.Is(err, record.ErrStaleRecord) {
+		t.Fatalf("re-put of sequence 1 = %v, want record.ErrStaleRecord", err)
 	}
-	if _, err := nodes[2].dht.Get(ctx, CatalogHeadKey(alice.akid, "nothing")); !errors.Is(err, ErrNotFound) {
+	if _, err := nodes[2].dht.Get(ctx, record.CatalogHeadKey(alice.akid, "nothing")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("get of a missing key = %v, want ErrNotFound", err)
 	}
 }
 
 func TestUserRecordAcrossNodes(t *testing.T) {
-	netKey := NetworkKey{8}
+	netKey := record.NetworkKey{8}
 	nodes := startNetwork(t, 3, netKey)
-	rec, secret, err := NewUser("alice", netKey)
+	rec, secret, err := record.NewUser("alice", netKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	if err := nodes[0].dht.Put(ctx, UserKey(rec.AccessKeyID()), rec.Marshal()); err != nil {
+	if err := nodes[0].dht.Put(ctx, record.UserKey(rec.AccessKeyID()), rec.Marshal()); err != nil {
 		t.Fatalf("put user: %v", err)
 	}
-	val, err := nodes[2].dht.Get(ctx, UserKey(rec.AccessKeyID()))
+	val, err := nodes[2].dht.Get(ctx, record.UserKey(rec.AccessKeyID()))
 	if err != nil {
 		t.Fatalf("get user on node 3: %v", err)
 	}
-	got, err := UnmarshalUserRecord(val)
+	got, err := record.UnmarshalUserRecord(val)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func TestUserRecordAcrossNodes(t *testing.T) {
 }
 
 func TestForeignNetworkKeyRefused(t *testing.T) {
-	nodes := startNetwork(t, 2, NetworkKey{1})
-	stranger := startNode(t, t.TempDir(), NetworkKey{2})
+	nodes := startNetwork(t, 2, record.NetworkKey{1})
+	stranger := startNode(t, t.TempDir(), record.NetworkKey{2})
 	// A handshake under the wrong key can stall on garbage until the dial
 	// times out, so the join attempt gets its own deadline.
 	join, cancelJoin := context.WithTimeout(t.Context(), 2*time.Second)
@@ -84,7 +85,7 @@ func TestForeignNetworkKeyRefused(t *testing.T) {
 		t.Fatalf("member has %d peers, want only the other member", n)
 	}
 	alice := newSigner(t)
-	key := BucketsKey(alice.akid)
+	key := record.BucketsKey(alice.akid)
 	if err := nodes[0].dht.Put(ctx, key, alice.list(1, "photos").Marshal()); err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +97,11 @@ func TestForeignNetworkKeyRefused(t *testing.T) {
 }
 
 func TestRecordsSurviveRestart(t *testing.T) {
-	netKey := NetworkKey{9}
+	netKey := record.NetworkKey{9}
 	nodes := startNetwork(t, 2, netKey)
 	writer, holder := nodes[0], nodes[1]
 	alice := newSigner(t)
-	key, val := BucketsKey(alice.akid), alice.list(3, "photos", "videos").Marshal()
+	key, val := record.BucketsKey(alice.akid), alice.list(3, "photos", "videos").Marshal()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := writer.dht.Put(ctx, key, val); err != nil {
@@ -120,7 +121,7 @@ func TestRecordsSurviveRestart(t *testing.T) {
 }
 
 func TestRestartedNodeRejoinsWithoutToken(t *testing.T) {
-	netKey := NetworkKey{10}
+	netKey := record.NetworkKey{10}
 	nodes := startNetwork(t, 2, netKey)
 	waitFor(t, 5*time.Second, "peer addresses stored", func() bool {
 		known, err := nodes[1].host.KnownPeers()
@@ -134,10 +135,10 @@ func TestRestartedNodeRejoinsWithoutToken(t *testing.T) {
 }
 
 func TestRepublishReachesLateJoiner(t *testing.T) {
-	netKey := NetworkKey{11}
+	netKey := record.NetworkKey{11}
 	first := startNode(t, t.TempDir(), netKey)
 	alice := newSigner(t)
-	key, val := BucketsKey(alice.akid), alice.list(1, "photos").Marshal()
+	key, val := record.BucketsKey(alice.akid), alice.list(1, "photos").Marshal()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	if err := first.dht.Put(ctx, key, val); err != nil {

@@ -7,8 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p-kad-dht/records"
-	record "github.com/libp2p/go-libp2p-record"
+	p2precord "github.com/libp2p/go-libp2p-record"
 	recpb "github.com/libp2p/go-libp2p-record/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -17,9 +18,9 @@ import (
 // and returns once at least one of those peers confirmed it has stored it
 // (kad-dht's own PutValue returns nil even when no peer did). A node alone
 // in its network stores the record locally only; republishing spreads it
-// once peers join. Errors wrap a validation sentinel, ErrStaleRecord (this
-// node has seen or holds a better record for key: re-read and merge) or
-// ErrNotStored.
+// once peers join. Errors wrap a validation sentinel,
+// record.ErrStaleRecord (this node has seen or holds a better record for
+// key: re-read and merge) or ErrNotStored.
 func (d *DHT) Put(ctx context.Context, key string, value []byte) error {
 	if err := d.validator.Validate(key, value); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
@@ -27,9 +28,9 @@ func (d *DHT) Put(ctx context.Context, key string, value []byte) error {
 	if _, err := d.accept(key, value); err != nil {
 		return fmt.Errorf("put: %w", err)
 	}
-	rec := record.MakePutRecord(key, value)
+	rec := p2precord.MakePutRecord(key, value)
 	if err := d.values.Put(ctx, key, rec); errors.Is(err, records.ErrOldRecord) {
-		return fmt.Errorf("put %s: %w: this node holds a better record", key, ErrStaleRecord)
+		return fmt.Errorf("put %s: %w: this node holds a better record", key, record.ErrStaleRecord)
 	} else if err != nil {
 		return fmt.Errorf("put %s locally: %w", key, err)
 	}
@@ -74,7 +75,7 @@ func (d *DHT) Get(ctx context.Context, key string) ([]byte, error) {
 	val, netErr := d.kad.GetValue(ctx, key)
 	if netErr == nil {
 		best, err := d.accept(key, val)
-		if err == nil || errors.Is(err, ErrStaleRecord) {
+		if err == nil || errors.Is(err, record.ErrStaleRecord) {
 			return best, nil
 		}
 		d.log.Warn("invalid record from the network", "key", key, "err", err)
@@ -94,7 +95,8 @@ func (d *DHT) Get(ctx context.Context, key string) ([]byte, error) {
 // value and compares it with the best record this node remembers for key.
 // A better or first record is remembered and returned. An older one (a
 // replay, or an equal sequence that loses the tie-break) fails with
-// ErrStaleRecord, and the remembered record comes back with the error.
+// record.ErrStaleRecord, and the remembered record comes back with the
+// error.
 func (d *DHT) accept(key string, value []byte) ([]byte, error) {
 	if err := d.validator.Validate(key, value); err != nil {
 		return nil, fmt.Errorf("record %s: %w", key, err)
@@ -107,7 +109,7 @@ func (d *DHT) accept(key string, value []byte) ([]byte, error) {
 		return nil, err
 	}
 	if string(kept) != string(value) {
-		return kept, fmt.Errorf("record %s: %w", key, ErrStaleRecord)
+		return kept, fmt.Errorf("record %s: %w", key, record.ErrStaleRecord)
 	}
 	return kept, nil
 }

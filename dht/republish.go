@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d3s/d3s/dht/record"
 	dsq "github.com/ipfs/go-datastore/query"
 	recpb "github.com/libp2p/go-libp2p-record/pb"
 	"google.golang.org/protobuf/proto"
@@ -40,7 +41,7 @@ func (d *DHT) Republish(ctx context.Context) (n, failed int) {
 			break
 		}
 		n++
-		if err := d.Put(ctx, key, value); err != nil && !errors.Is(err, ErrStaleRecord) {
+		if err := d.Put(ctx, key, value); err != nil && !errors.Is(err, record.ErrStaleRecord) {
 			failed++
 			d.log.Debug("republish", "key", key, "err", err)
 		}
@@ -71,7 +72,7 @@ func (d *DHT) held(ctx context.Context) map[string][]byte {
 
 // eachStored calls fn with every D3S record in kad-dht's datastore.
 func (d *DHT) eachStored(ctx context.Context, fn func(key string, value []byte)) {
-	res, err := NewDatastore(d.cfg.DB, DatastorePrefix).Query(ctx, dsq.Query{Prefix: "/" + RecordNamespace})
+	res, err := NewDatastore(d.cfg.DB, DatastorePrefix).Query(ctx, dsq.Query{Prefix: "/" + record.RecordNamespace})
 	if err != nil {
 		d.log.Warn("republish: query datastore", "err", err)
 		return
@@ -83,7 +84,7 @@ func (d *DHT) eachStored(ctx context.Context, fn func(key string, value []byte))
 			return
 		}
 		rec := new(recpb.Record)
-		if proto.Unmarshal(r.Value, rec) != nil || !strings.HasPrefix(string(rec.GetKey()), "/"+RecordNamespace+"/") {
+		if proto.Unmarshal(r.Value, rec) != nil || !strings.HasPrefix(string(rec.GetKey()), "/"+record.RecordNamespace+"/") {
 			continue
 		}
 		fn(string(rec.GetKey()), rec.GetValue())

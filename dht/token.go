@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -29,13 +30,13 @@ const (
 // addresses of members, each ending in /p2p/<peer ID>. It is secret: it
 // holds the network key.
 type Token struct {
-	NetworkKey NetworkKey
+	NetworkKey record.NetworkKey
 	Addrs      []ma.Multiaddr
 }
 
 // Token returns the join token of this host's network: key and the
 // host's own addresses.
-func (h *Host) Token(key NetworkKey) (Token, error) {
+func (h *Host) Token(key record.NetworkKey) (Token, error) {
 	addrs, err := peer.AddrInfoToP2pAddrs(&peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()})
 	if err != nil {
 		return Token{}, fmt.Errorf("join token: %w", err)
@@ -75,7 +76,7 @@ func ParseToken(s string) (Token, error) {
 	if err != nil {
 		return Token{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
-	if len(raw) < NetworkKeySize+1+tokenSumLen {
+	if len(raw) < record.NetworkKeySize+1+tokenSumLen {
 		return Token{}, fmt.Errorf("%w: too short", ErrBadToken)
 	}
 	payload, sum := raw[:len(raw)-tokenSumLen], raw[len(raw)-tokenSumLen:]
@@ -89,7 +90,7 @@ func ParseToken(s string) (Token, error) {
 func decodeToken(payload []byte) (Token, error) {
 	var t Token
 	d := reader{buf: payload}
-	copy(t.NetworkKey[:], d.take(NetworkKeySize))
+	copy(t.NetworkKey[:], d.take(record.NetworkKeySize))
 	n := int(d.u8())
 	if n == 0 || n > MaxTokenAddrs {
 		return Token{}, fmt.Errorf("%w: %d addresses", ErrBadToken, n)
@@ -107,7 +108,7 @@ func decodeToken(payload []byte) (Token, error) {
 	if err := d.finish("join token"); err != nil {
 		return Token{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
-	if t.NetworkKey == (NetworkKey{}) {
+	if t.NetworkKey == (record.NetworkKey{}) {
 		return Token{}, fmt.Errorf("%w: zero network key", ErrBadToken)
 	}
 	return t, nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/d3s/d3s/dht/record"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
@@ -17,7 +18,7 @@ func testToken(t *testing.T) Token {
 	} {
 		addrs = append(addrs, ma.StringCast(s))
 	}
-	return Token{NetworkKey: NetworkKey{1, 2, 3, 31: 9}, Addrs: addrs}
+	return Token{NetworkKey: record.NetworkKey{1, 2, 3, 31: 9}, Addrs: addrs}
 }
 
 func TestTokenRoundTrip(t *testing.T) {
@@ -46,8 +47,8 @@ func TestTokenRoundTrip(t *testing.T) {
 
 func TestParseTokenRejects(t *testing.T) {
 	good := testToken(t).Encode()
-	noAddrs := Token{NetworkKey: NetworkKey{1}}.Encode()
-	noPeer := Token{NetworkKey: NetworkKey{1}, Addrs: []ma.Multiaddr{ma.StringCast("/ip4/1.2.3.4/tcp/1")}}.Encode()
+	noAddrs := Token{NetworkKey: record.NetworkKey{1}}.Encode()
+	noPeer := Token{NetworkKey: record.NetworkKey{1}, Addrs: []ma.Multiaddr{ma.StringCast("/ip4/1.2.3.4/tcp/1")}}.Encode()
 	zeroKey := Token{Addrs: testToken(t).Addrs}.Encode()
 	mistyped := []byte(good)
 	if mistyped[10] == 'A' {
@@ -73,8 +74,8 @@ func TestParseTokenRejects(t *testing.T) {
 }
 
 func TestHostToken(t *testing.T) {
-	n := startNode(t, t.TempDir(), NetworkKey{12})
-	tok, err := n.host.Token(NetworkKey{12})
+	n := startNode(t, t.TempDir(), record.NetworkKey{12})
+	tok, err := n.host.Token(record.NetworkKey{12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestHostToken(t *testing.T) {
 }
 
 func FuzzParseToken(f *testing.F) {
-	good := Token{NetworkKey: NetworkKey{1}, Addrs: []ma.Multiaddr{
+	good := Token{NetworkKey: record.NetworkKey{1}, Addrs: []ma.Multiaddr{
 		ma.StringCast("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"),
 	}}.Encode()
 	for _, s := range []string{good, "", TokenPrefix, TokenPrefix + "AAAA", good[:len(good)-1], good + "A"} {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // The admin API is JSON over HTTP on the unix socket adminSocketPath(dataDir).
@@ -134,7 +134,7 @@ func (a *adminServer) addUser(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrUserExists):
 		writeAdminError(w, http.StatusConflict, adminCodeUserExists, err.Error())
-	case errors.Is(err, dht.ErrInvalidUserName):
+	case errors.Is(err, record.ErrInvalidUserName):
 		writeAdminError(w, http.StatusBadRequest, adminCodeInvalidName, err.Error())
 	case err != nil:
 		a.internalError(w, "add user", err)

@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // AdminAddUser asks the d3sd running with dataDir to create a user called
 // name and returns its credentials. The error wraps ErrNoDaemon when no
 // daemon runs, ErrUserExists when the name is taken, and
-// dht.ErrInvalidUserName when the name is not valid.
+// record.ErrInvalidUserName when the name is not valid.
 func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, error) {
 	var creds UserCredentials
 	if err := adminCall(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
@@ -110,7 +110,7 @@ func decodeAdminResponse(resp *http.Response, out any) error {
 	case adminCodeUserExists:
 		return &remoteError{msg: ae.Message, kind: ErrUserExists}
 	case adminCodeInvalidName:
-		return &remoteError{msg: ae.Message, kind: dht.ErrInvalidUserName}
+		return &remoteError{msg: ae.Message, kind: record.ErrInvalidUserName}
 	}
 	return errors.New(ae.Message)
 }

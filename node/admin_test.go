@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // startAdmin serves the admin API of u over a real socket in dataDir and
@@ -59,7 +59,7 @@ func TestAdminRoundTrip(t *testing.T) {
 	if _, err := AdminAddUser(ctx, dir, "alice"); !errors.Is(err, ErrUserExists) {
 		t.Errorf("AdminAddUser(duplicate) = %v, want ErrUserExists", err)
 	}
-	if _, err := AdminAddUser(ctx, dir, "no spaces"); !errors.Is(err, dht.ErrInvalidUserName) {
+	if _, err := AdminAddUser(ctx, dir, "no spaces"); !errors.Is(err, record.ErrInvalidUserName) {
 		t.Errorf("AdminAddUser(bad name) = %v, want ErrInvalidUserName", err)
 	}
 	users, err := AdminListUsers(ctx, dir)

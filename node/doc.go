@@ -38,7 +38,7 @@
 //
 // # Users across the network
 //
-// A user record (dht.UserRecord, the secret and private key sealed with
+// A user record (record.UserRecord, the secret and private key sealed with
 // the network key) is published to the DHT under /d3s/user/<AccessKeyID>
 // when the user is added, and every local record again at each Start. An
 // S3 request with an access key unknown locally looks it up in the DHT
@@ -49,7 +49,7 @@
 // connected member, and two members exchange all records when they
 // connect; every record is validated and must open with the network key,
 // and a stored record is replaced only by a better one
-// (dht.SelectUserRecord). "user list" therefore shows every user any
+// (record.SelectUserRecord). "user list" therefore shows every user any
 // connected member knows. Names are unique among the users one node
 // creates; two nodes adding the same name at once both succeed.
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/internal/fsutil"
 )
 
@@ -32,7 +33,7 @@ const (
 
 // membership is what makes a node a member of one network.
 type membership struct {
-	key      dht.NetworkKey
+	key      record.NetworkKey
 	identity crypto.PrivKey
 	id       peer.ID
 	// bootstrap are the members named by the join token, if any.
@@ -101,14 +102,14 @@ func (m *membership) join(dataDir, token string) error {
 }
 
 // readNetworkKey reads an existing network key file.
-func readNetworkKey(path string) (dht.NetworkKey, error) {
-	var key dht.NetworkKey
+func readNetworkKey(path string) (record.NetworkKey, error) {
+	var key record.NetworkKey
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return key, err
 	}
 	raw, err := hex.DecodeString(string(bytes.TrimSpace(data)))
-	if err != nil || len(raw) != dht.NetworkKeySize {
+	if err != nil || len(raw) != record.NetworkKeySize {
 		return key, fmt.Errorf("network key %s: %w", path, dht.ErrBadKeyFile)
 	}
 	copy(key[:], raw)
@@ -118,7 +119,7 @@ func readNetworkKey(path string) (dht.NetworkKey, error) {
 // storeJoinedKey writes the joined network's key and the joined marker.
 // The marker goes first: a crash in between leaves a data dir that still
 // joins with the token and never creates a first user.
-func storeJoinedKey(dataDir string, key dht.NetworkKey) error {
+func storeJoinedKey(dataDir string, key record.NetworkKey) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dataDir, joinedFile), nil); err != nil {
 		return err
 	}

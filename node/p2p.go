@@ -24,6 +24,7 @@ import (
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/internal/fsutil"
 )
 
@@ -147,7 +148,7 @@ func (n *Node) publishUsers(ctx context.Context) {
 		return
 	}
 	for akid, raw := range recs {
-		if err := n.dht.Put(ctx, dht.UserKey(akid), raw); err != nil && !errors.Is(err, dht.ErrStaleRecord) && ctx.Err() == nil {
+		if err := n.dht.Put(ctx, record.UserKey(akid), raw); err != nil && !errors.Is(err, record.ErrStaleRecord) && ctx.Err() == nil {
 			n.log.Debug("publish user", "access_key_id", akid, "err", err)
 		}
 	}

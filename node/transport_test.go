@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/swarm"
 )
 
@@ -26,7 +27,7 @@ type btMember struct {
 
 // startBTMember starts a host on netKey's network and a swarm using the
 // libp2p transport (or plain TCP when tcp is set).
-func startBTMember(tb testing.TB, netKey dht.NetworkKey, tcp bool) *btMember {
+func startBTMember(tb testing.TB, netKey record.NetworkKey, tcp bool) *btMember {
 	tb.Helper()
 	dir := tb.TempDir()
 	db, err := badger.Open(swarm.BadgerOptions(filepath.Join(dir, "db")))
@@ -104,7 +105,7 @@ func readObject(tb testing.TB, s *swarm.Swarm, id swarm.ID) []byte {
 }
 
 func TestSwarmOverLibp2p(t *testing.T) {
-	var netKey dht.NetworkKey
+	var netKey record.NetworkKey
 	netKey[0] = 1
 	a, b := startBTMember(t, netKey, false), startBTMember(t, netKey, false)
 	b.knows(a)
@@ -140,7 +141,7 @@ func TestSwarmOverLibp2p(t *testing.T) {
 }
 
 func TestSwarmOverLibp2pRefusesOutsiders(t *testing.T) {
-	var member, outsider dht.NetworkKey
+	var member, outsider record.NetworkKey
 	member[0], outsider[0] = 1, 2
 	a, c := startBTMember(t, member, false), startBTMember(t, outsider, false)
 	c.knows(a)
@@ -162,7 +163,7 @@ func BenchmarkFetch256MiB(b *testing.B) {
 		tcp  bool
 	}{{"tcp", true}, {"libp2p", false}} {
 		b.Run(bc.name, func(b *testing.B) {
-			netKey := dht.NetworkKey{1}
+			netKey := record.NetworkKey{1}
 			src, dst := startBTMember(b, netKey, bc.tcp), startBTMember(b, netKey, bc.tcp)
 			dst.knows(src)
 			if err := dst.host.Connect(context.Background(), src.info()); err != nil {

@@ -11,7 +11,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/s3"
 )
 
@@ -41,7 +41,7 @@ type UserInfo struct {
 	Created     time.Time `json:"created"`
 }
 
-// userDB keeps the users this node knows, as signed dht.UserRecords in
+// userDB keeps the users this node knows, as signed record.UserRecords in
 // badger, and answers the S3 front end's credential lookups. Records come
 // from this node's Add, from the user sync protocol and from the DHT; once
 // the node is on the network (attach), new users are published to both.
@@ -49,7 +49,7 @@ type userDB struct {
 	db  *badger.DB
 	log *slog.Logger
 	// network is the network key: it seals and opens user secrets.
-	network dht.NetworkKey
+	network record.NetworkKey
 
 	addMu sync.Mutex // serialises Add so that the name check holds
 
@@ -82,7 +82,7 @@ var _ s3.Credentials = (*userDB)(nil)
 
 // openUsers opens the user database in db; netKey seals and opens the
 // users' secrets.
-func openUsers(db *badger.DB, netKey dht.NetworkKey, log *slog.Logger) *userDB {
+func openUsers(db *badger.DB, netKey record.NetworkKey, log *slog.Logger) *userDB {
 	return &userDB{
 		db:      db,
 		log:     log.With("component", "users"),
@@ -114,7 +114,7 @@ const publishTimeout = 10 * time.Second
 
 // Add creates a user called name and returns its credentials. The name must
 // be 1–64 characters of [A-Za-z0-9._@-] (else the error wraps
-// dht.ErrInvalidUserName) and not taken among the users this node knows
+// record.ErrInvalidUserName) and not taken among the users this node knows
 // (else ErrUserExists). On the network the record is published to the DHT
 // and pushed to the connected members before Add returns.
 func (u *userDB) Add(ctx context.Context, name string) (*UserCredentials, error) {
@@ -139,14 +139,14 @@ func (u *userDB) publish(ctx context.Context, akid string, raw []byte) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
-	if err := net.Publish(ctx, dht.UserKey(akid), raw); err != nil {
+	if err := net.Publish(ctx, record.UserKey(akid), raw); err != nil {
 		u.log.Warn("publish user", "access_key_id", akid, "err", err)
 	}
 }
 
 // add is Add with addMu held; it returns the encoded record too.
 func (u *userDB) add(name string) (*UserCredentials, []byte, error) {
-	rec, secret, err := dht.NewUser(name, u.network)
+	rec, secret, err := record.NewUser(name, u.network)
 	if err != nil {
 		return nil, nil, fmt.Errorf("add user: %w", err)
 	}
@@ -205,7 +205,7 @@ func userInfo(item *badger.Item) (UserInfo, error) {
 	if err != nil {
 		return UserInfo{}, err
 	}
-	rec, err := dht.UnmarshalUserRecord(val)
+	rec, err := record.UnmarshalUserRecord(val)
 	if err != nil {
 		return UserInfo{}, fmt.Errorf("user %s: %w", item.Key(), err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/s3"
 )
 
@@ -61,7 +61,7 @@ func (u *userDB) lookup(ctx context.Context, accessKeyID string) (cachedUser, er
 	switch {
 	case ok:
 		return c, nil
-	case !dht.ValidAccessKeyID(accessKeyID), time.Now().Before(missUntil):
+	case !record.ValidAccessKeyID(accessKeyID), time.Now().Before(missUntil):
 		return cachedUser{}, s3.ErrInvalidAccessKeyID
 	}
 	if err := ctx.Err(); err != nil {
@@ -104,7 +104,7 @@ func (u *userDB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) 
 	}
 	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	raw, err := net.Get(lctx, dht.UserKey(accessKeyID))
+	raw, err := net.Get(lctx, record.UserKey(accessKeyID))
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err() // the caller gave up: no verdict to remember
 	}
@@ -131,10 +131,10 @@ func (u *userDB) rememberMiss(accessKeyID string) {
 
 // open validates and unseals a record and caches it.
 func (u *userDB) open(accessKeyID string, raw []byte) (cachedUser, error) {
-	if err := dht.ValidateUserRecord(dht.UserKey(accessKeyID), raw); err != nil {
+	if err := record.ValidateUserRecord(record.UserKey(accessKeyID), raw); err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
-	rec, _ := dht.UnmarshalUserRecord(raw) // validated just above
+	rec, _ := record.UnmarshalUserRecord(raw) // validated just above
 	secret, priv, err := rec.Open(u.network)
 	if err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)

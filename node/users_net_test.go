@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/s3"
 )
 
@@ -52,11 +53,11 @@ func TestLookupFallsBackToNetwork(t *testing.T) {
 	ctx := t.Context()
 
 	// A user published by another member of the same network.
-	rec, secret, err := dht.NewUser("remote", u.network)
+	rec, secret, err := record.NewUser("remote", u.network)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net.records[dht.UserKey(rec.AccessKeyID())] = rec.Marshal()
+	net.records[record.UserKey(rec.AccessKeyID())] = rec.Marshal()
 	user, got, err := u.LookupUser(ctx, rec.AccessKeyID())
 	if err != nil || got != secret || user.Name != "remote" {
 		t.Fatalf("LookupUser of a network user = %+v, %v", user, err)
@@ -70,8 +71,8 @@ func TestLookupFallsBackToNetwork(t *testing.T) {
 
 	// A record sealed for another network is refused, and remembered as a
 	// miss like an unknown key.
-	foreign, _, _ := dht.NewUser("foreign", dht.NetworkKey{7})
-	net.records[dht.UserKey(foreign.AccessKeyID())] = foreign.Marshal()
+	foreign, _, _ := record.NewUser("foreign", record.NetworkKey{7})
+	net.records[record.UserKey(foreign.AccessKeyID())] = foreign.Marshal()
 	for _, akid := range []string{foreign.AccessKeyID(), "ABCDEFGHIJKLMNOPQRST"} {
 		before := net.lookups()
 		for range 50 {
@@ -96,8 +97,8 @@ func TestAddPublishes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := net.records[dht.UserKey(creds.AccessKeyID)]
-	if err := dht.ValidateUserRecord(dht.UserKey(creds.AccessKeyID), raw); err != nil {
+	raw := net.records[record.UserKey(creds.AccessKeyID)]
+	if err := record.ValidateUserRecord(record.UserKey(creds.AccessKeyID), raw); err != nil {
 		t.Errorf("published record: %v", err)
 	}
 	// Another member's database takes the record; a replayed or forged
@@ -111,7 +112,7 @@ func TestAddPublishes(t *testing.T) {
 	}
 	forged := append([]byte(nil), raw...)
 	forged[len(forged)-1] ^= 1
-	if _, err := other.store(creds.AccessKeyID, forged); !errors.Is(err, dht.ErrBadSignature) {
+	if _, err := other.store(creds.AccessKeyID, forged); !errors.Is(err, record.ErrBadSignature) {
 		t.Errorf("store of a forged record = %v", err)
 	}
 	_, secret, err := other.LookupUser(t.Context(), creds.AccessKeyID)

@@ -9,22 +9,22 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // store keeps a user record that came from the network: it must validate
 // under its access key ID, open with this network's key, and beat the
-// record stored already (dht.SelectUserRecord), else it is ignored. The
+// record stored already (record.SelectUserRecord), else it is ignored. The
 // name index takes the record's name unless another user holds it: names
 // are unique among the users one node created, but two nodes may create
 // the same name at once; both users work, and List shows both. It reports
 // whether the record was new or better.
 func (u *userDB) store(accessKeyID string, raw []byte) (bool, error) {
-	key := dht.UserKey(accessKeyID)
-	if err := dht.ValidateUserRecord(key, raw); err != nil {
+	key := record.UserKey(accessKeyID)
+	if err := record.ValidateUserRecord(key, raw); err != nil {
 		return false, fmt.Errorf("user record %s: %w", accessKeyID, err)
 	}
-	rec, _ := dht.UnmarshalUserRecord(raw) // validated just above
+	rec, _ := record.UnmarshalUserRecord(raw) // validated just above
 	if _, _, err := rec.Open(u.network); err != nil {
 		return false, fmt.Errorf("user record %s: %w", accessKeyID, err)
 	}
@@ -51,7 +51,7 @@ func (u *userDB) store(accessKeyID string, raw []byte) (bool, error) {
 // storeTxn stores raw unless a better record is stored already, in one
 // transaction; it reports whether it stored it.
 func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
-	key := dht.UserKey(accessKeyID)
+	key := record.UserKey(accessKeyID)
 	stored := false
 	err := u.db.Update(func(txn *badger.Txn) error {
 		old, found, err := kv.Get(txn, usersRecordPrefix+accessKeyID)
@@ -59,7 +59,7 @@ func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 			return err
 		}
 		if found {
-			if best, err := dht.SelectUserRecord(key, [][]byte{old, raw}); err != nil || best == 0 {
+			if best, err := record.SelectUserRecord(key, [][]byte{old, raw}); err != nil || best == 0 {
 				return err
 			}
 		}

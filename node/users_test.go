@@ -13,7 +13,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
-	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/s3"
 )
 
@@ -81,10 +81,10 @@ func TestUsersAddRejects(t *testing.T) {
 		want error
 	}{
 		{"carol", ErrUserExists},
-		{"", dht.ErrInvalidUserName},
-		{"has space", dht.ErrInvalidUserName},
-		{"slash/name", dht.ErrInvalidUserName},
-		{strings.Repeat("n", 65), dht.ErrInvalidUserName},
+		{"", record.ErrInvalidUserName},
+		{"has space", record.ErrInvalidUserName},
+		{"slash/name", record.ErrInvalidUserName},
+		{strings.Repeat("n", 65), record.ErrInvalidUserName},
 	}
 	for _, tt := range tests {
 		if _, err := u.Add(t.Context(), tt.name); !errors.Is(err, tt.want) {
@@ -164,7 +164,7 @@ func TestUsersPersistAcrossReopen(t *testing.T) {
 
 func TestLookupRejectsForeignNetworkRecord(t *testing.T) {
 	u, _ := newTestUsers(t)
-	rec, _, err := dht.NewUser("mallory", dht.NetworkKey{42})
+	rec, _, err := record.NewUser("mallory", record.NetworkKey{42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestLookupRejectsForeignNetworkRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = u.LookupUser(t.Context(), rec.AccessKeyID())
-	if !errors.Is(err, dht.ErrSealOpen) {
+	if !errors.Is(err, record.ErrSealOpen) {
 		t.Errorf("LookupUser of a record sealed for another network = %v, want ErrSealOpen", err)
 	}
 }

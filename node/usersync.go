@@ -18,6 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // usersProtocol syncs user records between members. The DHT finds a user
@@ -30,7 +31,7 @@ import (
 //
 // A member pushes a new user to every connected peer (flag 0) and, when a
 // peer connects, exchanges all records with it (flag 1). Every record is
-// checked with dht.ValidateUserRecord and must open with the network key.
+// checked with record.ValidateUserRecord and must open with the network key.
 const usersProtocol protocol.ID = "/d3s/users/1.0.0"
 
 // User sync bounds.
@@ -196,7 +197,7 @@ func (s *userSync) handle(st network.Stream) {
 // storeAll stores the valid records of batch; invalid ones are logged.
 func (s *userSync) storeAll(batch [][]byte, from peer.ID) {
 	for _, raw := range batch {
-		rec, err := dht.UnmarshalUserRecord(raw)
+		rec, err := record.UnmarshalUserRecord(raw)
 		if err == nil {
 			_, err = s.users.store(rec.AccessKeyID(), raw)
 		}
@@ -222,7 +223,7 @@ func writeBatch(w io.Writer, batch [][]byte, reply bool) error {
 	return bw.Flush()
 }
 
-// readBatch reads a batch of records, each at most dht.MaxUserRecordSize.
+// readBatch reads a batch of records, each at most record.MaxUserRecordSize.
 func readBatch(r io.Reader) (batch [][]byte, reply bool, err error) {
 	br := bufio.NewReader(r)
 	var hdr [5]byte
@@ -239,7 +240,7 @@ func readBatch(r io.Reader) (batch [][]byte, reply bool, err error) {
 			return nil, false, fmt.Errorf("read record: %w", err)
 		}
 		size := int(binary.BigEndian.Uint16(l[:]))
-		if size > dht.MaxUserRecordSize {
+		if size > record.MaxUserRecordSize {
 			return nil, false, fmt.Errorf("record of %d bytes", size)
 		}
 		rec := make([]byte, size)

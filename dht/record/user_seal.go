@@ -1,4 +1,4 @@
-package dht
+package record
 
 import (
 	"crypto/aes"
@@ -10,6 +10,14 @@ import (
 	"crypto/subtle"
 	"fmt"
 )
+
+// NetworkKeySize is the length of a network key in bytes.
+const NetworkKeySize = 32
+
+// NetworkKey is the secret shared by every member of one D3S network. It
+// becomes the libp2p private-network PSK, travels in the join token, and
+// seals the secrets inside user records.
+type NetworkKey [NetworkKeySize]byte
 
 // sealInfo is the HKDF info string of the key that seals user secrets.
 const sealInfo = "d3s user seal v1"

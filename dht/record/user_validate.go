@@ -1,4 +1,4 @@
-package dht
+package record
 
 import (
 	"bytes"
@@ -70,8 +70,8 @@ func userRecordBetter(a UserRecord, av []byte, b UserRecord, bv []byte) bool {
 	return bytes.Compare(av, bv) > 0
 }
 
-// UserValidator is the libp2p record validator (record.Validator) of the
-// user namespace.
+// UserValidator is the record validator of the user namespace; it has the
+// methods of libp2p's record.Validator.
 type UserValidator struct{}
 
 // Validate calls ValidateUserRecord.
