@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
 
 	"github.com/d3s/d3s/dht/record"
-	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // LoadOrCreateNodeKey returns the node's Ed25519 identity key stored at
@@ -43,17 +44,44 @@ func LoadOrCreateNodeKey(path string) (crypto.PrivKey, error) {
 // random one (mode 0600) on first use. The file holds the key in hex on one
 // line, so an operator can read and copy it.
 func LoadOrCreateNetworkKey(path string) (record.NetworkKey, error) {
-	var key record.NetworkKey
 	data, err := loadOrCreate(path, func() ([]byte, error) {
 		var k record.NetworkKey
 		if _, err := rand.Read(k[:]); err != nil {
 			return nil, err
 		}
-		return []byte(hex.EncodeToString(k[:]) + "\n"), nil
+		return encodeNetworkKey(k), nil
 	})
 	if err != nil {
-		return key, fmt.Errorf("network key %s: %w", path, err)
+		return record.NetworkKey{}, fmt.Errorf("network key %s: %w", path, err)
 	}
+	return decodeNetworkKey(path, data)
+}
+
+// ReadNetworkKey reads the network key file at path. The error wraps
+// fs.ErrNotExist when there is none, ErrBadKeyFile when it does not hold
+// a key.
+func ReadNetworkKey(path string) (record.NetworkKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return record.NetworkKey{}, err
+	}
+	return decodeNetworkKey(path, data)
+}
+
+// WriteNetworkKey writes key to path in the network key file's format,
+// replacing any file there atomically (mode 0600).
+func WriteNetworkKey(path string, key record.NetworkKey) error {
+	return fsutil.WriteFileAtomic(path, encodeNetworkKey(key))
+}
+
+// encodeNetworkKey is the network key file's content: hex on one line.
+func encodeNetworkKey(k record.NetworkKey) []byte {
+	return []byte(hex.EncodeToString(k[:]) + "\n")
+}
+
+// decodeNetworkKey parses the content of the network key file at path.
+func decodeNetworkKey(path string, data []byte) (record.NetworkKey, error) {
+	var key record.NetworkKey
 	raw, err := hex.DecodeString(string(bytes.TrimSpace(data)))
 	if err != nil || len(raw) != record.NetworkKeySize {
 		return key, fmt.Errorf("network key %s: %w: want %d hex-encoded bytes", path, ErrBadKeyFile, record.NetworkKeySize)
@@ -75,50 +103,10 @@ func loadOrCreate(path string, gen func() ([]byte, error)) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	if err := writeNoClobber(path, data); errors.Is(err, fs.ErrExist) {
+	if err := fsutil.WriteNoClobber(path, data); errors.Is(err, fs.ErrExist) {
 		return os.ReadFile(path)
 	} else if err != nil {
 		return nil, err
 	}
 	return data, nil
-}
-
-// writeNoClobber writes data to path with mode 0600, failing with
-// fs.ErrExist when path already exists.
-func writeNoClobber(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeSync(tmp, data); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// writeSync writes data to f (created 0600 by os.CreateTemp), syncs and
-// closes it.
-func writeSync(f *os.File, data []byte) error {
-	_, err := f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// syncDir makes a new directory entry durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,7 +87,7 @@ func (m *membership) join(dataDir, token string) error {
 	}
 	m.key = t.NetworkKey
 	path := filepath.Join(dataDir, networkKeyFile)
-	have, err := readNetworkKey(path)
+	have, err := dht.ReadNetworkKey(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		m.joinedNow = true
@@ -101,21 +100,6 @@ func (m *membership) join(dataDir, token string) error {
 	return nil
 }
 
-// readNetworkKey reads an existing network key file.
-func readNetworkKey(path string) (record.NetworkKey, error) {
-	var key record.NetworkKey
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return key, err
-	}
-	raw, err := hex.DecodeString(string(bytes.TrimSpace(data)))
-	if err != nil || len(raw) != record.NetworkKeySize {
-		return key, fmt.Errorf("network key %s: %w", path, dht.ErrBadKeyFile)
-	}
-	copy(key[:], raw)
-	return key, nil
-}
-
 // storeJoinedKey writes the joined network's key and the joined marker.
 // The marker goes first: a crash in between leaves a data dir that still
 // joins with the token and never creates a first user.
@@ -123,7 +107,7 @@ func storeJoinedKey(dataDir string, key record.NetworkKey) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dataDir, joinedFile), nil); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(dataDir, networkKeyFile), []byte(hex.EncodeToString(key[:])+"\n"))
+	return dht.WriteNetworkKey(filepath.Join(dataDir, networkKeyFile), key)
 }
 
 // ReadJoinToken returns the join token a node last wrote to dataDir. The

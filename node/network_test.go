@@ -110,7 +110,7 @@ func TestJoinTokenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := readNetworkKey(filepath.Join(dir, networkKeyFile))
+	key, err := dht.ReadNetworkKey(filepath.Join(dir, networkKeyFile))
 	if err != nil || tok.NetworkKey != key || len(tok.Addrs) == 0 {
 		t.Fatalf("token key matches the data dir's: %v (%v), %d addrs", tok.NetworkKey == key, err, len(tok.Addrs))
 	}
