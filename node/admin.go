@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/node/users"
 )
 
 // The admin API is JSON over HTTP on the unix socket adminSocketPath(dataDir).
@@ -17,8 +18,8 @@ import (
 // authentication. badger lets one process open a data dir, which is why the
 // CLI asks the running daemon instead of opening the database itself.
 //
-//	POST /users {"name": N}  201 UserCredentials
-//	GET  /users              200 [UserInfo, ...]
+//	POST /users {"name": N}  201 users.Credentials
+//	GET  /users              200 [users.Info, ...]
 //	GET  /token              200 {"token": T}  the node's current join token
 //	GET  /status             200 Status        what "d3sd status" shows
 //
@@ -51,7 +52,7 @@ type tokenResponse struct {
 
 // adminBackend is what the admin API serves.
 type adminBackend struct {
-	users *userDB
+	users *users.DB
 	// token returns the node's join token.
 	token func() (string, error)
 	// status returns the node's Status.
@@ -91,7 +92,7 @@ func serveAdmin(ctx context.Context, ln net.Listener, b adminBackend, log *slog.
 
 // adminServer handles admin requests.
 type adminServer struct {
-	users  *userDB
+	users  *users.DB
 	token  func() (string, error)
 	status func(context.Context) (Status, error)
 	log    *slog.Logger
@@ -132,7 +133,7 @@ func (a *adminServer) addUser(w http.ResponseWriter, r *http.Request) {
 	}
 	creds, err := a.users.Add(r.Context(), req.Name)
 	switch {
-	case errors.Is(err, ErrUserExists):
+	case errors.Is(err, users.ErrUserExists):
 		writeAdminError(w, http.StatusConflict, adminCodeUserExists, err.Error())
 	case errors.Is(err, dht.ErrInvalidUserName):
 		writeAdminError(w, http.StatusBadRequest, adminCodeInvalidName, err.Error())
@@ -144,15 +145,15 @@ func (a *adminServer) addUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *adminServer) listUsers(w http.ResponseWriter, r *http.Request) {
-	users, err := a.users.List(r.Context())
+	list, err := a.users.List(r.Context())
 	if err != nil {
 		a.internalError(w, "list users", err)
 		return
 	}
-	if users == nil {
-		users = []UserInfo{}
+	if list == nil {
+		list = []users.Info{}
 	}
-	writeAdminJSON(w, http.StatusOK, users)
+	writeAdminJSON(w, http.StatusOK, list)
 }
 
 func (a *adminServer) internalError(w http.ResponseWriter, op string, err error) {

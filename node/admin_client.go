@@ -12,14 +12,15 @@ import (
 	"net/url"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/node/users"
 )
 
 // AdminAddUser asks the d3sd running with dataDir to create a user called
 // name and returns its credentials. The error wraps ErrNoDaemon when no
-// daemon runs, ErrUserExists when the name is taken, and
+// daemon runs, users.ErrUserExists when the name is taken, and
 // dht.ErrInvalidUserName when the name is not valid.
-func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, error) {
-	var creds UserCredentials
+func AdminAddUser(ctx context.Context, dataDir, name string) (*users.Credentials, error) {
+	var creds users.Credentials
 	if err := adminCall(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
 		return nil, err
 	}
@@ -28,12 +29,12 @@ func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, 
 
 // AdminListUsers asks the d3sd running with dataDir for its users, oldest
 // first. The error wraps ErrNoDaemon when no daemon runs.
-func AdminListUsers(ctx context.Context, dataDir string) ([]UserInfo, error) {
-	var users []UserInfo
-	if err := adminCall(ctx, dataDir, http.MethodGet, "/users", nil, &users); err != nil {
+func AdminListUsers(ctx context.Context, dataDir string) ([]users.Info, error) {
+	var list []users.Info
+	if err := adminCall(ctx, dataDir, http.MethodGet, "/users", nil, &list); err != nil {
 		return nil, err
 	}
-	return users, nil
+	return list, nil
 }
 
 // AdminToken asks the d3sd running with dataDir for its current join
@@ -108,7 +109,7 @@ func decodeAdminResponse(resp *http.Response, out any) error {
 	}
 	switch ae.Code {
 	case adminCodeUserExists:
-		return &remoteError{msg: ae.Message, kind: ErrUserExists}
+		return &remoteError{msg: ae.Message, kind: users.ErrUserExists}
 	case adminCodeInvalidName:
 		return &remoteError{msg: ae.Message, kind: dht.ErrInvalidUserName}
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,11 +14,34 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/kv"
+	"github.com/d3s/d3s/node/users"
 )
+
+// openTestUsers opens a user database in a fresh badger, closed at
+// cleanup.
+func openTestUsers(t *testing.T) *users.DB {
+	t.Helper()
+	db, err := kv.Open(filepath.Join(t.TempDir(), "db"), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var key dht.NetworkKey
+	rand.Read(key[:])
+	return users.Open(db, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newTestUsers opens a user database and returns it with a fresh data dir
+// for its admin socket.
+func newTestUsers(t *testing.T) (*users.DB, string) {
+	t.Helper()
+	return openTestUsers(t), t.TempDir()
+}
 
 // startAdmin serves the admin API of u over a real socket in dataDir and
 // stops it at cleanup, checking that serveAdmin returns.
-func startAdmin(t *testing.T, u *userDB, dataDir string) {
+func startAdmin(t *testing.T, u *users.DB, dataDir string) {
 	t.Helper()
 	ln, err := listenAdmin(dataDir)
 	if err != nil {
@@ -56,7 +80,7 @@ func TestAdminRoundTrip(t *testing.T) {
 	if err != nil || secret != creds.SecretAccessKey || creds.Name != "alice" {
 		t.Errorf("added user %+v looks up as %q, %v", creds, secret, err)
 	}
-	if _, err := AdminAddUser(ctx, dir, "alice"); !errors.Is(err, ErrUserExists) {
+	if _, err := AdminAddUser(ctx, dir, "alice"); !errors.Is(err, users.ErrUserExists) {
 		t.Errorf("AdminAddUser(duplicate) = %v, want ErrUserExists", err)
 	}
 	if _, err := AdminAddUser(ctx, dir, "no spaces"); !errors.Is(err, dht.ErrInvalidUserName) {
@@ -129,11 +153,10 @@ func TestAdminLongDataDir(t *testing.T) {
 	if len(adminSocketPath(dir)) <= maxSocketPath {
 		t.Fatalf("test path %d bytes is not over the limit", len(adminSocketPath(dir)))
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	u, err := openUsersIn(openUsersBadger(t, t.TempDir()), dir, log)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	u := openTestUsers(t)
 	ln, err := listenAdmin(dir)
 	if err != nil {
 		if errors.Is(err, ErrAdminSocketPath) {

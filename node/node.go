@@ -18,6 +18,7 @@ import (
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/kv"
+	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 )
@@ -34,8 +35,8 @@ type Node struct {
 	swarm *swarm.Swarm
 	bt    *lateTransport // the swarm's transport: libp2p streams once Start attaches the host
 	cat   *catalog.Catalog
-	users *userDB
-	first *UserCredentials
+	users *users.DB
+	first *users.Credentials
 
 	// Set by Start.
 	host    *dht.Host
@@ -110,7 +111,7 @@ func (n *Node) open() error {
 	if n.db, err = kv.Open(filepath.Join(n.cfg.DataDir, "db"), n.cfg.Logger, n.cfg.DebugStorage); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	n.users = openUsers(n.db, n.mem.key, n.root)
+	n.users = users.Open(n.db, n.mem.key, n.root)
 	n.bt = newLateTransport(n.mem.id)
 	n.swarm, err = swarm.New(swarm.Config{
 		Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt,
@@ -123,14 +124,14 @@ func (n *Node) open() error {
 		return err
 	}
 	if !n.mem.joined {
-		n.first, err = n.users.ensureFirstUser(n.ctx)
+		n.first, err = n.users.EnsureFirstUser(n.ctx)
 	}
 	return err
 }
 
 // FirstUser returns the credentials of the user created by this start on
 // a fresh data dir, or nil: they are shown once and never stored in clear.
-func (n *Node) FirstUser() *UserCredentials { return n.first }
+func (n *Node) FirstUser() *users.Credentials { return n.first }
 
 // PeerID returns the node's libp2p peer ID, the writer ID of its entries.
 func (n *Node) PeerID() string { return n.mem.id.String() }

@@ -2,12 +2,10 @@ package node
 
 import "errors"
 
-// Errors of the user database, the network membership and the admin API.
+// Errors of the network membership, remote reads and the admin API.
 // Their text carries no package prefix: the d3sd subcommands show it to
 // the user as is.
 var (
-	// ErrUserExists: a user with that name already exists.
-	ErrUserExists = errors.New("user already exists")
 	// ErrNoDaemon: no d3sd is serving the admin socket of the data dir.
 	ErrNoDaemon = errors.New("no d3sd running")
 	// ErrAdminSocketPath: the admin socket path of the data dir is too long
@@ -22,7 +20,4 @@ var (
 	// ErrDataElsewhere: the object's bytes are not on this node and no
 	// member holding them could be reached; S3 clients see SlowDown.
 	ErrDataElsewhere = errors.New("object data is on another node")
-	// ErrUnknownUser: no user record for the access key ID, locally or in
-	// the network.
-	ErrUnknownUser = errors.New("unknown user")
 )
