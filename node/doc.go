@@ -17,7 +17,8 @@
 // keeps strangers out) and the DHT, joins,
 // starts the user sync, the blob protocol and the catalogue's sync loops
 // (catalog.StartSync), writes the join token, then serves S3 and the admin
-// socket. Close stops in reverse: the HTTP server (gracefully), the admin
+// socket (package admin, node/admin: users, the join token and Status for
+// the d3sd subcommands). Close stops in reverse: the HTTP server (gracefully), the admin
 // socket and background loops, the catalogue sync, the DHT, the host, the
 // swarm, the database.
 //
@@ -116,8 +117,8 @@
 //
 // Status (status.go) reports peers, held and cached objects, the last
 // repair pass, pending replications, damage counters and the swarm's
-// transfer totals and rates (sampled every 3 s); the admin socket serves
-// it (GET /status, "d3sd status").
+// transfer totals and rates (sampled every 3 s) as an admin.Status; the
+// admin socket serves it (GET /status, "d3sd status").
 //
 // A GET of an entry whose data is not here asks its holders and its writer
 // over /d3s/meta/1.0.0 (remote.go) which of them hold it (each loads it as

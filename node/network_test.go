@@ -18,6 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/node/admin"
 	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 )
@@ -103,9 +104,9 @@ func TestJoinTokenFile(t *testing.T) {
 	if err != nil || fromFile != token(t, n) {
 		t.Fatalf("ReadJoinToken = %q, %v; want the node's token", fromFile, err)
 	}
-	fromAdmin, err := AdminToken(t.Context(), dir)
+	fromAdmin, err := admin.Token(t.Context(), dir)
 	if err != nil || fromAdmin != fromFile {
-		t.Fatalf("AdminToken = %q, %v", fromAdmin, err)
+		t.Fatalf("admin.Token = %q, %v", fromAdmin, err)
 	}
 	tok, err := dht.ParseToken(fromFile)
 	if err != nil {
@@ -129,7 +130,7 @@ func TestUsersNetworkWide(t *testing.T) {
 			t.Errorf("joining node %d: first user %+v, joined %v; want none, true", i+2, n.FirstUser(), n.Joined())
 		}
 	}
-	creds, err := AdminAddUser(t.Context(), dir1, "alice")
+	creds, err := admin.AddUser(t.Context(), dir1, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestUsersNetworkWide(t *testing.T) {
 	})
 	t.Logf("user added on node 1 accepted by node 3 after %v", time.Since(start))
 	eventually(t, 5*time.Second, "node 3 lists alice and admin", func() bool {
-		list, err := AdminListUsers(t.Context(), dir3)
+		list, err := admin.ListUsers(t.Context(), dir3)
 		names := make([]string, len(list))
 		for i, u := range list {
 			names[i] = u.Name
@@ -166,7 +167,7 @@ func TestUserAddedAfterJoinReachesLateNode(t *testing.T) {
 	dir2 := t.TempDir()
 	startNetNode(t, dir2, token(t, n1))
 	eventually(t, 5*time.Second, "the late node lists the early user", func() bool {
-		list, err := AdminListUsers(t.Context(), dir2)
+		list, err := admin.ListUsers(t.Context(), dir2)
 		return err == nil && slices.ContainsFunc(list, func(u users.Info) bool { return u.AccessKeyID == creds.AccessKeyID })
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/kv"
+	"github.com/d3s/d3s/node/admin"
 	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
@@ -188,14 +189,16 @@ func (n *Node) goServe(srv *http.Server, ln net.Listener) {
 // startAdmin serves the admin socket (user management and the join token
 // for d3sd subcommands) until Close.
 func (n *Node) startAdmin() error {
-	ln, err := listenAdmin(n.cfg.DataDir)
+	ln, err := admin.Listen(n.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.mu.Lock()
 	n.adminLn = ln
 	n.mu.Unlock()
-	n.wg.Go(func() { serveAdmin(n.ctx, ln, adminBackend{users: n.users, token: n.Token, status: n.Status}, n.root) })
+	n.wg.Go(func() {
+		admin.Serve(n.ctx, ln, admin.Backend{Users: n.users, Token: n.Token, Status: n.Status}, n.root)
+	})
 	return nil
 }
 

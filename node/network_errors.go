@@ -2,15 +2,9 @@ package node
 
 import "errors"
 
-// Errors of the network membership, remote reads and the admin API.
-// Their text carries no package prefix: the d3sd subcommands show it to
-// the user as is.
+// Errors of the network membership and of reads that need other members.
+// Their text carries no package prefix: d3sd shows it to the user as is.
 var (
-	// ErrNoDaemon: no d3sd is serving the admin socket of the data dir.
-	ErrNoDaemon = errors.New("no d3sd running")
-	// ErrAdminSocketPath: the admin socket path of the data dir is too long
-	// for a unix socket and cannot be shortened on this system.
-	ErrAdminSocketPath = errors.New("admin socket path too long")
 	// ErrOtherNetwork: a join token names another network than the one
 	// the data dir belongs to.
 	ErrOtherNetwork = errors.New("join token is for another network")
