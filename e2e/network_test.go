@@ -14,6 +14,7 @@ import (
 
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 // cluster is n in-process nodes on loopback joined into one private
@@ -115,7 +116,7 @@ func (n *testNode) listKeys(t testing.TB, bucket string) ([]string, error) {
 // until node 3 authenticates an S3 request signed with it.
 func TestUserNetworkWide(t *testing.T) {
 	c := startCluster(t, 3)
-	u, err := node.AdminAddUser(t.Context(), c.nodes[0].dir, "bob")
+	u, err := admin.AddUser(t.Context(), c.nodes[0].dir, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestUserNetworkWide(t *testing.T) {
 	})
 	t.Logf("user visible on node 3 after %v", took)
 	eventually(t, 5*time.Second, "user list on node 3", func() error {
-		users, err := node.AdminListUsers(t.Context(), c.nodes[2].dir)
+		users, err := admin.ListUsers(t.Context(), c.nodes[2].dir)
 		if err != nil {
 			return err
 		}

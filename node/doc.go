@@ -17,7 +17,8 @@
 // keeps strangers out) and the DHT, joins,
 // starts the user sync, the blob protocol and the catalogue's sync loops
 // (catalog.StartSync), writes the join token, then serves S3 and the admin
-// socket. Close stops in reverse: the HTTP server (gracefully), the admin
+// socket (package admin, node/admin: users, the join token and Status for
+// the d3sd subcommands). Close stops in reverse: the HTTP server (gracefully), the admin
 // socket and background loops, the catalogue sync, the DHT, the host, the
 // swarm, the database.
 //
@@ -38,20 +39,14 @@
 //
 // # Users across the network
 //
-// A user record (record.UserRecord, the secret and private key sealed with
-// the network key) is published to the DHT under /d3s/user/<AccessKeyID>
-// when the user is added, and every local record again at each Start. An
-// S3 request with an access key unknown locally looks it up in the DHT
-// (5 s bound), validates and opens the record, stores and caches it; a
-// miss is remembered for 5 s so bogus keys cannot turn every request into
-// a DHT lookup. The DHT cannot list keys, so members also exchange records
-// over /d3s/users/1.0.0 (usersync.go): a new user is pushed to every
-// connected member, and two members exchange all records when they
-// connect; every record is validated and must open with the network key,
-// and a stored record is replaced only by a better one
-// (record.SelectUserRecord). "user list" therefore shows every user any
-// connected member knows. Names are unique among the users one node
-// creates; two nodes adding the same name at once both succeed.
+// Package users (node/users) owns the users: the user database in badger,
+// which answers the S3 front end's credential lookups and opens the keys
+// the catalogue signs with, and its sync (users.Sync), which publishes
+// user records to the DHT, looks unknown access keys up there and
+// exchanges all records with every member that connects, over
+// /d3s/users/1.0.0. New opens the database (users.Open) and creates the
+// founder's first user; startP2P attaches the sync and publishes every
+// local user. The package's doc.go tells the rest.
 //
 // # Catalogue across the network
 //
@@ -122,8 +117,8 @@
 //
 // Status (status.go) reports peers, held and cached objects, the last
 // repair pass, pending replications, damage counters and the swarm's
-// transfer totals and rates (sampled every 3 s); the admin socket serves
-// it (GET /status, "d3sd status").
+// transfer totals and rates (sampled every 3 s) as an admin.Status; the
+// admin socket serves it (GET /status, "d3sd status").
 //
 // A GET of an entry whose data is not here asks its holders and its writer
 // over /d3s/meta/1.0.0 (remote.go) which of them hold it (each loads it as

@@ -18,6 +18,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/node/admin"
+	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 )
 
@@ -68,7 +70,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 
 // signedListBuckets sends a SigV4-signed ListBuckets to a node and
 // returns the HTTP status.
-func signedListBuckets(t *testing.T, n *Node, creds *UserCredentials) int {
+func signedListBuckets(t *testing.T, n *Node, creds *users.Credentials) int {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+n.S3Addr()+"/", nil)
 	if err != nil {
@@ -102,9 +104,9 @@ func TestJoinTokenFile(t *testing.T) {
 	if err != nil || fromFile != token(t, n) {
 		t.Fatalf("ReadJoinToken = %q, %v; want the node's token", fromFile, err)
 	}
-	fromAdmin, err := AdminToken(t.Context(), dir)
+	fromAdmin, err := admin.Token(t.Context(), dir)
 	if err != nil || fromAdmin != fromFile {
-		t.Fatalf("AdminToken = %q, %v", fromAdmin, err)
+		t.Fatalf("admin.Token = %q, %v", fromAdmin, err)
 	}
 	tok, err := dht.ParseToken(fromFile)
 	if err != nil {
@@ -128,7 +130,7 @@ func TestUsersNetworkWide(t *testing.T) {
 			t.Errorf("joining node %d: first user %+v, joined %v; want none, true", i+2, n.FirstUser(), n.Joined())
 		}
 	}
-	creds, err := AdminAddUser(t.Context(), dir1, "alice")
+	creds, err := admin.AddUser(t.Context(), dir1, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,9 +140,9 @@ func TestUsersNetworkWide(t *testing.T) {
 	})
 	t.Logf("user added on node 1 accepted by node 3 after %v", time.Since(start))
 	eventually(t, 5*time.Second, "node 3 lists alice and admin", func() bool {
-		users, err := AdminListUsers(t.Context(), dir3)
-		names := make([]string, len(users))
-		for i, u := range users {
+		list, err := admin.ListUsers(t.Context(), dir3)
+		names := make([]string, len(list))
+		for i, u := range list {
 			names[i] = u.Name
 		}
 		return err == nil && slices.Contains(names, "alice") && slices.Contains(names, "admin")
@@ -148,7 +150,7 @@ func TestUsersNetworkWide(t *testing.T) {
 	if code := signedListBuckets(t, n2, creds); code != http.StatusOK {
 		t.Errorf("alice on node 2: HTTP %d", code)
 	}
-	bogus := &UserCredentials{AccessKeyID: strings.Repeat("A", 20), SecretAccessKey: creds.SecretAccessKey}
+	bogus := &users.Credentials{AccessKeyID: strings.Repeat("A", 20), SecretAccessKey: creds.SecretAccessKey}
 	if code := signedListBuckets(t, n3, bogus); code != http.StatusForbidden {
 		t.Errorf("unknown access key on node 3: HTTP %d, want 403", code)
 	}
@@ -165,8 +167,8 @@ func TestUserAddedAfterJoinReachesLateNode(t *testing.T) {
 	dir2 := t.TempDir()
 	startNetNode(t, dir2, token(t, n1))
 	eventually(t, 5*time.Second, "the late node lists the early user", func() bool {
-		users, err := AdminListUsers(t.Context(), dir2)
-		return err == nil && slices.ContainsFunc(users, func(u UserInfo) bool { return u.AccessKeyID == creds.AccessKeyID })
+		list, err := admin.ListUsers(t.Context(), dir2)
+		return err == nil && slices.ContainsFunc(list, func(u users.Info) bool { return u.AccessKeyID == creds.AccessKeyID })
 	})
 }
 
@@ -319,5 +321,19 @@ func TestCatalogAcrossNodes(t *testing.T) {
 	defer cancel()
 	if err := n1.cat.Flush(ctx2); err != nil {
 		t.Errorf("flush node 1: %v", err)
+	}
+}
+
+// TestMembershipKeyFiles: a founding data dir's keys are created with
+// mode 0600.
+func TestMembershipKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := loadMembership(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"network.key", "node.key"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v", f, err, fi.Mode())
+		}
 	}
 }

@@ -26,6 +26,8 @@ import (
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/kv"
+	"github.com/d3s/d3s/node/admin"
+	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
 )
@@ -42,8 +44,8 @@ type Node struct {
 	swarm *swarm.Swarm
 	bt    *lateTransport // the swarm's transport: libp2p streams once Start attaches the host
 	cat   *catalog.Catalog
-	users *userDB
-	first *UserCredentials
+	users *users.DB
+	first *users.Credentials
 
 	// The components, built in New and started on the network by Start.
 	life    *lifetime.Group // the node's lifetime: loops and background work
@@ -111,7 +113,7 @@ func (n *Node) open() error {
 	if n.db, err = kv.Open(filepath.Join(n.cfg.DataDir, "db"), n.cfg.Logger, n.cfg.DebugStorage); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	n.users = openUsers(n.db, n.mem.key, n.root)
+	n.users = users.Open(n.db, n.mem.key, n.root)
 	n.bt = newLateTransport(n.mem.id)
 	n.swarm, err = swarm.New(swarm.Config{
 		Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt,
@@ -125,7 +127,7 @@ func (n *Node) open() error {
 	}
 	n.buildComponents()
 	if !n.mem.joined {
-		n.first, err = n.users.ensureFirstUser(n.life.Context())
+		n.first, err = n.users.EnsureFirstUser(n.life.Context())
 	}
 	return err
 }
@@ -179,7 +181,7 @@ func (n *Node) userIDs(ctx context.Context) ([]string, error) {
 
 // FirstUser returns the credentials of the user created by this start on
 // a fresh data dir, or nil: they are shown once and never stored in clear.
-func (n *Node) FirstUser() *UserCredentials { return n.first }
+func (n *Node) FirstUser() *users.Credentials { return n.first }
 
 // PeerID returns the node's libp2p peer ID, the writer ID of its entries.
 func (n *Node) PeerID() string { return n.mem.id.String() }
@@ -236,7 +238,7 @@ func (n *Node) goServe(srv *http.Server, ln net.Listener) {
 // startAdmin serves the admin socket (user management and the join token
 // for d3sd subcommands) until Close.
 func (n *Node) startAdmin() error {
-	ln, err := listenAdmin(n.cfg.DataDir)
+	ln, err := admin.Listen(n.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
@@ -244,7 +246,7 @@ func (n *Node) startAdmin() error {
 	n.adminLn = ln
 	n.mu.Unlock()
 	n.life.Loop(func(ctx context.Context) {
-		serveAdmin(ctx, ln, adminBackend{users: n.users, token: n.Token, status: n.Status}, n.root)
+		admin.Serve(ctx, ln, admin.Backend{Users: n.users, Token: n.Token, Status: n.Status}, n.root)
 	})
 	return nil
 }

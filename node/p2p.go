@@ -24,13 +24,13 @@ import (
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
-	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/internal/fsutil"
+	"github.com/d3s/d3s/node/users"
 )
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{usersProtocol, blobProtocol, replicate.Protocol, remote.Protocol, btProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
+var d3sProtocols = []protocol.ID{users.Protocol, blobProtocol, replicate.Protocol, remote.Protocol, btProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -91,10 +91,10 @@ func (n *Node) startP2P(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	us := newUserSync(n.host, n.dht, n.users, n.root)
+	us := users.NewSync(n.life.Context(), n.host, n.dht, n.users, n.root)
 	n.blobs = newBlobStore(n.db, n.swarm, n.host, n.root)
-	if err := us.run(n.life.Context(), &n.syncWG); err != nil {
-		return err
+	if err := us.Run(n.life.Context(), &n.syncWG); err != nil {
+		return fmt.Errorf("node: %w", err)
 	}
 	if n.mem.joinedNow {
 		if err := n.dht.Bootstrap(ctx, n.mem.bootstrap); err != nil {
@@ -102,11 +102,11 @@ func (n *Node) startP2P(ctx context.Context) error {
 		}
 	}
 	n.dht.Start(ctx)
-	n.users.attach(us)
+	n.users.Attach(us)
 	if err := n.startTokenFile(); err != nil {
 		return err
 	}
-	n.life.Loop(n.publishUsers)
+	n.life.Loop(us.PublishAll)
 	n.place.Attach(peerSource{n.host, n.dht})
 	n.repl.Start(n.host)
 	n.remote.Start(n.host)
@@ -136,22 +136,6 @@ func (n *Node) startCatalogSync() error {
 	}
 	n.catSync = true
 	return nil
-}
-
-// publishUsers publishes every user this node holds, so users created
-// before the node was on the network (the first user, or while its peers
-// were down) reach the DHT; the DHT republishes them from then on.
-func (n *Node) publishUsers(ctx context.Context) {
-	recs, err := n.users.records(ctx)
-	if err != nil {
-		n.log.Warn("publish users", "err", err)
-		return
-	}
-	for akid, raw := range recs {
-		if err := n.dht.Put(ctx, record.UserKey(akid), raw); err != nil && !errors.Is(err, record.ErrStaleRecord) && ctx.Err() == nil {
-			n.log.Debug("publish user", "access_key_id", akid, "err", err)
-		}
-	}
 }
 
 // Token returns the node's current join token: the network key and this

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/d3s/d3s/node/admin"
 )
 
 func TestStartServesS3AndAdmin(t *testing.T) {
@@ -26,7 +28,7 @@ func TestStartServesS3AndAdmin(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "<Code>AccessDenied</Code>") {
 		t.Fatalf("anonymous request: %d %s", resp.StatusCode, body)
 	}
-	users, err := AdminListUsers(t.Context(), dir)
+	users, err := admin.ListUsers(t.Context(), dir)
 	if err != nil || len(users) != 1 || users[0].AccessKeyID != first.AccessKeyID {
 		t.Fatalf("admin socket: %+v %v", users, err)
 	}

@@ -11,63 +11,18 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 
+	"github.com/d3s/d3s/node/admin"
 	"github.com/d3s/d3s/swarm"
 )
 
-// Status is what "d3sd status" shows of one node.
-type Status struct {
-	PeerID string   `json:"peer_id"`
-	Addrs  []string `json:"addrs"`
-	S3Addr string   `json:"s3_addr"`
-	// Peers are the members this node knows (routing table and
-	// connections).
-	Peers []PeerStatus `json:"peers"`
-	// Held counts the object versions this node must hold (it wrote them,
-	// or it is one of their holders) and their bytes.
-	HeldObjects int   `json:"held_objects"`
-	HeldBytes   int64 `json:"held_bytes"`
-	// Cached counts objects kept after remote reads, within CacheSize.
-	CachedObjects int   `json:"cached_objects"`
-	CachedBytes   int64 `json:"cached_bytes"`
-	CacheSize     int64 `json:"cache_size"`
-	// UnderReplicated is how many held versions had fewer than R copies
-	// on live members at the last repair pass (LastRepair; zero before
-	// the first).
-	UnderReplicated int       `json:"under_replicated"`
-	LastRepair      time.Time `json:"last_repair"`
-	// PendingReplications is the replication tasks still queued.
-	PendingReplications int `json:"pending_replications"`
-	// Corrupt counts the stored objects found damaged (a piece failed its
-	// SHA-1 on a read, a scrub, or while serving a peer) since start;
-	// Repaired those whose bytes were downloaded again from other
-	// members. Damaged is how many are damaged now.
-	Corrupt  int `json:"corrupt"`
-	Repaired int `json:"repaired"`
-	Damaged  int `json:"damaged"`
-	// Swarm transfer: loaded torrents, totals since start and the rates
-	// over the last sampling window (rateWindow), in bytes per second.
-	Loaded    int     `json:"loaded_torrents"`
-	BytesDown int64   `json:"bytes_down"`
-	BytesUp   int64   `json:"bytes_up"`
-	RateDown  float64 `json:"rate_down"`
-	RateUp    float64 `json:"rate_up"`
-}
-
-// PeerStatus is one known member.
-type PeerStatus struct {
-	ID        string   `json:"id"`
-	Addrs     []string `json:"addrs"`
-	Connected bool     `json:"connected"`
-}
-
-// Status reports this node's Status. The held and under-replicated
+// Status reports this node's admin.Status. The held and under-replicated
 // figures are those of the last repair pass; the rest is read now.
-func (n *Node) Status(ctx context.Context) (Status, error) {
+func (n *Node) Status(ctx context.Context) (admin.Status, error) {
 	pending, err := n.repl.Pending()
 	if err != nil {
-		return Status{}, fmt.Errorf("status: %w", err)
+		return admin.Status{}, fmt.Errorf("status: %w", err)
 	}
-	st := Status{PeerID: n.PeerID(), S3Addr: n.S3Addr(), PendingReplications: pending, Peers: []PeerStatus{}, Addrs: []string{}}
+	st := admin.Status{PeerID: n.PeerID(), S3Addr: n.S3Addr(), PendingReplications: pending, Peers: []admin.PeerStatus{}, Addrs: []string{}}
 	if h := n.hostp.Load(); h != nil {
 		for _, a := range h.Addrs() {
 			st.Addrs = append(st.Addrs, a.String())
@@ -87,17 +42,17 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 
 // peerStatus lists the known members, connected ones first, each in
 // peer ID order.
-func (n *Node) peerStatus() []PeerStatus {
-	out := []PeerStatus{}
+func (n *Node) peerStatus() []admin.PeerStatus {
+	out := []admin.PeerStatus{}
 	for _, p := range n.place.Known() {
-		ps := PeerStatus{ID: p.String(), Addrs: []string{}, Connected: n.host.Network().Connectedness(p) == network.Connected}
+		ps := admin.PeerStatus{ID: p.String(), Addrs: []string{}, Connected: n.host.Network().Connectedness(p) == network.Connected}
 		for _, a := range n.host.Peerstore().Addrs(p) {
 			ps.Addrs = append(ps.Addrs, a.String())
 		}
 		slices.Sort(ps.Addrs)
 		out = append(out, ps)
 	}
-	slices.SortFunc(out, func(a, b PeerStatus) int {
+	slices.SortFunc(out, func(a, b admin.PeerStatus) int {
 		if a.Connected != b.Connected {
 			if a.Connected {
 				return -1

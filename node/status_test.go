@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/d3s/d3s/node/admin"
 )
 
 // TestStatus: a node reports its peers, what it holds after a repair
@@ -13,7 +15,7 @@ func TestStatus(t *testing.T) {
 	data := randomBytes(t, 2<<20)
 	putIn(t, nodes[0], u, "k", data)
 	n := nodes[1]
-	var st Status
+	var st admin.Status
 	eventually(t, 30*time.Second, "a repair pass counts the replica, fully replicated", func() bool {
 		var err error
 		st, err = n.Status(t.Context())
@@ -55,9 +57,9 @@ func TestStatus(t *testing.T) {
 		t.Errorf("nodes received %d bytes in all, want at least the %d replicated through BitTorrent", down, len(data))
 	}
 
-	remote, err := AdminStatus(t.Context(), n.cfg.DataDir)
+	remote, err := admin.GetStatus(t.Context(), n.cfg.DataDir)
 	if err != nil {
-		t.Fatalf("AdminStatus: %v", err)
+		t.Fatalf("admin.GetStatus: %v", err)
 	}
 	if remote.PeerID != st.PeerID || remote.HeldObjects != 1 || len(remote.Peers) != len(st.Peers) {
 		t.Errorf("admin status %+v, want the node's %+v", remote, st)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -93,7 +93,7 @@ func TestDispatchUsageErrors(t *testing.T) {
 			if got := exitCode(err); got != tt.wantCode || !strings.Contains(err.Error(), tt.wantMsg) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("dispatch(%q) = %q (exit %d), want one line containing %q, exit %d", tt.args, err, got, tt.wantMsg, tt.wantCode)
 			}
-			if tt.wantCode == 1 && !errors.Is(err, node.ErrNoDaemon) {
+			if tt.wantCode == 1 && !errors.Is(err, admin.ErrNoDaemon) {
 				t.Errorf("error %v does not wrap ErrNoDaemon", err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/users"
 )
 
 // run runs a node until ctx is done. On the node's very first start it
@@ -24,7 +25,7 @@ func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
 	if first != nil {
 		// Written before Start: if Start fails, the keys of the only user
 		// are not lost.
-		if _, err := node.WriteCredentialsFile(cfg.DataDir, first); err != nil {
+		if _, err := users.WriteCredentialsFile(cfg.DataDir, first); err != nil {
 			printKeys(out, first)
 			return err
 		}
@@ -44,9 +45,9 @@ func run(ctx context.Context, cfg node.Config, out io.Writer) (err error) {
 }
 
 // printFirstStart shows the first user's keys and how to use them.
-func printFirstStart(out io.Writer, dataDir string, creds *node.UserCredentials, s3Addr string) {
+func printFirstStart(out io.Writer, dataDir string, creds *users.Credentials, s3Addr string) {
 	fmt.Fprintf(out, "\nFirst start: created user %q. Its secret key is shown only this once;\n", creds.Name)
-	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, node.CredentialsFile))
+	fmt.Fprintf(out, "it is also saved in %s (AWS credentials format).\n\n", filepath.Join(dataDir, users.CredentialsFile))
 	printKeys(out, creds)
 	fmt.Fprintf(out, "aws --endpoint-url %s s3 mb s3://mybucket\n\n", endpointURL(s3Addr))
 	fmt.Fprintf(out, "Other nodes join this network with:\n  d3sd --join \"$(d3sd token --data %s)\"\n\n", dataDir)
@@ -60,7 +61,7 @@ func printJoined(out io.Writer, dataDir string) {
 }
 
 // printKeys prints creds as shell exports.
-func printKeys(out io.Writer, creds *node.UserCredentials) {
+func printKeys(out io.Writer, creds *users.Credentials) {
 	fmt.Fprintf(out, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\n",
 		creds.AccessKeyID, creds.SecretAccessKey)
 }

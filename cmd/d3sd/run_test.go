@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from run's goroutine while
@@ -60,7 +61,7 @@ func startRunCfg(t *testing.T, cfg node.Config) (out *syncBuffer, stop func() er
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg, out) }()
 	waitFor(t, "the admin socket to answer", done, func() bool {
-		_, err := node.AdminListUsers(t.Context(), dataDir)
+		_, err := admin.ListUsers(t.Context(), dataDir)
 		return err == nil
 	})
 	var once sync.Once

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 // statusCommand prints the status of the daemon serving dataDir: text
@@ -27,7 +27,7 @@ func statusCommand(ctx context.Context, dataDir string, args []string, out io.Wr
 	}
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
-	st, err := node.AdminStatus(ctx, dataDir)
+	st, err := admin.GetStatus(ctx, dataDir)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func statusCommand(ctx context.Context, dataDir string, args []string, out io.Wr
 }
 
 // printStatus writes st as aligned text; now dates the last repair pass.
-func printStatus(out io.Writer, st node.Status, now time.Time) error {
+func printStatus(out io.Writer, st admin.Status, now time.Time) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	connected := 0
 	for _, p := range st.Peers {
@@ -72,7 +72,7 @@ func printStatus(out io.Writer, st node.Status, now time.Time) error {
 }
 
 // printPeers writes the known members as a table.
-func printPeers(out io.Writer, peers []node.PeerStatus) error {
+func printPeers(out io.Writer, peers []admin.PeerStatus) error {
 	if len(peers) == 0 {
 		return nil
 	}

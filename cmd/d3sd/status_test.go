@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 func TestStatusCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	startRun(t, dir)
-	var st node.Status
+	var st admin.Status
 	if err := json.Unmarshal([]byte(runCLI(t, "status", "--json", "--data", dir)), &st); err != nil {
 		t.Fatalf("status --json is not a Status: %v", err)
 	}
@@ -34,7 +34,7 @@ func TestStatusNoDaemon(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	err := dispatch(t.Context(), []string{"status", "--data", dir}, func(string) string { return "" }, &out, &out)
-	if !errors.Is(err, node.ErrNoDaemon) || exitCode(err) != 1 || strings.Contains(err.Error(), "\n") || out.Len() != 0 {
+	if !errors.Is(err, admin.ErrNoDaemon) || exitCode(err) != 1 || strings.Contains(err.Error(), "\n") || out.Len() != 0 {
 		t.Errorf("status without a daemon: %v (exit %d), printed %q; want one line wrapping ErrNoDaemon, exit 1", err, exitCode(err), out.String())
 	}
 	if err := dispatch(t.Context(), []string{"status", "extra", "--data", dir}, func(string) string { return "" }, &out, &out); exitCode(err) != 2 {
@@ -44,9 +44,9 @@ func TestStatusNoDaemon(t *testing.T) {
 
 func TestPrintStatus(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	st := node.Status{
+	st := admin.Status{
 		PeerID: "12D3KooWself", S3Addr: "127.0.0.1:9000", Addrs: []string{"/ip4/127.0.0.1/tcp/4001"},
-		Peers: []node.PeerStatus{
+		Peers: []admin.PeerStatus{
 			{ID: "12D3KooWa", Addrs: []string{"/ip4/10.0.0.1/tcp/4001"}, Connected: true},
 			{ID: "12D3KooWb", Connected: false},
 		},

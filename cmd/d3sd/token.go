@@ -8,6 +8,7 @@ import (
 	"io/fs"
 
 	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 // tokenCommand prints the join token of the node of dataDir: the running
@@ -35,8 +36,8 @@ func tokenCommand(ctx context.Context, dataDir string, args []string, out io.Wri
 
 // currentToken asks the daemon, then falls back to the token file.
 func currentToken(ctx context.Context, dataDir string) (string, error) {
-	tok, err := node.AdminToken(ctx, dataDir)
-	if err == nil || !errors.Is(err, node.ErrNoDaemon) {
+	tok, err := admin.Token(ctx, dataDir)
+	if err == nil || !errors.Is(err, admin.ErrNoDaemon) {
 		return tok, err
 	}
 	tok, err = node.ReadJoinToken(dataDir)

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/d3s/d3s/node"
+	"github.com/d3s/d3s/node/admin"
 )
 
 // adminTimeout bounds one admin call to the running daemon.
@@ -46,7 +46,7 @@ func userCommand(ctx context.Context, dataDir string, args []string, out io.Writ
 
 // userAdd creates a user and prints its keys as shell exports.
 func userAdd(ctx context.Context, dataDir, name string, out io.Writer) error {
-	creds, err := node.AdminAddUser(ctx, dataDir, name)
+	creds, err := admin.AddUser(ctx, dataDir, name)
 	if err != nil {
 		return err
 	}
@@ -56,13 +56,13 @@ func userAdd(ctx context.Context, dataDir, name string, out io.Writer) error {
 
 // userList prints the users as a table.
 func userList(ctx context.Context, dataDir string, out io.Writer) error {
-	users, err := node.AdminListUsers(ctx, dataDir)
+	list, err := admin.ListUsers(ctx, dataDir)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tACCESS KEY ID\tCREATED")
-	for _, u := range users {
+	for _, u := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.AccessKeyID, u.Created.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()

@@ -1,4 +1,4 @@
-package node
+package admin
 
 import (
 	"context"
@@ -19,21 +19,21 @@ import (
 // terminating NUL.
 const maxSocketPath = 103
 
-// adminSocketPath is where the daemon of dataDir serves the admin API.
-func adminSocketPath(dataDir string) string {
+// socketPath is where the daemon of dataDir serves the admin API.
+func socketPath(dataDir string) string {
 	return filepath.Join(dataDir, "admin.sock")
 }
 
 // withSocketAddr calls fn with an address that reaches the unix socket at
 // path. A path too long for sun_path is reached on Linux through
 // /proc/self/fd/N/<name>, N being a descriptor of the socket's directory
-// held open for the duration of fn; elsewhere it is ErrAdminSocketPath.
+// held open for the duration of fn; elsewhere it is ErrSocketPath.
 func withSocketAddr(path string, fn func(addr string) error) error {
 	if len(path) <= maxSocketPath {
 		return fn(path)
 	}
 	if runtime.GOOS != "linux" {
-		return fmt.Errorf("%w: %q is %d bytes, at most %d fit; use a shorter data dir", ErrAdminSocketPath, path, len(path), maxSocketPath)
+		return fmt.Errorf("%w: %q is %d bytes, at most %d fit; use a shorter data dir", ErrSocketPath, path, len(path), maxSocketPath)
 	}
 	dir, err := os.Open(filepath.Dir(path))
 	if err != nil {
@@ -42,16 +42,16 @@ func withSocketAddr(path string, fn func(addr string) error) error {
 	defer dir.Close()
 	addr := "/proc/self/fd/" + strconv.Itoa(int(dir.Fd())) + "/" + filepath.Base(path)
 	if len(addr) > maxSocketPath {
-		return fmt.Errorf("%w: socket name %q", ErrAdminSocketPath, filepath.Base(path))
+		return fmt.Errorf("%w: socket name %q", ErrSocketPath, filepath.Base(path))
 	}
 	return fn(addr)
 }
 
-// dialAdmin connects to the admin socket of dataDir. When nothing serves it
+// dial connects to the admin socket of dataDir. When nothing serves it
 // the error wraps ErrNoDaemon.
-func dialAdmin(ctx context.Context, dataDir string) (net.Conn, error) {
+func dial(ctx context.Context, dataDir string) (net.Conn, error) {
 	var conn net.Conn
-	err := withSocketAddr(adminSocketPath(dataDir), func(addr string) error {
+	err := withSocketAddr(socketPath(dataDir), func(addr string) error {
 		var d net.Dialer
 		var err error
 		conn, err = d.DialContext(ctx, "unix", addr)
@@ -63,11 +63,12 @@ func dialAdmin(ctx context.Context, dataDir string) (net.Conn, error) {
 	return conn, err
 }
 
-// listenAdmin listens on the admin socket of dataDir with mode 0600. A
-// socket left behind by a daemon that died is removed; a live one is an
-// error, as is a file of another kind in its place.
-func listenAdmin(dataDir string) (net.Listener, error) {
-	path := adminSocketPath(dataDir)
+// Listen listens on the admin socket of dataDir with mode 0600, for Serve.
+// A socket left behind by a daemon that died is removed; a live one is an
+// error, as is a file of another kind in its place. Closing the listener
+// removes the socket file.
+func Listen(dataDir string) (net.Listener, error) {
+	path := socketPath(dataDir)
 	if err := removeStaleSocket(dataDir, path); err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func listenAdmin(dataDir string) (net.Listener, error) {
 		if err == nil {
 			ln = l.(*net.UnixListener)
 			// Go would unlink addr, which names a closed descriptor
-			// by then; adminListener removes path itself.
+			// by then; listener removes path itself.
 			ln.SetUnlinkOnClose(false)
 		}
 		return err
@@ -90,7 +91,7 @@ func listenAdmin(dataDir string) (net.Listener, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
-	return &adminListener{UnixListener: ln, path: path}, nil
+	return &listener{UnixListener: ln, path: path}, nil
 }
 
 // removeStaleSocket clears path for a new listener.
@@ -107,7 +108,7 @@ func removeStaleSocket(dataDir, path string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if conn, err := dialAdmin(ctx, dataDir); err == nil {
+	if conn, err := dial(ctx, dataDir); err == nil {
 		conn.Close()
 		return fmt.Errorf("admin socket %s: another d3sd is serving it", path)
 	}
@@ -117,14 +118,14 @@ func removeStaleSocket(dataDir, path string) error {
 	return nil
 }
 
-// adminListener removes its socket file when closed.
-type adminListener struct {
+// listener removes its socket file when closed.
+type listener struct {
 	*net.UnixListener
 	path string
 }
 
 // Close stops listening and removes the socket file.
-func (l *adminListener) Close() error {
+func (l *listener) Close() error {
 	err := l.UnixListener.Close()
 	if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
 		err = rerr

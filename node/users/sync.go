@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"bufio"
@@ -21,7 +21,7 @@ import (
 	"github.com/d3s/d3s/dht/record"
 )
 
-// usersProtocol syncs user records between members. The DHT finds a user
+// Protocol syncs user records between members. The DHT finds a user
 // by access key ID but cannot list users, so members also exchange their
 // records directly: the initiator sends a batch and a flag, the responder
 // stores the valid records of the batch and, when the flag asks for it,
@@ -32,7 +32,7 @@ import (
 // A member pushes a new user to every connected peer (flag 0) and, when a
 // peer connects, exchanges all records with it (flag 1). Every record is
 // checked with record.ValidateUserRecord and must open with the network key.
-const usersProtocol protocol.ID = "/d3s/users/1.0.0"
+const Protocol protocol.ID = "/d3s/users/1.0.0"
 
 // User sync bounds.
 const (
@@ -42,32 +42,37 @@ const (
 	maxSyncs = 16
 )
 
-// userSync publishes and exchanges user records over the DHT and
-// usersProtocol; it is the userDB's userNetwork.
-type userSync struct {
+// Sync publishes and exchanges user records over the DHT and Protocol; it
+// is the DB's Network.
+type Sync struct {
+	// ctx is the node's lifetime: the stream handler's requests end with it.
+	ctx   context.Context
 	host  *dht.Host
 	dht   *dht.DHT
-	users *userDB
+	users *DB
 	log   *slog.Logger
 	sem   chan struct{}
 }
 
-var _ userNetwork = (*userSync)(nil)
+var _ Network = (*Sync)(nil)
 
-func newUserSync(h *dht.Host, d *dht.DHT, u *userDB, log *slog.Logger) *userSync {
-	s := &userSync{host: h, dht: d, users: u, log: log.With("component", "usersync"), sem: make(chan struct{}, maxSyncs)}
-	h.SetStreamHandler(usersProtocol, s.handle)
+// NewSync serves Protocol on h for u, storing the records members send,
+// until ctx (the node's lifetime) ends;
+// Run starts the exchanges with members that connect.
+func NewSync(ctx context.Context, h *dht.Host, d *dht.DHT, u *DB, log *slog.Logger) *Sync {
+	s := &Sync{ctx: ctx, host: h, dht: d, users: u, log: log.With("component", "usersync"), sem: make(chan struct{}, maxSyncs)}
+	h.SetStreamHandler(Protocol, s.handle)
 	return s
 }
 
-// Get implements userNetwork with a DHT lookup.
-func (s *userSync) Get(ctx context.Context, key string) ([]byte, error) {
+// Get implements Network with a DHT lookup.
+func (s *Sync) Get(ctx context.Context, key string) ([]byte, error) {
 	return s.dht.Get(ctx, key)
 }
 
-// Publish implements userNetwork: the record goes to the DHT and to every
+// Publish implements Network: the record goes to the DHT and to every
 // connected member. It fails only when neither took it.
-func (s *userSync) Publish(ctx context.Context, key string, record []byte) error {
+func (s *Sync) Publish(ctx context.Context, key string, record []byte) error {
 	var pushed atomic.Int32
 	var wg sync.WaitGroup
 	for _, p := range s.host.Network().Peers() {
@@ -87,11 +92,12 @@ func (s *userSync) Publish(ctx context.Context, key string, record []byte) error
 	return nil
 }
 
-// run exchanges records with every peer that connects, until ctx is done.
-func (s *userSync) run(ctx context.Context, wg *sync.WaitGroup) error {
+// Run exchanges records with every peer that connects, until ctx is done;
+// the goroutines it starts are counted in wg.
+func (s *Sync) Run(ctx context.Context, wg *sync.WaitGroup) error {
 	sub, err := s.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
 	if err != nil {
-		return fmt.Errorf("node: subscribe to connections: %w", err)
+		return fmt.Errorf("user sync: subscribe to connections: %w", err)
 	}
 	wg.Go(func() {
 		defer sub.Close()
@@ -109,8 +115,25 @@ func (s *userSync) run(ctx context.Context, wg *sync.WaitGroup) error {
 	return nil
 }
 
+// PublishAll publishes every user the database holds to the DHT, so users
+// created before the node was on the network (the first user, or while
+// its peers were down) reach it; the DHT republishes them from then on.
+// Failures are logged.
+func (s *Sync) PublishAll(ctx context.Context) {
+	recs, err := s.users.Records(ctx)
+	if err != nil {
+		s.log.Warn("publish users", "err", err)
+		return
+	}
+	for akid, raw := range recs {
+		if err := s.dht.Put(ctx, record.UserKey(akid), raw); err != nil && !errors.Is(err, record.ErrStaleRecord) && ctx.Err() == nil {
+			s.log.Debug("publish user", "access_key_id", akid, "err", err)
+		}
+	}
+}
+
 // goExchange exchanges all records with p in the background.
-func (s *userSync) goExchange(ctx context.Context, wg *sync.WaitGroup, p peer.ID) {
+func (s *Sync) goExchange(ctx context.Context, wg *sync.WaitGroup, p peer.ID) {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -125,8 +148,8 @@ func (s *userSync) goExchange(ctx context.Context, wg *sync.WaitGroup, p peer.ID
 }
 
 // exchange sends all local records to p and stores p's.
-func (s *userSync) exchange(ctx context.Context, p peer.ID) error {
-	recs, err := s.users.records(ctx)
+func (s *Sync) exchange(ctx context.Context, p peer.ID) error {
+	recs, err := s.users.Records(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,10 +161,10 @@ func (s *userSync) exchange(ctx context.Context, p peer.ID) error {
 }
 
 // send writes batch to p and, with reply, stores p's answer.
-func (s *userSync) send(ctx context.Context, p peer.ID, batch [][]byte, reply bool) error {
+func (s *Sync) send(ctx context.Context, p peer.ID, batch [][]byte, reply bool) error {
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	st, err := s.host.NewStream(ctx, p, usersProtocol)
+	st, err := s.host.NewStream(ctx, p, Protocol)
 	if err != nil {
 		return err
 	}
@@ -163,8 +186,8 @@ func (s *userSync) send(ctx context.Context, p peer.ID, batch [][]byte, reply bo
 	return nil
 }
 
-// handle serves one usersProtocol stream.
-func (s *userSync) handle(st network.Stream) {
+// handle serves one Protocol stream.
+func (s *Sync) handle(st network.Stream) {
 	defer st.Close()
 	st.SetDeadline(time.Now().Add(syncTimeout))
 	batch, reply, err := readBatch(st)
@@ -177,9 +200,9 @@ func (s *userSync) handle(st network.Stream) {
 	if !reply {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, syncTimeout)
 	defer cancel()
-	recs, err := s.users.records(ctx)
+	recs, err := s.users.Records(ctx)
 	if err != nil {
 		s.log.Warn("user sync", "err", err)
 		st.Reset()
@@ -195,11 +218,11 @@ func (s *userSync) handle(st network.Stream) {
 }
 
 // storeAll stores the valid records of batch; invalid ones are logged.
-func (s *userSync) storeAll(batch [][]byte, from peer.ID) {
+func (s *Sync) storeAll(batch [][]byte, from peer.ID) {
 	for _, raw := range batch {
 		rec, err := record.UnmarshalUserRecord(raw)
 		if err == nil {
-			_, err = s.users.store(rec.AccessKeyID(), raw)
+			_, err = s.users.Store(rec.AccessKeyID(), raw)
 		}
 		if err != nil {
 			s.log.Warn("user sync: rejected record", "peer", from, "err", err)

@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/s3"
 )
@@ -32,12 +33,12 @@ func openUsersBadger(t *testing.T, dir string) *badger.DB {
 }
 
 // newTestUsers opens a user database in a fresh data dir.
-func newTestUsers(t *testing.T) (*userDB, string) {
+func newTestUsers(t *testing.T) (*DB, string) {
 	t.Helper()
 	dir := t.TempDir()
 	u, err := openUsersIn(openUsersBadger(t, dir), dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		t.Fatalf("openUsers: %v", err)
+		t.Fatalf("open users: %v", err)
 	}
 	return u, dir
 }
@@ -138,27 +139,22 @@ func TestUsersPersistAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := u1.ensureFirstUser(t.Context())
+	first, err := u1.EnsureFirstUser(t.Context())
 	if err != nil || first == nil || first.Name != "admin" {
-		t.Fatalf("ensureFirstUser on empty db = %+v, %v", first, err)
+		t.Fatalf("EnsureFirstUser on empty db = %+v, %v", first, err)
 	}
-	// A second userDB over the same badger and data dir has no cache: its
+	// A second DB over the same badger and data dir has no cache: its
 	// lookup reads, validates and unseals the stored record.
 	u2, err := openUsersIn(db, dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, err := u2.ensureFirstUser(t.Context()); again != nil || err != nil {
-		t.Errorf("ensureFirstUser on a db with users = %+v, %v, want nil, nil", again, err)
+	if again, err := u2.EnsureFirstUser(t.Context()); again != nil || err != nil {
+		t.Errorf("EnsureFirstUser on a db with users = %+v, %v, want nil, nil", again, err)
 	}
 	_, secret, err := u2.LookupUser(t.Context(), first.AccessKeyID)
 	if err != nil || secret != first.SecretAccessKey {
 		t.Errorf("LookupUser after reopen = %q, %v, want %q", secret, err, first.SecretAccessKey)
-	}
-	for _, f := range []string{"network.key", "node.key"} {
-		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v, mode %v", f, err, fi.Mode())
-		}
 	}
 }
 
@@ -205,14 +201,14 @@ func BenchmarkLookupUser(b *testing.B) {
 }
 
 // openUsersIn opens a user database over db with the network key of the
-// data dir dir, creating the keys on first use as a founding node does.
-func openUsersIn(db *badger.DB, dir string, log *slog.Logger) (*userDB, error) {
+// data dir dir, creating it on first use as a founding node does.
+func openUsersIn(db *badger.DB, dir string, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	m, err := loadMembership(dir, "")
+	key, err := dht.LoadOrCreateNetworkKey(filepath.Join(dir, "network.key"))
 	if err != nil {
 		return nil, err
 	}
-	return openUsers(db, m.key, log), nil
+	return Open(db, key, log), nil
 }

@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/d3s/d3s/s3"
 )
 
-// fakeNetwork is an in-memory userNetwork that counts lookups.
+// fakeNetwork is an in-memory Network that counts lookups.
 type fakeNetwork struct {
 	mu      sync.Mutex
 	records map[string][]byte
@@ -49,7 +49,7 @@ func (f *fakeNetwork) lookups() int {
 func TestLookupFallsBackToNetwork(t *testing.T) {
 	u, _ := newTestUsers(t)
 	net := &fakeNetwork{records: map[string][]byte{}}
-	u.attach(net)
+	u.Attach(net)
 	ctx := t.Context()
 
 	// A user published by another member of the same network.
@@ -92,7 +92,7 @@ func TestLookupFallsBackToNetwork(t *testing.T) {
 func TestAddPublishes(t *testing.T) {
 	u, _ := newTestUsers(t)
 	net := &fakeNetwork{records: map[string][]byte{}}
-	u.attach(net)
+	u.Attach(net)
 	creds, err := u.Add(t.Context(), "pub")
 	if err != nil {
 		t.Fatal(err)
@@ -103,16 +103,16 @@ func TestAddPublishes(t *testing.T) {
 	}
 	// Another member's database takes the record; a replayed or forged
 	// one changes nothing.
-	other := openUsers(openUsersBadger(t, t.TempDir()), u.network, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if ok, err := other.store(creds.AccessKeyID, raw); !ok || err != nil {
+	other := Open(openUsersBadger(t, t.TempDir()), u.network, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if ok, err := other.Store(creds.AccessKeyID, raw); !ok || err != nil {
 		t.Fatalf("store = %v, %v", ok, err)
 	}
-	if ok, err := other.store(creds.AccessKeyID, raw); ok || err != nil {
+	if ok, err := other.Store(creds.AccessKeyID, raw); ok || err != nil {
 		t.Errorf("storing the same record again = %v, %v; want not stored", ok, err)
 	}
 	forged := append([]byte(nil), raw...)
 	forged[len(forged)-1] ^= 1
-	if _, err := other.store(creds.AccessKeyID, forged); !errors.Is(err, record.ErrBadSignature) {
+	if _, err := other.Store(creds.AccessKeyID, forged); !errors.Is(err, record.ErrBadSignature) {
 		t.Errorf("store of a forged record = %v", err)
 	}
 	_, secret, err := other.LookupUser(t.Context(), creds.AccessKeyID)

@@ -1,4 +1,4 @@
-package node
+package admin
 
 import (
 	"bytes"
@@ -12,50 +12,51 @@ import (
 	"net/url"
 
 	"github.com/d3s/d3s/dht/record"
+	"github.com/d3s/d3s/node/users"
 )
 
-// AdminAddUser asks the d3sd running with dataDir to create a user called
-// name and returns its credentials. The error wraps ErrNoDaemon when no
-// daemon runs, ErrUserExists when the name is taken, and
+// AddUser asks the d3sd running with dataDir to create a user called name
+// and returns its credentials. The error wraps ErrNoDaemon when no
+// daemon runs, users.ErrUserExists when the name is taken, and
 // record.ErrInvalidUserName when the name is not valid.
-func AdminAddUser(ctx context.Context, dataDir, name string) (*UserCredentials, error) {
-	var creds UserCredentials
-	if err := adminCall(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
+func AddUser(ctx context.Context, dataDir, name string) (*users.Credentials, error) {
+	var creds users.Credentials
+	if err := call(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
 		return nil, err
 	}
 	return &creds, nil
 }
 
-// AdminListUsers asks the d3sd running with dataDir for its users, oldest
+// ListUsers asks the d3sd running with dataDir for its users, oldest
 // first. The error wraps ErrNoDaemon when no daemon runs.
-func AdminListUsers(ctx context.Context, dataDir string) ([]UserInfo, error) {
-	var users []UserInfo
-	if err := adminCall(ctx, dataDir, http.MethodGet, "/users", nil, &users); err != nil {
+func ListUsers(ctx context.Context, dataDir string) ([]users.Info, error) {
+	var list []users.Info
+	if err := call(ctx, dataDir, http.MethodGet, "/users", nil, &list); err != nil {
 		return nil, err
 	}
-	return users, nil
+	return list, nil
 }
 
-// AdminToken asks the d3sd running with dataDir for its current join
-// token. The error wraps ErrNoDaemon when no daemon runs.
-func AdminToken(ctx context.Context, dataDir string) (string, error) {
+// Token asks the d3sd running with dataDir for its current join token.
+// The error wraps ErrNoDaemon when no daemon runs.
+func Token(ctx context.Context, dataDir string) (string, error) {
 	var resp tokenResponse
-	if err := adminCall(ctx, dataDir, http.MethodGet, "/token", nil, &resp); err != nil {
+	if err := call(ctx, dataDir, http.MethodGet, "/token", nil, &resp); err != nil {
 		return "", err
 	}
 	return resp.Token, nil
 }
 
-// AdminStatus asks the d3sd running with dataDir for its Status. The
-// error wraps ErrNoDaemon when no daemon runs.
-func AdminStatus(ctx context.Context, dataDir string) (Status, error) {
+// GetStatus asks the d3sd running with dataDir for its Status. The error
+// wraps ErrNoDaemon when no daemon runs.
+func GetStatus(ctx context.Context, dataDir string) (Status, error) {
 	var st Status
-	err := adminCall(ctx, dataDir, http.MethodGet, "/status", nil, &st)
+	err := call(ctx, dataDir, http.MethodGet, "/status", nil, &st)
 	return st, err
 }
 
-// adminCall sends one request to path and decodes the answer into out.
-func adminCall(ctx context.Context, dataDir, method, path string, in, out any) error {
+// call sends one request to path and decodes the answer into out.
+func call(ctx context.Context, dataDir, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -69,7 +70,7 @@ func adminCall(ctx context.Context, dataDir, method, path string, in, out any) e
 		return err
 	}
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return dialAdmin(ctx, dataDir)
+		return dial(ctx, dataDir)
 	}}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr}).Do(req)
@@ -77,7 +78,7 @@ func adminCall(ctx context.Context, dataDir, method, path string, in, out any) e
 		return unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	return decodeAdminResponse(resp, out)
+	return decodeResponse(resp, out)
 }
 
 // unwrapURLError drops net/http's "Post \"http://d3sd/users\": " wrapping,
@@ -89,9 +90,9 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// decodeAdminResponse decodes a success into out, or an error body into an
+// decodeResponse decodes a success into out, or an error body into an
 // error wrapping the sentinel of its code.
-func decodeAdminResponse(resp *http.Response, out any) error {
+func decodeResponse(resp *http.Response, out any) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return fmt.Errorf("admin API: %w", err)
@@ -102,14 +103,14 @@ func decodeAdminResponse(resp *http.Response, out any) error {
 		}
 		return nil
 	}
-	var ae adminError
+	var ae errorBody
 	if json.Unmarshal(data, &ae) != nil || ae.Message == "" {
 		return fmt.Errorf("admin API: %s", resp.Status)
 	}
 	switch ae.Code {
-	case adminCodeUserExists:
-		return &remoteError{msg: ae.Message, kind: ErrUserExists}
-	case adminCodeInvalidName:
+	case codeUserExists:
+		return &remoteError{msg: ae.Message, kind: users.ErrUserExists}
+	case codeInvalidName:
 		return &remoteError{msg: ae.Message, kind: record.ErrInvalidUserName}
 	}
 	return errors.New(ae.Message)

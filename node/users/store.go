@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"context"
@@ -12,14 +12,14 @@ import (
 	"github.com/d3s/d3s/dht/record"
 )
 
-// store keeps a user record that came from the network: it must validate
+// Store keeps a user record that came from the network: it must validate
 // under its access key ID, open with this network's key, and beat the
 // record stored already (record.SelectUserRecord), else it is ignored. The
 // name index takes the record's name unless another user holds it: names
 // are unique among the users one node created, but two nodes may create
 // the same name at once; both users work, and List shows both. It reports
 // whether the record was new or better.
-func (u *userDB) store(accessKeyID string, raw []byte) (bool, error) {
+func (u *DB) Store(accessKeyID string, raw []byte) (bool, error) {
 	key := record.UserKey(accessKeyID)
 	if err := record.ValidateUserRecord(key, raw); err != nil {
 		return false, fmt.Errorf("user record %s: %w", accessKeyID, err)
@@ -50,7 +50,7 @@ func (u *userDB) store(accessKeyID string, raw []byte) (bool, error) {
 
 // storeTxn stores raw unless a better record is stored already, in one
 // transaction; it reports whether it stored it.
-func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
+func (u *DB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 	key := record.UserKey(accessKeyID)
 	stored := false
 	err := u.db.Update(func(txn *badger.Txn) error {
@@ -75,8 +75,8 @@ func (u *userDB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 	return stored && err == nil, err
 }
 
-// records returns every stored user record by access key ID.
-func (u *userDB) records(ctx context.Context) (map[string][]byte, error) {
+// Records returns every stored user record by access key ID.
+func (u *DB) Records(ctx context.Context) (map[string][]byte, error) {
 	out := make(map[string][]byte)
 	err := u.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(usersRecordPrefix), PrefetchValues: true, PrefetchSize: 64})

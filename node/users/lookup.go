@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"context"
@@ -29,7 +29,7 @@ const (
 // or s3.ErrInvalidAccessKeyID when no such user exists here or in the
 // network. It runs on every request: a user's record is validated and
 // unsealed once, then served from memory.
-func (u *userDB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, string, error) {
+func (u *DB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, string, error) {
 	c, err := u.lookup(ctx, accessKeyID)
 	if err != nil {
 		return s3.User{}, "", err
@@ -40,7 +40,7 @@ func (u *userDB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, s
 // UserKey implements catalog.Signer: it opens the user's private key from
 // its record, so this node can sign the user's catalogue records. The
 // error wraps ErrUnknownUser for a user unknown here and in the network.
-func (u *userDB) UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKey, error) {
+func (u *DB) UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKey, error) {
 	c, err := u.lookup(ctx, accessKeyID)
 	if errors.Is(err, s3.ErrInvalidAccessKeyID) {
 		return nil, fmt.Errorf("user %s: %w", accessKeyID, ErrUnknownUser)
@@ -53,7 +53,7 @@ func (u *userDB) UserKey(ctx context.Context, accessKeyID string) (ed25519.Priva
 
 // lookup returns the opened record of accessKeyID: from memory, else from
 // badger, else from the network (stored locally once found).
-func (u *userDB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error) {
+func (u *DB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error) {
 	u.mu.RLock()
 	c, ok := u.cache[accessKeyID]
 	missUntil := u.miss[accessKeyID]
@@ -79,7 +79,7 @@ func (u *userDB) lookup(ctx context.Context, accessKeyID string) (cachedUser, er
 
 // loadLocal returns the stored record of accessKeyID, or an error wrapping
 // badger.ErrKeyNotFound.
-func (u *userDB) loadLocal(accessKeyID string) ([]byte, error) {
+func (u *DB) loadLocal(accessKeyID string) ([]byte, error) {
 	var val []byte
 	err := u.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(usersRecordPrefix + accessKeyID))
@@ -97,7 +97,7 @@ func (u *userDB) loadLocal(accessKeyID string) ([]byte, error) {
 
 // fetch asks the network for the record of accessKeyID and stores it; a
 // miss is remembered for missTTL.
-func (u *userDB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) {
+func (u *DB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) {
 	net := u.netw()
 	if net == nil {
 		return nil, s3.ErrInvalidAccessKeyID
@@ -109,7 +109,7 @@ func (u *userDB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) 
 		return nil, ctx.Err() // the caller gave up: no verdict to remember
 	}
 	if err == nil {
-		_, err = u.store(accessKeyID, raw)
+		_, err = u.Store(accessKeyID, raw)
 	}
 	if err != nil {
 		u.log.Debug("user not found in the network", "access_key_id", accessKeyID, "err", err)
@@ -120,7 +120,7 @@ func (u *userDB) fetch(ctx context.Context, accessKeyID string) ([]byte, error) 
 }
 
 // rememberMiss puts accessKeyID in the negative cache.
-func (u *userDB) rememberMiss(accessKeyID string) {
+func (u *DB) rememberMiss(accessKeyID string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if len(u.miss) >= maxMisses {
@@ -130,7 +130,7 @@ func (u *userDB) rememberMiss(accessKeyID string) {
 }
 
 // open validates and unseals a record and caches it.
-func (u *userDB) open(accessKeyID string, raw []byte) (cachedUser, error) {
+func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
 	if err := record.ValidateUserRecord(record.UserKey(accessKeyID), raw); err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
@@ -145,7 +145,7 @@ func (u *userDB) open(accessKeyID string, raw []byte) (cachedUser, error) {
 }
 
 // remember caches an opened user and forgets any miss of it.
-func (u *userDB) remember(accessKeyID string, c cachedUser) {
+func (u *DB) remember(accessKeyID string, c cachedUser) {
 	u.mu.Lock()
 	u.cache[accessKeyID] = c
 	delete(u.miss, accessKeyID)
@@ -153,7 +153,7 @@ func (u *userDB) remember(accessKeyID string, c cachedUser) {
 }
 
 // sortUsers orders users oldest first, then by name.
-func sortUsers(users []UserInfo) {
+func sortUsers(users []Info) {
 	sort.Slice(users, func(i, j int) bool {
 		if !users[i].Created.Equal(users[j].Created) {
 			return users[i].Created.Before(users[j].Created)

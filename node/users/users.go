@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"context"
@@ -26,26 +26,27 @@ const (
 // firstUserName is the user created on a node's very first start.
 const firstUserName = "admin"
 
-// UserCredentials is what a new user receives, once: the secret access key
-// is shown at creation and never listed again.
-type UserCredentials struct {
+// Credentials is what a new user receives, once: the secret access key is
+// shown at creation and never listed again.
+type Credentials struct {
 	Name            string `json:"name"`
 	AccessKeyID     string `json:"access_key_id"`
 	SecretAccessKey string `json:"secret_access_key"`
 }
 
-// UserInfo describes a user without its secret.
-type UserInfo struct {
+// Info describes a user without its secret.
+type Info struct {
 	Name        string    `json:"name"`
 	AccessKeyID string    `json:"access_key_id"`
 	Created     time.Time `json:"created"`
 }
 
-// userDB keeps the users this node knows, as signed record.UserRecords in
-// badger, and answers the S3 front end's credential lookups. Records come
-// from this node's Add, from the user sync protocol and from the DHT; once
-// the node is on the network (attach), new users are published to both.
-type userDB struct {
+// DB keeps the users this node knows, as signed record.UserRecords in badger,
+// and answers the S3 front end's credential lookups (s3.Credentials) and
+// the catalogue's key requests (catalog.Signer). Records come from this
+// node's Add, from the user sync protocol and from the DHT; once the node
+// is on the network (Attach), new users are published to both.
+type DB struct {
 	db  *badger.DB
 	log *slog.Logger
 	// network is the network key: it seals and opens user secrets.
@@ -56,12 +57,12 @@ type userDB struct {
 	mu    sync.RWMutex
 	cache map[string]cachedUser // opened records by access key ID
 	miss  map[string]time.Time  // access key IDs the network did not know, until when
-	net   userNetwork           // nil until attach
+	net   Network               // nil until Attach
 }
 
-// userNetwork is where users are published and looked up beyond this
-// node: the DHT and the members connected over the user sync protocol.
-type userNetwork interface {
+// Network is where users are published and looked up beyond this node:
+// the DHT and the members connected over the user sync protocol (Sync).
+type Network interface {
 	// Get returns the best record under key, or an error (wrapping
 	// dht.ErrNotFound when the network has none).
 	Get(ctx context.Context, key string) ([]byte, error)
@@ -78,12 +79,12 @@ type cachedUser struct {
 	priv   ed25519.PrivateKey
 }
 
-var _ s3.Credentials = (*userDB)(nil)
+var _ s3.Credentials = (*DB)(nil)
 
-// openUsers opens the user database in db; netKey seals and opens the
-// users' secrets.
-func openUsers(db *badger.DB, netKey record.NetworkKey, log *slog.Logger) *userDB {
-	return &userDB{
+// Open opens the user database in db; netKey seals and opens the users'
+// secrets.
+func Open(db *badger.DB, netKey record.NetworkKey, log *slog.Logger) *DB {
+	return &DB{
 		db:      db,
 		log:     log.With("component", "users"),
 		network: netKey,
@@ -92,16 +93,16 @@ func openUsers(db *badger.DB, netKey record.NetworkKey, log *slog.Logger) *userD
 	}
 }
 
-// attach connects the user database to the network: lookups that miss
+// Attach connects the user database to the network: lookups that miss
 // locally ask it, and new users are published to it.
-func (u *userDB) attach(net userNetwork) {
+func (u *DB) Attach(net Network) {
 	u.mu.Lock()
 	u.net = net
 	u.mu.Unlock()
 }
 
 // netw returns the attached network, or nil.
-func (u *userDB) netw() userNetwork {
+func (u *DB) netw() Network {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
 	return u.net
@@ -117,7 +118,7 @@ const publishTimeout = 10 * time.Second
 // record.ErrInvalidUserName) and not taken among the users this node knows
 // (else ErrUserExists). On the network the record is published to the DHT
 // and pushed to the connected members before Add returns.
-func (u *userDB) Add(ctx context.Context, name string) (*UserCredentials, error) {
+func (u *DB) Add(ctx context.Context, name string) (*Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -132,7 +133,7 @@ func (u *userDB) Add(ctx context.Context, name string) (*UserCredentials, error)
 }
 
 // publish sends a record to the network, if attached; failures are logged.
-func (u *userDB) publish(ctx context.Context, akid string, raw []byte) {
+func (u *DB) publish(ctx context.Context, akid string, raw []byte) {
 	net := u.netw()
 	if net == nil {
 		return
@@ -145,7 +146,7 @@ func (u *userDB) publish(ctx context.Context, akid string, raw []byte) {
 }
 
 // add is Add with addMu held; it returns the encoded record too.
-func (u *userDB) add(name string) (*UserCredentials, []byte, error) {
+func (u *DB) add(name string) (*Credentials, []byte, error) {
 	rec, secret, err := record.NewUser(name, u.network)
 	if err != nil {
 		return nil, nil, fmt.Errorf("add user: %w", err)
@@ -171,12 +172,12 @@ func (u *userDB) add(name string) (*UserCredentials, []byte, error) {
 	}
 	u.remember(akid, cachedUser{user: s3.User{AccessKeyID: akid, Name: name}, secret: secret, priv: priv})
 	u.log.Info("user added", "name", name, "access_key_id", akid)
-	return &UserCredentials{Name: name, AccessKeyID: akid, SecretAccessKey: secret}, raw, nil
+	return &Credentials{Name: name, AccessKeyID: akid, SecretAccessKey: secret}, raw, nil
 }
 
 // List returns every user, oldest first.
-func (u *userDB) List(ctx context.Context) ([]UserInfo, error) {
-	var users []UserInfo
+func (u *DB) List(ctx context.Context) ([]Info, error) {
+	var users []Info
 	err := u.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(usersRecordPrefix), PrefetchValues: true, PrefetchSize: 64})
 		defer it.Close()
@@ -200,23 +201,23 @@ func (u *userDB) List(ctx context.Context) ([]UserInfo, error) {
 }
 
 // userInfo decodes the record stored in item.
-func userInfo(item *badger.Item) (UserInfo, error) {
+func userInfo(item *badger.Item) (Info, error) {
 	val, err := item.ValueCopy(nil)
 	if err != nil {
-		return UserInfo{}, err
+		return Info{}, err
 	}
 	rec, err := record.UnmarshalUserRecord(val)
 	if err != nil {
-		return UserInfo{}, fmt.Errorf("user %s: %w", item.Key(), err)
+		return Info{}, fmt.Errorf("user %s: %w", item.Key(), err)
 	}
-	return UserInfo{Name: rec.Name, AccessKeyID: rec.AccessKeyID(), Created: rec.Created}, nil
+	return Info{Name: rec.Name, AccessKeyID: rec.AccessKeyID(), Created: rec.Created}, nil
 }
 
-// ensureFirstUser creates the user "admin" when the database holds no user
+// EnsureFirstUser creates the user "admin" when the database holds no user
 // at all, and returns its credentials; on every later start it returns nil.
 // Only the founder of a network calls it (a joining node gets its users
-// from the network); Node.Start publishes every local user.
-func (u *userDB) ensureFirstUser(ctx context.Context) (*UserCredentials, error) {
+// from the network); Sync.PublishAll then publishes every local user.
+func (u *DB) EnsureFirstUser(ctx context.Context) (*Credentials, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func (u *userDB) ensureFirstUser(ctx context.Context) (*UserCredentials, error) 
 }
 
 // empty reports whether no user exists.
-func (u *userDB) empty() (bool, error) {
+func (u *DB) empty() (bool, error) {
 	empty := true
 	err := u.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(usersRecordPrefix)})

@@ -1,4 +1,4 @@
-package node
+package users
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ const CredentialsFile = "credentials"
 // WriteCredentialsFile writes creds as the [default] profile of an AWS
 // shared credentials file in dataDir (mode 0600), replacing any earlier
 // file atomically, and returns its path.
-func WriteCredentialsFile(dataDir string, creds *UserCredentials) (string, error) {
+func WriteCredentialsFile(dataDir string, creds *Credentials) (string, error) {
 	content := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
 		creds.AccessKeyID, creds.SecretAccessKey)
 	path := filepath.Join(dataDir, CredentialsFile)

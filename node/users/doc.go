@@ -1,0 +1,31 @@
+// Package users owns a node's users: the user database (DB), which keeps
+// each user's signed credential record (record.UserRecord) in the node's
+// badger database, and its spread across the network (Sync).
+//
+// A user is an Ed25519 key pair; its access key ID derives from the public
+// key, and its secret access key and private key travel in its record,
+// sealed with the network key, so every member can serve every user of its
+// network. DB stores the records under users/ak/<AccessKeyID>, with an
+// index users/name/<name> that keeps the names it creates unique. It
+// answers the S3 front end's credential lookups (LookupUser, an
+// s3.Credentials) and opens the private keys the catalogue signs with
+// (UserKey, a catalog.Signer). The founder of a network creates the first
+// user, "admin" (EnsureFirstUser), whose keys d3sd writes to the data dir
+// (WriteCredentialsFile).
+//
+// # Users across the network
+//
+// A user record is published to the DHT under /d3s/user/<AccessKeyID>
+// when the user is added, and every local record again at each start
+// (Sync.PublishAll). An S3 request with an access key unknown locally
+// looks it up in the DHT (5 s bound), validates and opens the record,
+// stores and caches it; a miss is remembered for 5 s so bogus keys cannot
+// turn every request into a DHT lookup. The DHT cannot list keys, so
+// members also exchange records over /d3s/users/1.0.0 (Protocol, sync.go):
+// a new user is pushed to every connected member, and two members exchange
+// all records when they connect; every record is validated and must open
+// with the network key, and a stored record is replaced only by a better
+// one (record.SelectUserRecord). "user list" therefore shows every user any
+// connected member knows. Names are unique among the users one node
+// creates; two nodes adding the same name at once both succeed.
+package users
