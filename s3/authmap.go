@@ -53,25 +53,20 @@ func toCode(err error) (Code, string) {
 	return c, errorMessage(err, c)
 }
 
-// credsAdapter lets the verifier look secrets up in s3.Credentials.
+// credsAdapter lets the verifier look secrets up in s3.Credentials. The
+// owner it returns with a secret is the User, which comes back to
+// Server.authenticate in auth.Result.Owner.
 type credsAdapter struct{ creds Credentials }
 
-// userSlotKey marks the request-context slot in which credsAdapter leaves
-// the user it found, sparing a second lookup after verification.
-type userSlotKey struct{}
-
-// Secret returns accessKeyID's secret, wrapping auth.ErrInvalidAccessKeyID
-// when no user has it.
-func (a credsAdapter) Secret(ctx context.Context, accessKeyID string) (string, error) {
+// Secret returns accessKeyID's secret and User, wrapping
+// auth.ErrInvalidAccessKeyID when no user has it.
+func (a credsAdapter) Secret(ctx context.Context, accessKeyID string) (string, any, error) {
 	u, secret, err := a.creds.LookupUser(ctx, accessKeyID)
 	if errors.Is(err, ErrInvalidAccessKeyID) {
-		return "", fmt.Errorf("lookup %s: %w", accessKeyID, auth.ErrInvalidAccessKeyID)
+		return "", nil, fmt.Errorf("lookup %s: %w", accessKeyID, auth.ErrInvalidAccessKeyID)
 	}
 	if err != nil {
-		return "", fmt.Errorf("lookup %s: %w", accessKeyID, err)
+		return "", nil, fmt.Errorf("lookup %s: %w", accessKeyID, err)
 	}
-	if slot, ok := ctx.Value(userSlotKey{}).(*User); ok {
-		*slot = u
-	}
-	return secret, nil
+	return secret, u, nil
 }

@@ -1,7 +1,7 @@
 package s3
 
 import (
-	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -26,7 +26,6 @@ type Options struct {
 // over an ObjectStore.
 type Server struct {
 	store    ObjectStore
-	creds    Credentials
 	verifier *auth.Verifier
 	log      *slog.Logger
 	domain   string
@@ -48,7 +47,6 @@ func NewServer(store ObjectStore, creds Credentials, opts Options) *Server {
 	}
 	return &Server{
 		store:    store,
-		creds:    creds,
 		verifier: auth.New(credsAdapter{creds}, auth.Options{Domain: opts.Domain}),
 		log:      log.With("component", "s3"),
 		domain:   opts.Domain,
@@ -134,17 +132,16 @@ func (s *Server) serve(w http.ResponseWriter, req *request) error {
 	return s.route(w, req)
 }
 
-// authenticate verifies r and finds its user.
+// authenticate verifies r and returns its user, which the verifier got
+// from credsAdapter along with the secret.
 func (s *Server) authenticate(r *http.Request) (User, *auth.Result, error) {
-	slot := new(User)
-	r2 := r.WithContext(context.WithValue(r.Context(), userSlotKey{}, slot))
-	res, err := s.verifier.Verify(r2)
+	res, err := s.verifier.Verify(r)
 	if err != nil {
 		return User{}, nil, err
 	}
-	if slot.AccessKeyID == res.AccessKeyID && slot.AccessKeyID != "" {
-		return *slot, res, nil
+	u, ok := res.Owner.(User)
+	if !ok {
+		return User{}, nil, fmt.Errorf("verified request owned by %T, not an s3.User", res.Owner)
 	}
-	u, _, err := s.creds.LookupUser(r.Context(), res.AccessKeyID)
-	return u, res, err
+	return u, res, nil
 }

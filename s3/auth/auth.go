@@ -8,11 +8,13 @@ import (
 	"time"
 )
 
-// Credentials finds the secret of an access key.
+// Credentials finds the secret of an access key, and who owns it.
 type Credentials interface {
-	// Secret returns the secret access key of accessKeyID, or an error
+	// Secret returns the secret access key of accessKeyID and its owner,
+	// which the Verifier does not look at and hands back in Result.Owner
+	// so that the caller needs no second lookup. It returns an error
 	// wrapping ErrInvalidAccessKeyID when there is no such user.
-	Secret(ctx context.Context, accessKeyID string) (string, error)
+	Secret(ctx context.Context, accessKeyID string) (secret string, owner any, err error)
 }
 
 // Options configures a Verifier.
@@ -28,7 +30,11 @@ type Options struct {
 
 // Result is what a successfully verified request yields.
 type Result struct {
+	// AccessKeyID is the access key the request was signed with.
 	AccessKeyID string
+	// Owner is what Credentials.Secret returned with the secret: the key's
+	// owner, for the caller.
+	Owner any
 	// Body is the payload with any aws-chunked framing removed. It verifies
 	// chunk signatures and x-amz-checksum-* values (header or trailer) as it
 	// is read, and returns an error from this package instead of io.EOF when
@@ -95,17 +101,17 @@ func (v *Verifier) Verify(r *http.Request) (*Result, error) {
 	return nil, ErrMissingAuth
 }
 
-// secret looks up the secret of accessKeyID, mapping a miss to
-// ErrInvalidAccessKeyID.
-func (v *Verifier) secret(ctx context.Context, accessKeyID string) (string, error) {
+// secret looks up the secret and owner of accessKeyID, mapping an empty
+// one to ErrInvalidAccessKeyID.
+func (v *Verifier) secret(ctx context.Context, accessKeyID string) (secret string, owner any, err error) {
 	if accessKeyID == "" {
-		return "", ErrInvalidAccessKeyID
+		return "", nil, ErrInvalidAccessKeyID
 	}
-	s, err := v.creds.Secret(ctx, accessKeyID)
+	secret, owner, err = v.creds.Secret(ctx, accessKeyID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return s, nil
+	return secret, owner, nil
 }
 
 // skewed reports whether t is further than MaxSkew from now.

@@ -16,15 +16,27 @@ const (
 	exampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 )
 
-// fakeCreds is an in-memory Credentials.
+// fakeCreds is an in-memory Credentials from access key to secret.
 type fakeCreds map[string]string
 
-func (f fakeCreds) Secret(_ context.Context, ak string) (string, error) {
+// fakeOwner is the owner fakeCreds returns with the secret of a key.
+type fakeOwner string
+
+func (f fakeCreds) Secret(_ context.Context, ak string) (string, any, error) {
 	s, ok := f[ak]
 	if !ok {
-		return "", fmt.Errorf("access key %q: %w", ak, ErrInvalidAccessKeyID)
+		return "", nil, fmt.Errorf("access key %q: %w", ak, ErrInvalidAccessKeyID)
 	}
-	return s, nil
+	return s, fakeOwner("owner of " + ak), nil
+}
+
+// wantExampleKey fails unless res was signed with the example access key
+// and carries the owner that fakeCreds returned for it.
+func wantExampleKey(t *testing.T, res *Result) {
+	t.Helper()
+	if want := fakeOwner("owner of " + exampleAK); res.AccessKeyID != exampleAK || res.Owner != want {
+		t.Fatalf("access key %q, owner %#v; want %q, %#v", res.AccessKeyID, res.Owner, exampleAK, want)
+	}
 }
 
 // exampleTime is the timestamp of AWS's published examples.

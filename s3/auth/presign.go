@@ -88,7 +88,7 @@ func (v *Verifier) verifyV4Query(r *http.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := v.secret(r.Context(), p.auth.cred.accessKey)
+	secret, owner, err := v.secret(r.Context(), p.auth.cred.accessKey)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (v *Verifier) verifyV4Query(r *http.Request) (*Result, error) {
 		return nil, ErrSignatureDoesNotMatch
 	}
 	st := &streamState{key: key, amzDate: amzDate, scope: c.String(), seed: hex.EncodeToString(sig)}
-	return v.result(r, c.accessKey, payload, sha, st)
+	return v.result(r, c.accessKey, owner, payload, sha, st)
 }
 
 // hasQueryKey reports whether the raw query has the parameter key.

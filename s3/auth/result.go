@@ -18,9 +18,10 @@ type streamState struct {
 	seed    string // hex signature of the request
 }
 
-// result builds the Result of an authenticated request: the body decoder
-// that the payload mode calls for, with checksum verification.
-func (v *Verifier) result(r *http.Request, accessKey, payload string, sha []byte, st *streamState) (*Result, error) {
+// result builds the Result of a request signed by accessKey, which owner
+// owns: the body decoder that the payload mode calls for, with checksum
+// verification.
+func (v *Verifier) result(r *http.Request, accessKey string, owner any, payload string, sha []byte, st *streamState) (*Result, error) {
 	sum, err := headerChecksum(r)
 	if err != nil {
 		return nil, err
@@ -29,7 +30,7 @@ func (v *Verifier) result(r *http.Request, accessKey, payload string, sha []byte
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{AccessKeyID: accessKey, ContentSHA256: sha}
+	res := &Result{AccessKeyID: accessKey, Owner: owner, ContentSHA256: sha}
 	switch payload {
 	case streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer:
 		err = streamingBody(r, res, payload, st, &sum, trailer)

@@ -118,6 +118,7 @@ func TestAWSSDKSignHTTP(t *testing.T) {
 			}
 			res, err := v.Verify(sign(exampleSecret, c.body))
 			wantErr(t, "verify", err, nil)
+			wantExampleKey(t, res)
 			got, err := CheckedBody(res, 1<<20)
 			wantErr(t, "body", err, nil)
 			if string(got) != c.body {
@@ -178,6 +179,7 @@ func TestAWSSDKPresignHTTP(t *testing.T) {
 			}
 			res, err := v.Verify(presign(exampleSecret))
 			wantErr(t, "verify", err, nil)
+			wantExampleKey(t, res)
 			got, err := CheckedBody(res, 1<<20)
 			wantErr(t, "body", err, nil)
 			if string(got) != c.body || res.ContentSHA256 != nil {
@@ -205,6 +207,7 @@ func TestMinioSignV4(t *testing.T) {
 			}
 			res, err := v.Verify(sign(exampleSecret))
 			wantErr(t, "verify", err, nil)
+			wantExampleKey(t, res)
 			got, err := CheckedBody(res, 1<<20)
 			wantErr(t, "body", err, nil)
 			if string(got) != c.body {
@@ -225,8 +228,9 @@ func TestMinioPreSignV4(t *testing.T) {
 				t.Fatal(err)
 			}
 			signed := signer.PreSignV4(*req, exampleAK, exampleSecret, "", "us-east-1", 3600)
-			_, err = v.Verify(overTheWire(t, signed))
+			res, err := v.Verify(overTheWire(t, signed))
 			wantErr(t, "verify", err, nil)
+			wantExampleKey(t, res)
 			signed.URL.RawQuery = strings.Replace(signed.URL.RawQuery, "X-Amz-Signature=", "X-Amz-Signature=0", 1)
 			signed.URL.RawQuery = signed.URL.RawQuery[:len(signed.URL.RawQuery)-1]
 			_, err = v.Verify(overTheWire(t, signed))
@@ -282,6 +286,7 @@ func TestMinioStreaming(t *testing.T) {
 			good := crc32cBase64(data)
 			res, err := v.Verify(build(exampleSecret, data, good))
 			wantErr(t, "verify", err, nil)
+			wantExampleKey(t, res)
 			got, err := readAll(t, res)
 			wantErr(t, "read", err, nil)
 			if !bytes.Equal(got, data) || res.DecodedLength != int64(len(data)) {
@@ -348,6 +353,7 @@ func TestMinioSignV2(t *testing.T) {
 				signed := signer.SignV2(*req, exampleAK, exampleSecret, virtual)
 				res, err := v.Verify(overTheWire(t, signed))
 				wantErr(t, "verify", err, nil)
+				wantExampleKey(t, res)
 				got, err := CheckedBody(res, 1<<20)
 				wantErr(t, "body", err, nil)
 				if string(got) != c.body {
@@ -358,8 +364,9 @@ func TestMinioSignV2(t *testing.T) {
 				wantErr(t, "wrong secret", err, ErrSignatureDoesNotMatch)
 
 				pre := signer.PreSignV2(*newReq(), exampleAK, exampleSecret, 600, virtual)
-				_, err = v.Verify(overTheWire(t, pre))
+				res, err = v.Verify(overTheWire(t, pre))
 				wantErr(t, "presigned", err, nil)
+				wantExampleKey(t, res)
 				pre = signer.PreSignV2(*newReq(), exampleAK, exampleSecret, -10, virtual)
 				_, err = v.Verify(overTheWire(t, pre))
 				wantErr(t, "presigned expired", err, ErrExpired)

@@ -94,7 +94,7 @@ func rawSignatureV2(raw, decoded string) string {
 
 // checkV2 compares sig with the SigV2 signature of r.
 func (v *Verifier) checkV2(r *http.Request, accessKey, sig, dateLine string) (*Result, error) {
-	secret, err := v.secret(r.Context(), accessKey)
+	secret, owner, err := v.secret(r.Context(), accessKey)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (v *Verifier) checkV2(r *http.Request, accessKey, sig, dateLine string) (*R
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
 		return nil, ErrSignatureDoesNotMatch
 	}
-	return v.result(r, accessKey, "", nil, nil)
+	return v.result(r, accessKey, owner, "", nil, nil)
 }
 
 // stringToSignV2 is Method, Content-MD5, Content-Type, the date line, the

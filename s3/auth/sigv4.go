@@ -238,7 +238,7 @@ func (v *Verifier) verifyV4Header(r *http.Request, authz string) (*Result, error
 	if err := checkSignedHeaders(r, a.signedHeaders); err != nil {
 		return nil, err
 	}
-	secret, err := v.secret(r.Context(), a.cred.accessKey)
+	secret, owner, err := v.secret(r.Context(), a.cred.accessKey)
 	if err != nil {
 		return nil, err
 	}
@@ -249,5 +249,5 @@ func (v *Verifier) verifyV4Header(r *http.Request, authz string) (*Result, error
 		return nil, ErrSignatureDoesNotMatch
 	}
 	st := &streamState{key: key, amzDate: amzDate, scope: a.cred.String(), seed: hex.EncodeToString(sig)}
-	return v.result(r, a.cred.accessKey, payload, sha, st)
+	return v.result(r, a.cred.accessKey, owner, payload, sha, st)
 }

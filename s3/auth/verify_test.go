@@ -264,6 +264,7 @@ func TestTrailerChecksums(t *testing.T) {
 				wantErr(t, "verify", err, nil)
 				got, err := readAll(t, res)
 				wantErr(t, c.name, err, c.want)
+				wantExampleKey(t, res)
 				if err == nil && (!bytes.Equal(got, data) || res.Checksum() != c.value || res.ChecksumAlgorithm != alg.name) {
 					t.Fatalf("%s: %d bytes, %s %q", c.name, len(got), res.ChecksumAlgorithm, res.Checksum())
 				}
