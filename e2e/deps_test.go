@@ -13,20 +13,39 @@ import (
 // never the DHT host or libp2p, even in its tests; dht/record is a leaf
 // without libp2p; cmd/d3sd reaches the rest only through node and
 // its component packages (node/...).
+// importRule forbids package pkg (and, with tests, its tests) to depend
+// on the import paths starting with a forbidden prefix, except the
+// packages in allowed (exact paths).
+type importRule struct {
+	pkg                string
+	tests              bool
+	forbidden, allowed []string
+}
+
+// componentRules keep node's components in their rooms: none imports node
+// or another component, except the ones every component shares — the
+// ledger, placement and the p2p plumbing — and admin, which serves the
+// users' types.
+func componentRules(mod string) []importRule {
+	shared := []string{mod + "node/ledger", mod + "node/placement", mod + "node/p2p"}
+	var out []importRule
+	for pkg, allowed := range map[string][]string{
+		"node/ledger": nil, "node/placement": nil, "node/p2p": nil, "node/users": nil, "node/catalognet": nil,
+		"node/replicate": shared, "node/remote": shared, "node/repair": shared, "node/collect": shared,
+		"node/admin": {mod + "node/users"},
+	} {
+		out = append(out, importRule{pkg: pkg, tests: true, forbidden: []string{mod + "node", mod + "cmd"}, allowed: allowed})
+	}
+	return out
+}
+
 func TestImportRules(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go tool not on PATH")
 	}
 	const mod = "github.com/d3s/d3s/"
 	p2p := []string{"github.com/libp2p/", "github.com/ipfs/", "github.com/multiformats/"}
-	rules := []struct {
-		pkg string
-		// tests also checks the dependencies of the package's tests.
-		tests bool
-		// forbidden are prefixes of import paths, except the packages in
-		// allowed (exact paths).
-		forbidden, allowed []string
-	}{
+	rules := []importRule{
 		{pkg: "s3/...", forbidden: []string{"github.com/libp2p/", "github.com/anacrolix/", "github.com/dgraph-io/", mod + "node", mod + "swarm", mod + "catalog", mod + "dht"}},
 		{pkg: "swarm", forbidden: []string{mod + "catalog", mod + "s3", mod + "node", mod + "dht"}},
 		{pkg: "catalog", tests: true,
@@ -36,6 +55,7 @@ func TestImportRules(t *testing.T) {
 		{pkg: "dht/record", tests: true,
 			forbidden: append([]string{mod, "github.com/dgraph-io/", "github.com/anacrolix/"}, p2p...)},
 	}
+	rules = append(rules, componentRules(mod)...)
 	for _, r := range rules {
 		args := []string{"list", "-deps"}
 		if r.tests {
