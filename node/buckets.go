@@ -48,7 +48,7 @@ func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.Buc
 
 // DeleteBucket implements s3.ObjectStore.
 func (n *Node) DeleteBucket(ctx context.Context, u s3.User, bucket string) error {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return err
 	}
 	return toS3(n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket))

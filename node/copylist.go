@@ -13,7 +13,7 @@ import (
 // CopyObject implements s3.ObjectStore without touching the bytes: the
 // new entry takes another reference on the source's swarm object.
 func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dstBucket, dstKey string, opts s3.CopyOptions) (s3.ObjectInfo, error) {
-	if err := n.refresh(ctx, u, srcBucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, srcBucket); err != nil {
 		return s3.ObjectInfo{}, err
 	}
 	if _, err := n.cat.HeadBucket(ctx, u.AccessKeyID, dstBucket); err != nil {
@@ -61,12 +61,12 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 			return nil, fmt.Errorf("copy %s/%s: %w", bucket, key, err)
 		}
 		if n.ledger.HoldsData(src) {
-			err = n.notHere(bucket, key, src, err)
+			err = notHere(n.PeerID(), bucket, key, src, err)
 			continue
 		}
 		// Another node's version: fetching it takes the reference.
 		if err = n.remote.Fetch(ctx, src); err != nil {
-			return nil, n.remoteErr(bucket, key, src, err)
+			return nil, remoteErr(n.PeerID(), bucket, key, src, err)
 		}
 		return src, nil
 	}
@@ -76,7 +76,7 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 // ListObjects implements s3.ObjectStore: s3.Paginate over a range scan of
 // the bucket's sorted index in the catalog.
 func (n *Node) ListObjects(ctx context.Context, u s3.User, bucket string, opts s3.ListOptions) (s3.ListResult, error) {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return s3.ListResult{}, err
 	}
 	it, err := n.cat.Objects(ctx, u.AccessKeyID, bucket, opts.Prefix)

@@ -13,7 +13,7 @@ import (
 
 // CreateMultipartUpload implements s3.ObjectStore.
 func (n *Node) CreateMultipartUpload(ctx context.Context, u s3.User, bucket, key string, opts s3.PutOptions) (string, error) {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return "", err
 	}
 	up, err := n.cat.CreateUpload(ctx, u.AccessKeyID, bucket, key, toCatalogMeta(opts.Metadata))
@@ -66,7 +66,7 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
 		return s3.ObjectInfo{}, err
 	}
-	e, err := n.join(ctx, key, chosen, up.Metadata)
+	e, err := join(ctx, n.swarm, key, chosen, up.Metadata)
 	if err != nil {
 		return s3.ObjectInfo{}, err
 	}
@@ -85,9 +85,9 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	return objectInfo(e), nil
 }
 
-// join concatenates parts in the swarm and describes the result; the ETag
+// join concatenates parts in sw and describes the result; the ETag
 // is the MD5 of the parts' binary MD5s, "-", and the number of parts.
-func (n *Node) join(ctx context.Context, key string, parts []*catalog.Part, meta catalog.Metadata) (*catalog.Entry, error) {
+func join(ctx context.Context, sw *swarm.Swarm, key string, parts []*catalog.Part, meta catalog.Metadata) (*catalog.Entry, error) {
 	ids := make([]swarm.ID, len(parts))
 	md := newMultipartETag()
 	for i, p := range parts {
@@ -96,7 +96,7 @@ func (n *Node) join(ctx context.Context, key string, parts []*catalog.Part, meta
 			return nil, err
 		}
 	}
-	obj, err := n.swarm.Concat(ctx, ids)
+	obj, err := sw.Concat(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("join %d parts of %s: %w", len(parts), key, err)
 	}

@@ -117,7 +117,14 @@ func (n *Node) open() error {
 	n.bt = newLateTransport(n.mem.id)
 	n.swarm, err = swarm.New(swarm.Config{
 		Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt,
-		CacheSize: n.cfg.CacheSize, OnCorrupt: n.onCorrupt,
+		CacheSize: n.cfg.CacheSize,
+		// The repair component takes the reports; it is built right
+		// after the swarm opens, before anything is read.
+		OnCorrupt: func(id swarm.ID) {
+			if r := n.repair; r != nil {
+				r.OnCorrupt(id)
+			}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("node: open swarm: %w", err)
@@ -143,40 +150,31 @@ func (n *Node) buildComponents() {
 		SeedIdle: n.cfg.SeedIdle, Refuse: n.cfg.refuseReplicas,
 	})
 	n.collect = collect.New(collect.Config{
-		Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Users: n.userIDs, Life: n.life, Logger: n.root,
+		Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Users: userIDs(n.users), Life: n.life, Logger: n.root,
 		Sweep: n.cfg.ReplicaGC, OrphanScan: n.cfg.OrphanScan,
 	})
-	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: n.damaged, Life: n.life})
+	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: func(id swarm.ID) bool { return n.repair.Damaged(id) }, Life: n.life})
 	n.repair = repair.New(repair.Config{
 		Swarm: n.swarm, Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Queue: n.repl, Finder: n.remote,
-		Users: n.userIDs, LiveRefs: n.collect.LiveRefs, Life: n.life, Logger: n.root,
+		Users: userIDs(n.users), LiveRefs: n.collect.LiveRefs, Life: n.life, Logger: n.root,
 		Interval: n.cfg.RepairInterval, CheckAge: n.cfg.repairCheckAge,
 		ScrubInterval: n.cfg.ScrubInterval, ScrubRate: n.cfg.ScrubRate,
 	})
 }
 
-// onCorrupt is swarm.Config.OnCorrupt: the repair component takes the
-// report (it is built right after the swarm opens).
-func (n *Node) onCorrupt(id swarm.ID) {
-	if r := n.repair; r != nil {
-		r.OnCorrupt(id)
+// userIDs lists the access key IDs of the users db knows.
+func userIDs(db *users.DB) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		us, err := db.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(us))
+		for i, u := range us {
+			ids[i] = u.AccessKeyID
+		}
+		return ids, nil
 	}
-}
-
-// damaged reports whether the local copy of id is known to be damaged.
-func (n *Node) damaged(id swarm.ID) bool { return n.repair.Damaged(id) }
-
-// userIDs lists the access key IDs of the users this node knows.
-func (n *Node) userIDs(ctx context.Context) ([]string, error) {
-	us, err := n.users.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(us))
-	for i, u := range us {
-		ids[i] = u.AccessKeyID
-	}
-	return ids, nil
 }
 
 // FirstUser returns the credentials of the user created by this start on

@@ -44,7 +44,7 @@ func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, bod
 // precheck fails fast, before any byte is stored, when the bucket is
 // missing or a condition already fails; commit checks again atomically.
 func (n *Node) precheck(ctx context.Context, u s3.User, bucket, key string, check catalog.Check) error {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return err
 	}
 	if check == nil {
@@ -82,20 +82,13 @@ func unavailable(err error) error {
 	return fmt.Errorf("%w: %w", s3.ErrSlowDown, err)
 }
 
-// refresh revalidates the catalogue of u's bucket against the network when
-// the cached one is stale (catalog.Refresh: a bounded wait, cheap when
-// fresh). Only the caller's cancellation fails it.
-func (n *Node) refresh(ctx context.Context, u s3.User, bucket string) error {
-	return n.cat.Refresh(ctx, u.AccessKeyID, bucket)
-}
-
-// notHere is the error for an entry whose bytes neither this node nor
-// any reachable holder has (cause says why): 503 SlowDown, which clients
-// retry, naming the writer, rather than NoSuchKey (the key exists) or a
-// bare InternalError. An entry of this node's own whose bytes are gone
-// stays an InternalError: that is damage, not distribution.
-func (n *Node) notHere(bucket, key string, e *catalog.Entry, cause error) error {
-	if e.Writer == "" || e.Writer == n.mem.id.String() {
+// notHere is the error for an entry whose bytes neither this node (self)
+// nor any reachable holder has (cause says why): 503 SlowDown, which
+// clients retry, naming the writer, rather than NoSuchKey (the key exists)
+// or a bare InternalError. An entry of this node's own whose bytes are
+// gone stays an InternalError: that is damage, not distribution.
+func notHere(self, bucket, key string, e *catalog.Entry, cause error) error {
+	if e.Writer == "" || e.Writer == self {
 		return fmt.Errorf("open %s/%s: %w", bucket, key, swarm.ErrNotFound)
 	}
 	return fmt.Errorf("%w: object data of %s/%s (written by node %s) is not here and no holder answered (%w: %w)", s3.ErrSlowDown, bucket, key, e.Writer, ErrDataElsewhere, cause)
@@ -105,11 +98,11 @@ func (n *Node) notHere(bucket, key string, e *catalog.Entry, cause error) error 
 // when no holder answered, the caller's own cancellation as is, anything
 // else (a holder that failed mid-way) as SlowDown too, since another try
 // may reach another holder.
-func (n *Node) remoteErr(bucket, key string, e *catalog.Entry, err error) error {
+func remoteErr(self, bucket, key string, e *catalog.Entry, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return n.notHere(bucket, key, e, err)
+	return notHere(self, bucket, key, e, err)
 }
 
 // openAttempts bounds how often GetObject retries when the version it
@@ -123,7 +116,7 @@ const openAttempts = 3
 // verified pieces as they arrive, seekable for Range. A local copy known
 // to be damaged is never read: the GET waits for its repair (openDamaged).
 func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return s3.ObjectInfo{}, nil, err
 	}
 	var err error
@@ -145,11 +138,11 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 			return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
 		}
 		if n.ledger.HoldsData(e) {
-			err = n.notHere(bucket, key, e, err) // replaced and released meanwhile, or damage
+			err = notHere(n.PeerID(), bucket, key, e, err) // replaced and released meanwhile, or damage
 			continue
 		}
 		if r, err = n.remote.Open(ctx, e); err != nil {
-			return s3.ObjectInfo{}, nil, n.remoteErr(bucket, key, e, err)
+			return s3.ObjectInfo{}, nil, remoteErr(n.PeerID(), bucket, key, e, err)
 		}
 		return objectInfo(e), r, nil
 	}
@@ -175,7 +168,7 @@ func (n *Node) openDamaged(ctx context.Context, bucket, key string, e *catalog.E
 
 // HeadObject implements s3.ObjectStore.
 func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, error) {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return s3.ObjectInfo{}, err
 	}
 	e, err := n.cat.Get(ctx, u.AccessKeyID, bucket, key)
@@ -188,7 +181,7 @@ func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s
 // DeleteObject implements s3.ObjectStore: the entry goes first, then its
 // reference, so a crash in between leaks bytes but never loses an entry's.
 func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) error {
-	if err := n.refresh(ctx, u, bucket); err != nil {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return err
 	}
 	removed, err := n.cat.Delete(ctx, u.AccessKeyID, bucket, key)

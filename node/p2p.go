@@ -112,7 +112,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.remote.Start(n.host)
 	n.collect.Start(n.host)
 	n.repair.Start(n.host)
-	n.life.Loop(n.rateLoop)
+	n.life.Loop(func(ctx context.Context) { n.rates.run(ctx, n.swarm) })
 	n.life.Loop(n.pageOutLoop)
 	return n.startCatalogSync()
 }

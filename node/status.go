@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/node/admin"
 	"github.com/d3s/d3s/swarm"
@@ -27,7 +29,7 @@ func (n *Node) Status(ctx context.Context) (admin.Status, error) {
 		for _, a := range h.Addrs() {
 			st.Addrs = append(st.Addrs, a.String())
 		}
-		st.Peers = n.peerStatus()
+		st.Peers = peerStatus(h, n.place.Known())
 	}
 	rs := n.repair.Stats()
 	st.HeldObjects, st.HeldBytes = rs.HeldObjects, rs.HeldBytes
@@ -42,11 +44,11 @@ func (n *Node) Status(ctx context.Context) (admin.Status, error) {
 
 // peerStatus lists the known members, connected ones first, each in
 // peer ID order.
-func (n *Node) peerStatus() []admin.PeerStatus {
+func peerStatus(h host.Host, known []peer.ID) []admin.PeerStatus {
 	out := []admin.PeerStatus{}
-	for _, p := range n.place.Known() {
-		ps := admin.PeerStatus{ID: p.String(), Addrs: []string{}, Connected: n.host.Network().Connectedness(p) == network.Connected}
-		for _, a := range n.host.Peerstore().Addrs(p) {
+	for _, p := range known {
+		ps := admin.PeerStatus{ID: p.String(), Addrs: []string{}, Connected: h.Network().Connectedness(p) == network.Connected}
+		for _, a := range h.Peerstore().Addrs(p) {
 			ps.Addrs = append(ps.Addrs, a.String())
 		}
 		slices.Sort(ps.Addrs)
@@ -122,13 +124,13 @@ func (r *rateSampler) rates() (down, up float64) {
 	return float64(r.last.down-r.prev.down) / dt, float64(r.last.up-r.prev.up) / dt
 }
 
-// rateLoop samples the swarm's totals every rateWindow until ctx ends.
-func (n *Node) rateLoop(ctx context.Context) {
+// run samples sw's totals every rateWindow until ctx ends.
+func (r *rateSampler) run(ctx context.Context, sw *swarm.Swarm) {
 	t := time.NewTicker(rateWindow)
 	defer t.Stop()
 	for {
-		s := n.swarm.Stats()
-		n.rates.add(rateSample{at: time.Now(), down: s.BytesDown, up: s.BytesUp})
+		s := sw.Stats()
+		r.add(rateSample{at: time.Now(), down: s.BytesDown, up: s.BytesUp})
 		select {
 		case <-ctx.Done():
 			return
