@@ -1,11 +1,17 @@
 package swarm
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
+)
 
 // Errors returned by the swarm.
 var (
-	ErrNotFound       = errors.New("swarm: object not found")
-	ErrSizeMismatch   = errors.New("swarm: size does not match")
+	ErrNotFound = errors.New("swarm: object not found")
+	// ErrSizeMismatch is returned by Put when the reader holds fewer or
+	// more bytes than the size given (the one pass finds it).
+	ErrSizeMismatch   = onepass.ErrSizeMismatch
 	ErrMD5Mismatch    = errors.New("swarm: MD5 does not match")
 	ErrSHA256Mismatch = errors.New("swarm: SHA-256 does not match")
 	// ErrBadMetaInfo is returned by Fetch when the metainfo is not a

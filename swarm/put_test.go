@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/onepass"
+
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -28,7 +30,7 @@ func TestPutRoundTrip(t *testing.T) {
 		{"piece", pl, true},
 		{"piece+1", pl + 1, true},
 		{"two pieces+1", 2*pl + 1, true},
-		{"chunk+1", chunkSize + 1, true},
+		{"chunk+1", onepass.ChunkSize + 1, true},
 		{"10 MiB", 10 << 20, true},
 	}
 	for i, tc := range sizes {

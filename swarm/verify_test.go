@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/onepass"
+
 	"bytes"
 	"context"
 	"errors"
@@ -324,9 +326,9 @@ func TestCheckPieces(t *testing.T) {
 	s := newCorruptSwarm(t, 0)
 	data := randBytes(8, 40000) // three 16 KiB pieces
 	pl := pieceLength(int64(len(data)))
-	d := hashAll(data, pl)
-	id := infoID(infoBytes(int64(len(data)), pl, d.pieces, d.sha256))
-	ps := &pieceSource{s: s.Swarm, id: id, size: int64(len(data)), pieceLen: pl, hashes: d.pieces}
+	d := onepass.HashAll(data, pl)
+	id := infoID(infoBytes(int64(len(data)), pl, d.Pieces, d.SHA256))
+	ps := &pieceSource{s: s.Swarm, id: id, size: int64(len(data)), pieceLen: pl, hashes: d.Pieces}
 	flipped := bytes.Clone(data)
 	flipped[pl+1] ^= 1
 	cases := []struct {
