@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/d3s/d3s/swarm/internal/onepass"
+	"github.com/d3s/d3s/swarm/internal/verified"
 )
 
 // Errors returned by the swarm.
@@ -21,7 +22,7 @@ var (
 	ErrHeld = errors.New("swarm: object is held")
 	// ErrCorrupt is returned when stored bytes fail their SHA-1 piece
 	// check: a read never returns them (Open, Scrub).
-	ErrCorrupt = errors.New("swarm: stored object is corrupt")
+	ErrCorrupt = verified.ErrCorrupt
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -40,7 +42,7 @@ func parseMetaInfo(id ID, mi []byte) (fetchInfo, error) {
 	if n, err := hex.Decode(fi.sha256[:], []byte(info.Name)); err != nil || n != len(fi.sha256) || len(info.Name) != 64 {
 		return fetchInfo{}, fmt.Errorf("%w: name is not a SHA-256", ErrBadMetaInfo)
 	}
-	if fi.size < 0 || !bytes.Equal(infoBytes(fi.size, pieceLength(fi.size), fi.pieces, fi.sha256), fi.info) {
+	if fi.size < 0 || !bytes.Equal(infodict.Encode(fi.size, infodict.PieceLength(fi.size), fi.pieces, fi.sha256), fi.info) {
 		return fetchInfo{}, fmt.Errorf("%w: not a D3S object torrent", ErrBadMetaInfo)
 	}
 	return fi, nil
@@ -97,7 +99,7 @@ func (s *Swarm) heldObject(ctx context.Context, id ID, err error) (Object, error
 // and its SHA-256, makes it durable and commits it as a cached object, or
 // as the new bytes of the stored object a repair downloaded.
 func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *partial) error {
-	d, err := onepass.Run(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, pieceLength(fi.size), true, nil)
+	d, err := onepass.Run(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, infodict.PieceLength(fi.size), true, nil)
 	if err != nil {
 		return fmt.Errorf("swarm: fetch %s: %w", id, err)
 	}
@@ -115,7 +117,7 @@ func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *par
 // taken and released.
 func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d onepass.Digests) error {
 	defer s.cacheCommitted(id) // indexes it for eviction (cache.go)
-	rec := &record{kind: kindFile, size: fi.size, pieceLen: pieceLength(fi.size), md5: d.MD5, sha256: d.SHA256}
+	rec := &record{kind: kindFile, size: fi.size, pieceLen: infodict.PieceLength(fi.size), md5: d.MD5, sha256: d.SHA256}
 	if fi.size <= s.inlineMax {
 		b := make([]byte, fi.size)
 		if _, err := f.ReadAt(b, 0); err != nil && fi.size > 0 {

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"fmt"
 	"io"
@@ -21,7 +23,7 @@ func (s *Swarm) putInline(ctx context.Context, r io.Reader, size int64, want Exp
 	if err := onepass.ExpectEOF(r); err != nil {
 		return Object{}, err
 	}
-	rec := &record{kind: kindInline, size: size, pieceLen: pieceLength(size), refs: 1}
+	rec := &record{kind: kindInline, size: size, pieceLen: infodict.PieceLength(size), refs: 1}
 	d := onepass.HashAll(b, rec.pieceLen)
 	if err := checkDigests(&d, want); err != nil {
 		return Object{}, err
@@ -30,7 +32,7 @@ func (s *Swarm) putInline(ctx context.Context, r io.Reader, size int64, want Exp
 		return Object{}, err
 	}
 	rec.md5, rec.sha256 = d.MD5, d.SHA256
-	info := infoBytes(size, rec.pieceLen, d.Pieces, d.SHA256)
+	info := infodict.Encode(size, rec.pieceLen, d.Pieces, d.SHA256)
 	id := infoID(info)
 	if err := s.commitInline(id, rec, info, b); err != nil {
 		return Object{}, err

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"errors"
 	"fmt"
@@ -37,8 +39,8 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 		os.Remove(f.Name())
 		return Object{}, err
 	}
-	rec := &record{kind: kindFile, size: size, pieceLen: pieceLength(size), md5: d.MD5, sha256: d.SHA256, refs: 1}
-	info := infoBytes(size, rec.pieceLen, d.Pieces, d.SHA256)
+	rec := &record{kind: kindFile, size: size, pieceLen: infodict.PieceLength(size), md5: d.MD5, sha256: d.SHA256, refs: 1}
+	info := infodict.Encode(size, rec.pieceLen, d.Pieces, d.SHA256)
 	id := infoID(info)
 	if err := s.commitFile(id, f.Name(), rec, info); err != nil {
 		os.Remove(f.Name())
@@ -61,7 +63,7 @@ func checkDigests(d *onepass.Digests, want Expect) error {
 // writeFile streams r into f, checks the digests and makes f durable.
 func (s *Swarm) writeFile(ctx context.Context, f *os.File, r io.Reader, size int64, want Expect) (onepass.Digests, error) {
 	w := onepass.NewFileWriter(f)
-	d, err := onepass.Run(ctx, r, size, pieceLength(size), true, w.WriteChunk)
+	d, err := onepass.Run(ctx, r, size, infodict.PieceLength(size), true, w.WriteChunk)
 	if err == nil {
 		err = checkDigests(&d, want)
 	}
