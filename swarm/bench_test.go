@@ -1,6 +1,10 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
+
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -69,7 +73,7 @@ func BenchmarkHashPass256MiB(b *testing.B) {
 	data := randBytes(42, 256<<20)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := hashPipe(context.Background(), bytes.NewReader(data), int64(len(data)), true, nil); err != nil {
+		if _, err := onepass.Run(context.Background(), bytes.NewReader(data), int64(len(data)), infodict.PieceLength(int64(len(data))), true, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -443,8 +445,8 @@ func fillRecords(tb testing.TB, db *badger.DB, total, cached int) {
 	tb.Helper()
 	wb := db.NewWriteBatch()
 	defer wb.Cancel()
-	pieceLen := pieceLength(cacheObj)
-	info := infoBytes(cacheObj, pieceLen, make([]byte, 20*numPieces(cacheObj, pieceLen)), [32]byte{})
+	pieceLen := infodict.PieceLength(cacheObj)
+	info := infodict.Encode(cacheObj, pieceLen, make([]byte, 20*infodict.NumPieces(cacheObj, pieceLen)), [32]byte{})
 	for i := range total {
 		var id ID
 		binary.BigEndian.PutUint64(id[:], uint64(i)*0x9e3779b97f4a7c15) // spread over the key space

@@ -1,18 +1,23 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"fmt"
 	"io"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/swarm/internal/layout"
+	"github.com/d3s/d3s/swarm/internal/onepass"
 )
 
 // Concat builds one object from stored objects in order, without copying
 // their bytes, and returns it holding one reference (it also holds its
 // parts). ErrNotFound if a part is missing.
 func (s *Swarm) Concat(ctx context.Context, parts []ID) (Object, error) {
-	l := &layout{}
+	l := &layout.Reader{}
 	defer l.Close()
 	for _, p := range parts {
 		if err := s.appendSegments(ctx, l, p, 1); err != nil {
@@ -20,12 +25,12 @@ func (s *Swarm) Concat(ctx context.Context, parts []ID) (Object, error) {
 		}
 	}
 	// One read pass over the parts, SHA-256 and SHA-1 pieces in parallel.
-	d, err := hashPipe(ctx, io.NewSectionReader(l, 0, l.size), l.size, false, nil)
+	d, err := onepass.Run(ctx, io.NewSectionReader(l, 0, l.Size()), l.Size(), infodict.PieceLength(l.Size()), false, nil)
 	if err != nil {
 		return Object{}, fmt.Errorf("swarm: concat: %w", err)
 	}
-	rec := &record{kind: kindConcat, size: l.size, pieceLen: pieceLength(l.size), sha256: d.sha256, refs: 1, parts: parts}
-	info := infoBytes(rec.size, rec.pieceLen, d.pieces, d.sha256)
+	rec := &record{kind: kindConcat, size: l.Size(), pieceLen: infodict.PieceLength(l.Size()), sha256: d.SHA256, refs: 1, parts: parts}
+	info := infodict.Encode(rec.size, rec.pieceLen, d.Pieces, d.SHA256)
 	id := infoID(info)
 	return s.commitConcat(id, rec, info)
 }

@@ -17,10 +17,10 @@
 //
 // # Piece length
 //
-// The piece length is the smallest power of two from 16 KiB to 16 MiB
-// that keeps the object at or under 2048 pieces: 16 KiB up to 32 MiB,
-// 128 KiB at 256 MiB, 512 KiB at 1 GiB, 4 MiB at 8 GiB, 16 MiB (and more
-// pieces) beyond 32 GiB. Small pieces let a reader start soon and verify
+// The piece length (swarm/internal/infodict) is the smallest power of two
+// from 16 KiB to 16 MiB that keeps the object at or under 2048 pieces:
+// 16 KiB up to 32 MiB, 128 KiB at 256 MiB, 512 KiB at 1 GiB, 4 MiB at
+// 8 GiB, 16 MiB (and more pieces) beyond 32 GiB. Small pieces let a reader start soon and verify
 // ranges cheaply; the cap on their number keeps the info dictionary (20
 // bytes per piece, ≤ 40 KiB) and the engine's per-piece state small.
 //
@@ -62,11 +62,9 @@
 //
 // # One pass
 //
-// Put reads the body once into 1 MiB aligned buffers; each buffer goes at
-// the same time to the file writer, MD5, SHA-256 and the SHA-1 piece
-// hasher, each its own goroutine, with eight buffers in flight. MD5 is
-// the slowest and cannot be split, so it sets the pace: a durable 256 MiB
-// PUT ran at ~545 MiB/s against ~735 MiB/s for the hashes alone.
+// Put, Concat and a finished download read the bytes once, computing MD5,
+// SHA-256 and the SHA-1 pieces concurrently while Put writes the file
+// (swarm/internal/onepass, which says how and what it measured).
 //
 // # BitTorrent engine
 //
@@ -95,15 +93,11 @@
 // fails the read with ErrCorrupt naming the piece and calls
 // Config.OnCorrupt, which should start a Repair.
 //
-//   - Open returns a reader that loads whole pieces into a buffer, hashes
-//     them and serves only those bytes: the bytes before a damaged piece
-//     come back, then the error. A sequential reader (a GET) gets a
-//     read-ahead: two goroutines read and hash the next 1 MiB spans in
-//     parallel, up to 8 MiB (or two pieces) ahead, growing from two
-//     spans so that a short Range GET does not hash megabytes it will not
-//     send; Seek and Close stop it. This costs the sendfile path the S3
-//     GET of a file object had: SHA-1 runs at ~1.9 GB/s per core here.
-//     An inline object is checked whole when opened.
+//   - Open returns a reader that loads whole pieces, hashes them and
+//     serves only those bytes: the bytes before a damaged piece come
+//     back, then the error; a sequential reader gets a read-ahead
+//     (swarm/internal/verified). An inline object is checked whole when
+//     opened.
 //   - The engine's storage hashes a piece the first time a peer asks for
 //     it in a loaded torrent and remembers the result until the torrent
 //     unloads. A damaged piece is never sent: its read fails, the piece

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"fmt"
 	"maps"
@@ -98,7 +100,7 @@ func (s *Swarm) register(id ID, fi fetchInfo, repair bool) (p *partial, owner bo
 		return nil, false, fmt.Errorf("swarm: fetch: %w", err)
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	p = &partial{f: f, done: make([]bool, numPieces(fi.size, pieceLength(fi.size))),
+	p = &partial{f: f, done: make([]bool, infodict.NumPieces(fi.size, infodict.PieceLength(fi.size))),
 		from: make(map[string]int64), ready: make(chan struct{}), cancel: cancel, users: 1, fin: make(chan struct{}),
 		id: id, repair: repair}
 	s.fetches[id] = p

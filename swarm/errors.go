@@ -1,11 +1,18 @@
 package swarm
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
+	"github.com/d3s/d3s/swarm/internal/verified"
+)
 
 // Errors returned by the swarm.
 var (
-	ErrNotFound       = errors.New("swarm: object not found")
-	ErrSizeMismatch   = errors.New("swarm: size does not match")
+	ErrNotFound = errors.New("swarm: object not found")
+	// ErrSizeMismatch is returned by Put when the reader holds fewer or
+	// more bytes than the size given (the one pass finds it).
+	ErrSizeMismatch   = onepass.ErrSizeMismatch
 	ErrMD5Mismatch    = errors.New("swarm: MD5 does not match")
 	ErrSHA256Mismatch = errors.New("swarm: SHA-256 does not match")
 	// ErrBadMetaInfo is returned by Fetch when the metainfo is not a
@@ -15,7 +22,7 @@ var (
 	ErrHeld = errors.New("swarm: object is held")
 	// ErrCorrupt is returned when stored bytes fail their SHA-1 piece
 	// check: a read never returns them (Open, Scrub).
-	ErrCorrupt = errors.New("swarm: stored object is corrupt")
+	ErrCorrupt = verified.ErrCorrupt
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

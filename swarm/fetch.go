@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/anacrolix/torrent/metainfo"
 	"golang.org/x/sys/unix"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
 )
 
 // fetchInfo is a validated torrent of a D3S object.
@@ -38,7 +42,7 @@ func parseMetaInfo(id ID, mi []byte) (fetchInfo, error) {
 	if n, err := hex.Decode(fi.sha256[:], []byte(info.Name)); err != nil || n != len(fi.sha256) || len(info.Name) != 64 {
 		return fetchInfo{}, fmt.Errorf("%w: name is not a SHA-256", ErrBadMetaInfo)
 	}
-	if fi.size < 0 || !bytes.Equal(infoBytes(fi.size, pieceLength(fi.size), fi.pieces, fi.sha256), fi.info) {
+	if fi.size < 0 || !bytes.Equal(infodict.Encode(fi.size, infodict.PieceLength(fi.size), fi.pieces, fi.sha256), fi.info) {
 		return fetchInfo{}, fmt.Errorf("%w: not a D3S object torrent", ErrBadMetaInfo)
 	}
 	return fi, nil
@@ -95,11 +99,11 @@ func (s *Swarm) heldObject(ctx context.Context, id ID, err error) (Object, error
 // and its SHA-256, makes it durable and commits it as a cached object, or
 // as the new bytes of the stored object a repair downloaded.
 func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *partial) error {
-	d, err := hashPipe(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, true, nil)
+	d, err := onepass.Run(ctx, io.NewSectionReader(p.f, 0, fi.size), fi.size, infodict.PieceLength(fi.size), true, nil)
 	if err != nil {
 		return fmt.Errorf("swarm: fetch %s: %w", id, err)
 	}
-	if d.sha256 != fi.sha256 || !bytes.Equal(d.pieces, fi.pieces) {
+	if d.SHA256 != fi.sha256 || !bytes.Equal(d.Pieces, fi.pieces) {
 		return fmt.Errorf("swarm: fetch %s: %w", id, ErrSHA256Mismatch)
 	}
 	if p.repair {
@@ -111,9 +115,9 @@ func (s *Swarm) verifyAndCommit(ctx context.Context, id ID, fi fetchInfo, p *par
 // commitFetched stores verified bytes like Put would, but with no
 // reference: a cached object, kept until Evict or until a reference is
 // taken and released.
-func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d digests) error {
+func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d onepass.Digests) error {
 	defer s.cacheCommitted(id) // indexes it for eviction (cache.go)
-	rec := &record{kind: kindFile, size: fi.size, pieceLen: pieceLength(fi.size), md5: d.md5, sha256: d.sha256}
+	rec := &record{kind: kindFile, size: fi.size, pieceLen: infodict.PieceLength(fi.size), md5: d.MD5, sha256: d.SHA256}
 	if fi.size <= s.inlineMax {
 		b := make([]byte, fi.size)
 		if _, err := f.ReadAt(b, 0); err != nil && fi.size > 0 {

@@ -1,65 +1,17 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"bytes"
 	"crypto/sha1"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 )
-
-// Piece-length rule: the smallest power of two from minPieceLength up to
-// maxPieceLength that keeps an object at or under targetPieces pieces. It
-// depends only on the size, so identical bytes always give the same torrent.
-const (
-	minPieceLength = 16 << 10
-	maxPieceLength = 16 << 20
-	targetPieces   = 2048
-)
-
-// pieceLength returns the piece length of a size-byte object.
-func pieceLength(size int64) int64 {
-	pl := int64(minPieceLength)
-	for pl < maxPieceLength && size > pl*targetPieces {
-		pl *= 2
-	}
-	return pl
-}
-
-// numPieces returns how many pieces a size-byte object has.
-func numPieces(size, pieceLen int64) int64 { return (size + pieceLen - 1) / pieceLen }
-
-// infoBytes encodes the single-file info dictionary by hand, keys sorted as
-// bencoding requires, so that "length" is present even for empty objects.
-// The name is the hex SHA-256 of the bytes.
-func infoBytes(size, pieceLen int64, pieces []byte, sum [32]byte) []byte {
-	b := make([]byte, 0, 128+len(pieces))
-	b = append(b, "d6:lengthi"...)
-	b = strconv.AppendInt(b, size, 10)
-	b = append(b, "e4:name64:"...)
-	b = hex.AppendEncode(b, sum[:])
-	b = append(b, "12:piece lengthi"...)
-	b = strconv.AppendInt(b, pieceLen, 10)
-	b = append(b, "e6:pieces"...)
-	b = strconv.AppendInt(b, int64(len(pieces)), 10)
-	b = append(b, ':')
-	b = append(b, pieces...)
-	return append(b, 'e')
-}
 
 // infoID returns the infohash of an encoded info dictionary.
-func infoID(info []byte) ID { return sha1.Sum(info) }
-
-// metaInfo wraps an info dictionary into a .torrent file without trackers;
-// peers come from D3S placement, and ?torrent adds web seeds.
-func metaInfo(info []byte) []byte {
-	b := make([]byte, 0, len(info)+16)
-	b = append(b, "d4:info"...)
-	b = append(b, info...)
-	return append(b, 'e')
-}
+func infoID(info []byte) ID { return infodict.Hash(info) }
 
 // objPath is where a file object lives: obj/ab/cd/abcd…, fanned out so no
 // directory grows past 65536 entries of subdirectories.
@@ -88,12 +40,12 @@ func (s *Swarm) pieceHashes(id ID, rec *record) ([]byte, error) {
 // infoPieces checks info, id's info dictionary, against id and rec and
 // returns its piece hashes.
 func (s *Swarm) infoPieces(id ID, rec *record, info []byte) ([]byte, error) {
-	n := numPieces(rec.size, rec.pieceLen) * sha1.Size
+	n := infodict.NumPieces(rec.size, rec.pieceLen) * sha1.Size
 	if int64(len(info)) < n+1 || infoID(info) != id {
 		return nil, s.badInfo(id)
 	}
 	pieces := info[int64(len(info))-1-n : len(info)-1]
-	if !bytes.Equal(infoBytes(rec.size, rec.pieceLen, pieces, rec.sha256), info) {
+	if !bytes.Equal(infodict.Encode(rec.size, rec.pieceLen, pieces, rec.sha256), info) {
 		return nil, s.badInfo(id)
 	}
 	return pieces, nil

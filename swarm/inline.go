@@ -1,11 +1,15 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"fmt"
 	"io"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
 )
 
 // putInline stores a small object inside the database: one synced commit
@@ -14,21 +18,21 @@ import (
 func (s *Swarm) putInline(ctx context.Context, r io.Reader, size int64, want Expect) (Object, error) {
 	b := make([]byte, size)
 	if _, err := io.ReadFull(r, b); err != nil {
-		return Object{}, readErr(err)
+		return Object{}, onepass.ReadErr(err)
 	}
-	if err := expectEOF(r); err != nil {
+	if err := onepass.ExpectEOF(r); err != nil {
 		return Object{}, err
 	}
-	rec := &record{kind: kindInline, size: size, pieceLen: pieceLength(size), refs: 1}
-	d := hashAll(b, rec.pieceLen)
-	if err := d.check(want); err != nil {
+	rec := &record{kind: kindInline, size: size, pieceLen: infodict.PieceLength(size), refs: 1}
+	d := onepass.HashAll(b, rec.pieceLen)
+	if err := checkDigests(&d, want); err != nil {
 		return Object{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return Object{}, err
 	}
-	rec.md5, rec.sha256 = d.md5, d.sha256
-	info := infoBytes(size, rec.pieceLen, d.pieces, d.sha256)
+	rec.md5, rec.sha256 = d.MD5, d.SHA256
+	info := infodict.Encode(size, rec.pieceLen, d.Pieces, d.SHA256)
 	id := infoID(info)
 	if err := s.commitInline(id, rec, info, b); err != nil {
 		return Object{}, err

@@ -77,20 +77,3 @@ func checkMetaInfo(t *testing.T, s *testSwarm, id ID, data []byte) {
 		}
 	}
 }
-
-func TestPieceLengthRule(t *testing.T) {
-	cases := []struct{ size, want int64 }{
-		{0, 16 << 10},
-		{32 << 20, 16 << 10},
-		{32<<20 + 1, 32 << 10},
-		{256 << 20, 128 << 10},
-		{1 << 30, 512 << 10},
-		{8 << 30, 4 << 20},
-		{1 << 40, 16 << 20},
-	}
-	for _, c := range cases {
-		if got := pieceLength(c.size); got != c.want {
-			t.Errorf("pieceLength(%d) = %d, want %d", c.size, got, c.want)
-		}
-	}
-}

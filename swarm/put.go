@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/d3s/d3s/internal/fsutil"
+	"github.com/d3s/d3s/swarm/internal/onepass"
 )
 
 // Put reads exactly size bytes from r, writes them once and fsyncs them,
@@ -27,7 +30,7 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 	if size <= s.inlineMax {
 		return s.putInline(ctx, r, size, want)
 	}
-	f, err := s.directTempFile()
+	f, err := onepass.CreateTemp(filepath.Join(s.dir, "tmp"))
 	if err != nil {
 		return Object{}, fmt.Errorf("swarm: put: %w", err)
 	}
@@ -36,8 +39,8 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 		os.Remove(f.Name())
 		return Object{}, err
 	}
-	rec := &record{kind: kindFile, size: size, pieceLen: pieceLength(size), md5: d.md5, sha256: d.sha256, refs: 1}
-	info := infoBytes(size, rec.pieceLen, d.pieces, d.sha256)
+	rec := &record{kind: kindFile, size: size, pieceLen: infodict.PieceLength(size), md5: d.MD5, sha256: d.SHA256, refs: 1}
+	info := infodict.Encode(size, rec.pieceLen, d.Pieces, d.SHA256)
 	id := infoID(info)
 	if err := s.commitFile(id, f.Name(), rec, info); err != nil {
 		os.Remove(f.Name())
@@ -46,18 +49,29 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 	return rec.object(id), nil
 }
 
+// checkDigests compares the digests of a pass with what the caller expects.
+func checkDigests(d *onepass.Digests, want Expect) error {
+	if want.MD5 != nil && string(want.MD5) != string(d.MD5[:]) {
+		return ErrMD5Mismatch
+	}
+	if want.SHA256 != nil && string(want.SHA256) != string(d.SHA256[:]) {
+		return ErrSHA256Mismatch
+	}
+	return nil
+}
+
 // writeFile streams r into f, checks the digests and makes f durable.
-func (s *Swarm) writeFile(ctx context.Context, f *os.File, r io.Reader, size int64, want Expect) (digests, error) {
-	w := newFileWriter(f)
-	d, err := hashPipe(ctx, r, size, true, w.write)
+func (s *Swarm) writeFile(ctx context.Context, f *os.File, r io.Reader, size int64, want Expect) (onepass.Digests, error) {
+	w := onepass.NewFileWriter(f)
+	d, err := onepass.Run(ctx, r, size, infodict.PieceLength(size), true, w.WriteChunk)
 	if err == nil {
-		err = d.check(want)
+		err = checkDigests(&d, want)
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
-		err = w.finish()
+		err = w.Finish()
 	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("swarm: put: %w", cerr)

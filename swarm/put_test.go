@@ -1,6 +1,10 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
+
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -14,7 +18,7 @@ import (
 
 func TestPutRoundTrip(t *testing.T) {
 	s := newSwarm(t)
-	const pl = minPieceLength
+	const pl = infodict.MinPieceLength
 	sizes := []struct {
 		name string
 		size int
@@ -28,7 +32,7 @@ func TestPutRoundTrip(t *testing.T) {
 		{"piece", pl, true},
 		{"piece+1", pl + 1, true},
 		{"two pieces+1", 2*pl + 1, true},
-		{"chunk+1", chunkSize + 1, true},
+		{"chunk+1", onepass.ChunkSize + 1, true},
 		{"10 MiB", 10 << 20, true},
 	}
 	for i, tc := range sizes {
@@ -42,7 +46,7 @@ func TestPutRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Stat: %v", err)
 			}
-			want := Object{ID: obj.ID, Size: int64(tc.size), PieceLength: pieceLength(int64(tc.size)), MD5: md5.Sum(b), SHA256: sha256.Sum256(b)}
+			want := Object{ID: obj.ID, Size: int64(tc.size), PieceLength: infodict.PieceLength(int64(tc.size)), MD5: md5.Sum(b), SHA256: sha256.Sum256(b)}
 			if st != want || obj != want {
 				t.Fatalf("Stat = %+v, Put = %+v, want %+v", st, obj, want)
 			}

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"errors"
 	"fmt"
@@ -75,5 +77,5 @@ func (s *Swarm) MetaInfo(ctx context.Context, id ID) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return metaInfo(info), nil
+	return infodict.MetaInfo(info), nil
 }

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"bytes"
 	"context"
 	"errors"
@@ -44,7 +46,7 @@ func (s *Swarm) OpenRemote(ctx context.Context, id ID, mi []byte, peers []string
 		return nil, err
 	}
 	r := p.t.NewReader()
-	r.SetReadahead(max(remoteReadahead, 4*pieceLength(fi.size)))
+	r.SetReadahead(max(remoteReadahead, 4*infodict.PieceLength(fi.size)))
 	return &remoteReader{s: s, p: p, r: r, ctx: ctx}, nil
 }
 

@@ -1,6 +1,8 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +38,7 @@ func (s *Swarm) Repair(ctx context.Context, id ID, peers []string) error {
 	if err != nil {
 		return err
 	}
-	fi, err := parseMetaInfo(id, metaInfo(info))
+	fi, err := parseMetaInfo(id, infodict.MetaInfo(info))
 	if err != nil {
 		return fmt.Errorf("swarm: repair %s: %w", id, err)
 	}

@@ -29,14 +29,14 @@ func (s *Swarm) Scrub(ctx context.Context, id ID) error {
 		return err
 	}
 	defer c.Close()
-	for off := int64(0); off < ps.size; {
+	for off := int64(0); off < ps.Size; {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("swarm: scrub %s: %w", id, context.Cause(ctx))
 		}
-		sp := ps.load(off, min(ps.spanLen(), ps.size-off))
-		off = sp.end()
-		err := sp.err
-		sp.release()
+		sp := ps.Load(off, min(ps.SpanLen(), ps.Size-off))
+		off = sp.End()
+		err := sp.Err
+		sp.Release()
 		if err != nil {
 			return fmt.Errorf("swarm: scrub: %w", err)
 		}

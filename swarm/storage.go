@@ -10,6 +10,8 @@ import (
 
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
+
+	"github.com/d3s/d3s/swarm/internal/verified"
 )
 
 // store is the engine's storage.ClientImpl. A stored object is served
@@ -32,10 +34,9 @@ func (st store) OpenTorrent(ctx context.Context, info *metainfo.Info, ih metainf
 	if err != nil {
 		return storage.TorrentImpl{}, err
 	}
-	ht := &heldTorrent{
-		src:   pieceSource{s: st.s, id: id, r: l, size: info.TotalLength(), pieceLen: info.PieceLength, hashes: info.Pieces},
-		state: make([]atomic.Uint32, info.NumPieces()),
-	}
+	ht := &heldTorrent{src: *st.s.newSource(id, info.TotalLength(), info.PieceLength, info.Pieces),
+		state: make([]atomic.Uint32, info.NumPieces())}
+	ht.src.R = l
 	piece := func(p metainfo.Piece) storage.PieceImpl { return heldPiece{t: ht, i: p.Index()} }
 	return storage.TorrentImpl{Piece: piece, Close: func() error { closeLater(l); return nil }}, nil
 }
@@ -65,7 +66,7 @@ const (
 // the result holds while the torrent stays loaded, so a piece is hashed
 // once per load however many peers fetch it.
 type heldTorrent struct {
-	src   pieceSource // its reader is the object's layout
+	src   verified.Source // its reader is the object's layout
 	state []atomic.Uint32
 	locks [16]sync.Mutex // by piece index: one check per piece at a time
 }
@@ -84,8 +85,8 @@ type heldPiece struct {
 // connection shows it this node's bitfield without the piece. A seeding
 // torrent does not want the piece back, so nothing retries here.
 func (p heldPiece) ReadAt(b []byte, off int64) (int, error) {
-	start := int64(p.i) * p.t.src.pieceLen
-	plen := min(p.t.src.pieceLen, p.t.src.size-start)
+	start := int64(p.i) * p.t.src.PieceLen
+	plen := min(p.t.src.PieceLen, p.t.src.Size-start)
 	b = b[:min(int64(len(b)), max(plen-off, 0))]
 	if len(b) == 0 {
 		return 0, io.EOF
@@ -105,16 +106,16 @@ func (p heldPiece) check(b []byte, start, plen, off int64) (int, error) {
 	if p.t.state[p.i].Load() != pieceUnchecked {
 		return p.readChecked(b, start+off)
 	}
-	sp := p.t.src.load(start, plen)
-	defer sp.release()
-	if int64(len(sp.b)) < plen {
-		if errors.Is(sp.err, ErrCorrupt) {
+	sp := p.t.src.Load(start, plen)
+	defer sp.Release()
+	if int64(len(sp.B)) < plen {
+		if errors.Is(sp.Err, ErrCorrupt) {
 			p.t.state[p.i].Store(pieceDamaged)
 		}
-		return 0, sp.err
+		return 0, sp.Err
 	}
 	p.t.state[p.i].Store(pieceGood)
-	return copy(b, sp.b[off:]), nil
+	return copy(b, sp.B[off:]), nil
 }
 
 // readChecked reads a checked piece.
@@ -122,11 +123,11 @@ func (p heldPiece) readChecked(b []byte, off int64) (int, error) {
 	if p.t.state[p.i].Load() == pieceDamaged {
 		return 0, p.damaged()
 	}
-	return p.t.src.r.ReadAt(b, off)
+	return p.t.src.R.ReadAt(b, off)
 }
 
 func (p heldPiece) damaged() error {
-	return corruptErr(p.t.src.id, int64(p.i), p.t.src.pieceLen, "found damaged earlier")
+	return verified.CorruptErr(p.t.src.ID, int64(p.i), p.t.src.PieceLen, "found damaged earlier")
 }
 
 func (heldPiece) WriteAt([]byte, int64) (int, error) { return 0, errReadOnly }

@@ -123,7 +123,7 @@ type Swarm struct {
 	stop context.CancelFunc // ends background work
 	wg   sync.WaitGroup
 
-	// onCorrupt is Config.OnCorrupt, or nil (verify.go).
+	// onCorrupt is Config.OnCorrupt, or nil (scrub.go: reportCorrupt).
 	onCorrupt func(ID)
 
 	// fetchedFrom, when set (tests), receives the useful bytes each peer

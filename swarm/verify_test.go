@@ -1,6 +1,10 @@
 package swarm
 
 import (
+	"github.com/d3s/d3s/swarm/internal/infodict"
+
+	"github.com/d3s/d3s/swarm/internal/onepass"
+
 	"bytes"
 	"context"
 	"errors"
@@ -252,7 +256,7 @@ func aheadGoroutines() int {
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "swarm.startReadAhead") || strings.Contains(g, "swarm.(*readAhead).dispatch") {
+		if strings.Contains(g, "verified.startReadAhead") || strings.Contains(g, "verified.(*readAhead).dispatch") {
 			n++
 		}
 	}
@@ -323,10 +327,10 @@ func damageInline(t testing.TB, s *testSwarm, id ID, off int) {
 func TestCheckPieces(t *testing.T) {
 	s := newCorruptSwarm(t, 0)
 	data := randBytes(8, 40000) // three 16 KiB pieces
-	pl := pieceLength(int64(len(data)))
-	d := hashAll(data, pl)
-	id := infoID(infoBytes(int64(len(data)), pl, d.pieces, d.sha256))
-	ps := &pieceSource{s: s.Swarm, id: id, size: int64(len(data)), pieceLen: pl, hashes: d.pieces}
+	pl := infodict.PieceLength(int64(len(data)))
+	d := onepass.HashAll(data, pl)
+	id := infoID(infodict.Encode(int64(len(data)), pl, d.Pieces, d.SHA256))
+	ps := s.newSource(id, int64(len(data)), pl, d.Pieces)
 	flipped := bytes.Clone(data)
 	flipped[pl+1] ^= 1
 	cases := []struct {
@@ -340,7 +344,7 @@ func TestCheckPieces(t *testing.T) {
 		{"long", append(bytes.Clone(data), 0), 2},
 	}
 	for _, tc := range cases {
-		err := ps.checkAll(tc.b)
+		err := ps.CheckAll(tc.b)
 		if tc.piece < 0 {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)

@@ -1,4 +1,4 @@
-package swarm
+package onepass
 
 import (
 	"crypto/rand"
@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Put writes object files with O_DIRECT where the file system allows it.
+// Object files are written with O_DIRECT where the file system allows it.
 // Measured on the target machine for 256 MiB: buffered write + fsync ran
 // at 160–760 MB/s depending on what else dirtied the page cache, O_DIRECT
 // at ~940 MB/s; and O_DIRECT spends no CPU copying into the page cache,
@@ -24,11 +24,12 @@ const (
 	syncEvery   = 8 << 20
 )
 
-// directTempFile creates a temp file opened with O_DIRECT if possible.
-func (s *Swarm) directTempFile() (*os.File, error) {
+// CreateTemp creates a temp file named put-* in dir, opened with O_DIRECT
+// if the file system allows it.
+func CreateTemp(dir string) (*os.File, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	name := filepath.Join(s.dir, "tmp", "put-"+hex.EncodeToString(rnd[:]))
+	name := filepath.Join(dir, "put-"+hex.EncodeToString(rnd[:]))
 	const flags = os.O_RDWR | os.O_CREATE | os.O_EXCL
 	f, err := os.OpenFile(name, flags|syscall.O_DIRECT, 0o644)
 	if errors.Is(err, syscall.EINVAL) {
@@ -37,22 +38,24 @@ func (s *Swarm) directTempFile() (*os.File, error) {
 	return f, err
 }
 
-// fileWriter appends pipeline chunks to a file and makes it durable.
-type fileWriter struct {
+// FileWriter appends pipeline chunks to a file and makes it durable.
+type FileWriter struct {
 	f      *os.File
 	direct bool
 	off    int64 // bytes of the object written
 	synced int64 // start of the range not yet handed to write-back
 }
 
-func newFileWriter(f *os.File) *fileWriter {
+// NewFileWriter writes to f, with O_DIRECT's rules if f was opened so.
+func NewFileWriter(f *os.File) *FileWriter {
 	fl, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
-	return &fileWriter{f: f, direct: err == nil && fl&syscall.O_DIRECT != 0}
+	return &FileWriter{f: f, direct: err == nil && fl&syscall.O_DIRECT != 0}
 }
 
-// write appends b, a chunk from the aligned pool. With O_DIRECT a short
-// last chunk is written padded to the block size and truncated in finish.
-func (w *fileWriter) write(b []byte) error {
+// WriteChunk appends b, a chunk from Run's aligned pool (it is the write
+// function Run takes). With O_DIRECT a short last chunk is written padded
+// to the block size and truncated in Finish.
+func (w *FileWriter) WriteChunk(b []byte) error {
 	n := len(b)
 	if w.direct {
 		b = b[:alignUp(n)]
@@ -69,8 +72,8 @@ func (w *fileWriter) write(b []byte) error {
 	return nil
 }
 
-// finish drops the padding and waits until data and size are on disk.
-func (w *fileWriter) finish() error {
+// Finish drops the padding and waits until data and size are on disk.
+func (w *FileWriter) Finish() error {
 	if w.direct && w.off%directAlign != 0 {
 		if err := w.f.Truncate(w.off); err != nil {
 			return fmt.Errorf("swarm: put: %w", err)

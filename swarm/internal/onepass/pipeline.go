@@ -1,4 +1,4 @@
-package swarm
+package onepass
 
 import (
 	"context"
@@ -12,18 +12,19 @@ import (
 	"unsafe"
 )
 
-// The pipeline reads an object once into chunkSize buffers and hands each
+// The pipeline reads an object once into ChunkSize buffers and hands each
 // buffer to four goroutines at once: the file writer, MD5, SHA-256 and the
 // SHA-1 piece hasher. Each hash is sequential, so one goroutine per hash is
 // the most parallelism a single stream has; with nChunks buffers in flight
 // the reader keeps filling while the slowest consumer (MD5) catches up.
 const (
-	chunkSize = 1 << 20
+	// ChunkSize is the size of one pipeline buffer.
+	ChunkSize = 1 << 20
 	nChunks   = 8
 )
 
 // chunkPool holds chunk buffers aligned to directAlign, as O_DIRECT needs.
-var chunkPool = sync.Pool{New: func() any { b := alignedBuf(chunkSize); return &b }}
+var chunkPool = sync.Pool{New: func() any { b := alignedBuf(ChunkSize); return &b }}
 
 // alignedBuf returns n bytes whose address is a multiple of directAlign.
 func alignedBuf(n int) []byte {
@@ -118,9 +119,9 @@ func (p *pipe) feed(ctx context.Context, r io.Reader, size int64) error {
 		if err := p.failed(); err != nil {
 			return err
 		}
-		n, err := io.ReadFull(r, (*ch.buf)[:min(left, chunkSize)])
+		n, err := io.ReadFull(r, (*ch.buf)[:min(left, ChunkSize)])
 		if err != nil {
-			return readErr(err)
+			return ReadErr(err)
 		}
 		ch.n, left = n, left-int64(n)
 		ch.pending.Store(int32(len(p.consumers)))
@@ -128,7 +129,7 @@ func (p *pipe) feed(ctx context.Context, r io.Reader, size int64) error {
 			c.in <- ch
 		}
 	}
-	return expectEOF(r)
+	return ExpectEOF(r)
 }
 
 // failed reports a consumer's error early so a failing disk stops the read.
@@ -139,16 +140,17 @@ func (p *pipe) failed() error {
 	return nil
 }
 
-// readErr maps a short read to ErrSizeMismatch and keeps r's own errors.
-func readErr(err error) error {
+// ReadErr maps a short read to ErrSizeMismatch and keeps r's own errors.
+func ReadErr(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return ErrSizeMismatch
 	}
 	return fmt.Errorf("swarm: read: %w", err)
 }
 
-// expectEOF fails if r has bytes beyond the declared size.
-func expectEOF(r io.Reader) error {
+// ExpectEOF fails with ErrSizeMismatch if r has bytes beyond the
+// declared size.
+func ExpectEOF(r io.Reader) error {
 	var b [1]byte
 	for {
 		n, err := r.Read(b[:])
@@ -164,11 +166,13 @@ func expectEOF(r io.Reader) error {
 	}
 }
 
-// hashPipe reads size bytes of r once, writing them with write if it is
-// not nil and computing every digest concurrently; MD5 only if withMD5.
-func hashPipe(ctx context.Context, r io.Reader, size int64, withMD5 bool, write func([]byte) error) (digests, error) {
+// Run reads size bytes of r once, writing them with write if it is not
+// nil and computing every digest concurrently, pieces of pieceLen bytes;
+// MD5 only if withMD5. ErrSizeMismatch if r is shorter or longer, else
+// r's, write's or ctx's error.
+func Run(ctx context.Context, r io.Reader, size, pieceLen int64, withMD5 bool, write func([]byte) error) (Digests, error) {
 	m, s2 := md5.New(), sha256.New()
-	ph := newPieceHasher(size, pieceLength(size))
+	ph := newPieceHasher(size, pieceLen)
 	fns := []func([]byte) error{
 		func(b []byte) error { s2.Write(b); return nil },
 		func(b []byte) error { ph.Write(b); return nil },
@@ -180,13 +184,13 @@ func hashPipe(ctx context.Context, r io.Reader, size int64, withMD5 bool, write 
 		fns = append(fns, write)
 	}
 	if err := newPipe(fns...).run(ctx, r, size); err != nil {
-		return digests{}, err
+		return Digests{}, err
 	}
-	var d digests
+	var d Digests
 	if withMD5 {
-		m.Sum(d.md5[:0])
+		m.Sum(d.MD5[:0])
 	}
-	s2.Sum(d.sha256[:0])
-	d.pieces = ph.Sum()
+	s2.Sum(d.SHA256[:0])
+	d.Pieces = ph.Sum()
 	return d, nil
 }

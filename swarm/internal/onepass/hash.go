@@ -1,4 +1,4 @@
-package swarm
+package onepass
 
 import (
 	"crypto/md5"
@@ -20,7 +20,7 @@ func newPieceHasher(size, pieceLen int64) *pieceHasher {
 	return &pieceHasher{
 		pieceLen: pieceLen,
 		h:        sha1.New(),
-		pieces:   make([]byte, 0, numPieces(size, pieceLen)*sha1.Size),
+		pieces:   make([]byte, 0, (size+pieceLen-1)/pieceLen*sha1.Size),
 	}
 }
 
@@ -51,28 +51,18 @@ func (p *pieceHasher) Sum() []byte {
 	return p.pieces
 }
 
-// digests are what one pass over an object's bytes yields.
-type digests struct {
-	md5    [16]byte
-	sha256 [32]byte
-	pieces []byte
+// Digests are what one pass over an object's bytes yields.
+type Digests struct {
+	MD5    [16]byte // zero when the pass did not compute it
+	SHA256 [32]byte
+	Pieces []byte // the SHA-1 of each piece, concatenated
 }
 
-// hashAll computes every digest of b on the calling goroutine: for small
-// objects, where starting goroutines costs more than it saves.
-func hashAll(b []byte, pieceLen int64) digests {
+// HashAll computes every digest of b, pieces of pieceLen bytes, on the
+// calling goroutine: for small objects, where starting goroutines costs
+// more than it saves.
+func HashAll(b []byte, pieceLen int64) Digests {
 	ph := newPieceHasher(int64(len(b)), pieceLen)
 	ph.Write(b)
-	return digests{md5: md5.Sum(b), sha256: sha256.Sum256(b), pieces: ph.Sum()}
-}
-
-// check compares the digests with what the caller expects.
-func (d *digests) check(want Expect) error {
-	if want.MD5 != nil && string(want.MD5) != string(d.md5[:]) {
-		return ErrMD5Mismatch
-	}
-	if want.SHA256 != nil && string(want.SHA256) != string(d.sha256[:]) {
-		return ErrSHA256Mismatch
-	}
-	return nil
+	return Digests{MD5: md5.Sum(b), SHA256: sha256.Sum256(b), Pieces: ph.Sum()}
 }
