@@ -269,24 +269,11 @@
 //
 // # Value encodings
 //
-// Every record starts with a version byte (currently 1 for each kind);
-// decoders refuse unknown versions with ErrUnknownVersion. Integers are
-// varints (uvarint unless noted), strings are lp(s), hashes are raw fixed
-// bytes. An Entry is:
-//
-//	version(1) flags(bit 0: delete marker) lp(key) lp(versionID)
-//	infohash[20] size lp(etag) sha256[32] metadata
-//	lp(checksum algorithm) lp(checksum value) partsCount
-//	varint(time wall ns) time logical lp(writer)
-//
-// where metadata is lp(content-type) lp(content-encoding)
-// lp(content-disposition) lp(content-language) lp(cache-control)
-// lp(expires) count {lp(name) lp(value)} with user metadata sorted by
-// name, so the same entry always encodes to the same bytes (as signing
-// needs). A bucket record is version(2) varint(created wall) created
-// logical varint(deleted wall) deleted logical (version 1 had no deletion);
-// an upload record is version lp(key) lp(id) metadata varint(initiated
-// wall) initiated logical; a part record is version number infohash[20]
-// size lp(etag) lp(checksum algorithm) lp(checksum value) varint(time
-// wall) time logical.
+// Entries and bucket records are encoded as catalog/internal/entry
+// describes (version byte, varints, length-prefixed strings; decoders
+// refuse unknown versions with ErrUnknownVersion). An upload record is
+// version(1) lp(key) lp(id) metadata varint(initiated wall) initiated
+// logical; a part record is version(1) number infohash[20] size lp(etag)
+// lp(checksum algorithm) lp(checksum value) varint(time wall) time
+// logical.
 package catalog

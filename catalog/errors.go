@@ -1,6 +1,10 @@
 package catalog
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+)
 
 // Errors returned by the catalog. Callers test them with errors.Is; the
 // node translates them to S3 error codes in one table.
@@ -16,10 +20,10 @@ var (
 	// ErrNoSuchUpload: no multipart upload with that ID for that key.
 	ErrNoSuchUpload = errors.New("catalog: no such upload")
 	// ErrCorrupt: a stored record does not decode.
-	ErrCorrupt = errors.New("catalog: corrupt record")
+	ErrCorrupt = entry.ErrCorrupt
 	// ErrUnknownVersion: a stored record has an encoding version this
 	// build does not know.
-	ErrUnknownVersion = errors.New("catalog: unknown record version")
+	ErrUnknownVersion = entry.ErrUnknownVersion
 	// ErrNoRecord: Records.GetRecord found no record under the key.
 	// Implementations of Records wrap it.
 	ErrNoRecord = errors.New("catalog: no record")

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/dht/record"
 )
 
 // toHLC and fromHLC convert between the catalog's clock time and the
@@ -185,7 +186,7 @@ func (s *syncer) decodeEntries(k bkey, raws [][]byte) []*Entry {
 // bucketLive reports whether k's bucket exists locally.
 func (c *Catalog) bucketLive(k bkey) (bool, error) {
 	r, found, err := c.bucketRec(k)
-	return found && r.live(), err
+	return found && r.Live(), err
 }
 
 // applyRemote merges published entries into the local index by
@@ -227,7 +228,7 @@ func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) err
 // is has been published, so it leaves the outbox and raises the mark.
 func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, Time, error) {
 	r, found, err := getBucketRec(txn, k.user, k.bucket)
-	if err != nil || !found || !r.live() {
+	if err != nil || !found || !r.Live() {
 		return nil, Time{}, err
 	}
 	var (

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/dht/record"
 )
 
@@ -180,7 +181,7 @@ func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending
 	if err != nil {
 		return false, err
 	}
-	if !found || !rec.live() {
+	if !found || !rec.Live() {
 		// The bucket was deleted (here or, winning, elsewhere): its
 		// unpublished writes go with it.
 		upto := rec.Deleted
@@ -231,7 +232,7 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 // the base's recent entries merged with pending, the base's frontier
 // raised by pending; maybeCut then turns the recent entries into a run
 // when they grew too many or a tombstone GC is due.
-func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (record.CatalogHead, snapshot, error) {
+func (s *syncer) nextHead(ctx context.Context, k bkey, rec entry.BucketRec, pending []*Entry) (record.CatalogHead, snapshot, error) {
 	head := record.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
 	recent := make(map[string]*Entry, len(pending))
 	baseRaw, err := s.c.loadBase(k)
@@ -271,7 +272,7 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 // maxHeadBytes, or when the manifest merged last holds enough expired
 // delete markers for a full compaction to pay (gcDue): tombstone GC
 // happens at the bucket's first write after it is due.
-func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *record.CatalogHead, from string) (snapshot, error) {
+func (s *syncer) maybeCut(ctx context.Context, k bkey, rec entry.BucketRec, head *record.CatalogHead, from string) (snapshot, error) {
 	cut := len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes
 	if !cut {
 		if len(head.SnapshotID) == 0 {

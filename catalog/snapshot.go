@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // Snapshot blobs (see doc.go, "Snapshot format, version 2"): a manifest
@@ -72,19 +74,19 @@ type manifest struct {
 
 // encode returns the manifest blob (manifestVersion).
 func (m manifest) encode() []byte {
-	enc := encoder{b: make([]byte, 0, len(manifestMagic)+13+len(m.runs)*(blobIDLen+24))}
-	enc.raw([]byte(manifestMagic))
-	enc.byte1(manifestVersion)
-	enc.varint(m.horizon)
-	enc.uvarint(uint64(len(m.runs)))
+	enc := entry.Encoder{B: make([]byte, 0, len(manifestMagic)+13+len(m.runs)*(blobIDLen+24))}
+	enc.Raw([]byte(manifestMagic))
+	enc.Byte(manifestVersion)
+	enc.Varint(m.horizon)
+	enc.Uvarint(uint64(len(m.runs)))
 	for _, r := range m.runs {
-		enc.raw(r.id)
-		enc.uvarint(r.entries)
-		enc.uvarint(r.bytes)
-		enc.uvarint(r.deletes)
-		enc.varint(r.lastDelete)
+		enc.Raw(r.id)
+		enc.Uvarint(r.entries)
+		enc.Uvarint(r.bytes)
+		enc.Uvarint(r.deletes)
+		enc.Varint(r.lastDelete)
 	}
-	return enc.b
+	return enc.B
 }
 
 // has reports whether id is the manifest's run.
@@ -104,26 +106,26 @@ func decodeManifest(id, data []byte) (manifest, error) {
 	if err != nil {
 		return manifest{}, err
 	}
-	d := decoder{b: body}
+	d := entry.Decoder{B: body}
 	var m manifest
 	if v >= 3 {
-		m.horizon = d.varint()
+		m.horizon = d.Varint()
 	}
-	n := d.uvarint()
+	n := d.Uvarint()
 	if n > maxManifestRuns {
 		return manifest{}, fmt.Errorf("manifest %x: %w: %d runs", id, ErrBadSnapshot, n)
 	}
 	m.runs = make([]runRef, 0, n)
 	for range n {
 		r := runRef{id: make([]byte, blobIDLen)}
-		d.raw(r.id)
-		r.entries, r.bytes = d.uvarint(), d.uvarint()
+		d.Raw(r.id)
+		r.entries, r.bytes = d.Uvarint(), d.Uvarint()
 		if v >= 3 {
-			r.deletes, r.lastDelete = d.uvarint(), d.varint()
+			r.deletes, r.lastDelete = d.Uvarint(), d.Varint()
 		}
 		m.runs = append(m.runs, r)
 	}
-	if err := d.finish("manifest"); err != nil {
+	if err := d.Finish("manifest"); err != nil {
 		return manifest{}, fmt.Errorf("manifest %x: %w: %w", id, ErrBadSnapshot, err)
 	}
 	return m, nil
@@ -141,7 +143,7 @@ func (m manifest) bytes() uint64 {
 // runWriter encodes a run: entries must come in strictly ascending key
 // order.
 type runWriter struct {
-	body       encoder
+	body       entry.Encoder
 	count      uint64
 	deletes    uint64
 	lastDelete int64
@@ -149,8 +151,8 @@ type runWriter struct {
 
 // add appends one encoded entry, e decoded.
 func (w *runWriter) add(raw []byte, e *Entry) {
-	w.body.uvarint(uint64(len(raw)))
-	w.body.raw(raw)
+	w.body.Uvarint(uint64(len(raw)))
+	w.body.Raw(raw)
 	w.count++
 	if e.DeleteMarker {
 		w.deletes++
@@ -160,18 +162,18 @@ func (w *runWriter) add(raw []byte, e *Entry) {
 
 // finish returns the run blob and its reference.
 func (w *runWriter) finish() ([]byte, runRef) {
-	enc := encoder{b: make([]byte, 0, len(w.body.b)+len(runMagic)+11)}
-	enc.raw([]byte(runMagic))
-	enc.byte1(runVersion)
-	enc.uvarint(w.count)
-	enc.raw(w.body.b)
-	return enc.b, runRef{id: snapshotID(enc.b), entries: w.count, bytes: uint64(len(enc.b)), deletes: w.deletes, lastDelete: w.lastDelete}
+	enc := entry.Encoder{B: make([]byte, 0, len(w.body.B)+len(runMagic)+11)}
+	enc.Raw([]byte(runMagic))
+	enc.Byte(runVersion)
+	enc.Uvarint(w.count)
+	enc.Raw(w.body.B)
+	return enc.B, runRef{id: snapshotID(enc.B), entries: w.count, bytes: uint64(len(enc.B)), deletes: w.deletes, lastDelete: w.lastDelete}
 }
 
 // runReader decodes a run entry by entry, checking the key order.
 type runReader struct {
 	id      []byte
-	d       decoder
+	d       entry.Decoder
 	left, i uint64
 	prev    string
 	cur     *Entry // the entry next returned, nil at the end
@@ -186,9 +188,9 @@ func openRun(id, data []byte) (*runReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runReader{id: id, d: decoder{b: body}}
-	r.left = r.d.uvarint()
-	if r.left > uint64(len(r.d.b)) {
+	r := &runReader{id: id, d: entry.Decoder{B: body}}
+	r.left = r.d.Uvarint()
+	if r.left > uint64(len(r.d.B)) {
 		return nil, fmt.Errorf("run %x: %w: count %d", id, ErrBadSnapshot, r.left)
 	}
 	r.advance()
@@ -202,18 +204,18 @@ func (r *runReader) advance() {
 		return
 	}
 	if r.left == 0 {
-		if err := r.d.finish("run"); err != nil {
+		if err := r.d.Finish("run"); err != nil {
 			r.err = fmt.Errorf("run %x: %w: %w", r.id, ErrBadSnapshot, err)
 		}
 		return
 	}
-	l := r.d.uvarint()
-	if l > uint64(len(r.d.b)) {
+	l := r.d.Uvarint()
+	if l > uint64(len(r.d.B)) {
 		r.err = fmt.Errorf("run %x entry %d: %w: truncated", r.id, r.i, ErrBadSnapshot)
 		return
 	}
-	raw := r.d.b[:l]
-	r.d.b = r.d.b[l:]
+	raw := r.d.B[:l]
+	r.d.B = r.d.B[l:]
 	e := new(Entry)
 	if err := e.UnmarshalBinary(raw); err != nil || (r.i > 0 && e.Key <= r.prev) {
 		r.err = fmt.Errorf("run %x entry %d: %w", r.id, r.i, ErrBadSnapshot)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // testRun encodes entries (in key order) as a run blob.
@@ -88,14 +90,14 @@ func TestManifestRoundTripAndTamper(t *testing.T) {
 		t.Fatalf("decode = %+v, %v", got, err)
 	}
 	// A version 2 manifest (no horizon, no marker counts) still decodes.
-	v2 := encoder{}
-	v2.raw([]byte(manifestMagic))
-	v2.byte1(2)
-	v2.uvarint(1)
-	v2.raw(r3.id)
-	v2.uvarint(r3.entries)
-	v2.uvarint(r3.bytes)
-	if got, err := decodeManifest(snapshotID(v2.b), v2.b); err != nil || len(got.runs) != 1 || got.runs[0].entries != 3 || got.runs[0].deletes != 0 || got.horizon != 0 {
+	v2 := entry.Encoder{}
+	v2.Raw([]byte(manifestMagic))
+	v2.Byte(2)
+	v2.Uvarint(1)
+	v2.Raw(r3.id)
+	v2.Uvarint(r3.entries)
+	v2.Uvarint(r3.bytes)
+	if got, err := decodeManifest(snapshotID(v2.B), v2.B); err != nil || len(got.runs) != 1 || got.runs[0].entries != 3 || got.runs[0].deletes != 0 || got.horizon != 0 {
 		t.Fatalf("decode version 2 = %+v, %v", got, err)
 	}
 	trunc := data[:len(data)-1]

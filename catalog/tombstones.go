@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // Tombstone GC (doc.go, "Delete markers"). A full compaction (cutRun)
@@ -59,7 +61,7 @@ func dropMarkersChunk(txn *badger.Txn, k bkey, prefix, from []byte, horizon Time
 		scanned++
 		old := false
 		err := it.Item().Value(func(v []byte) error {
-			if !isMarker(v) {
+			if !entry.IsMarker(v) {
 				return nil
 			}
 			e := new(Entry)
