@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
 // Errors returned by the catalog. Callers test them with errors.Is; the
@@ -29,7 +30,7 @@ var (
 	ErrNoRecord = errors.New("catalog: no record")
 	// ErrBadSnapshot: a snapshot blob whose content does not match its ID
 	// or does not decode.
-	ErrBadSnapshot = errors.New("catalog: bad snapshot")
+	ErrBadSnapshot = snapshot.ErrBadSnapshot
 	// ErrLostRace: a published record was displaced by another writer's;
 	// the publisher merges it and publishes again.
 	ErrLostRace = errors.New("catalog: another writer's record won")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 	"github.com/d3s/d3s/dht/record"
 )
 
@@ -112,7 +113,7 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.Cat
 // missed delete markers that compaction has dropped since.
 func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h record.CatalogHead) error {
 	sm, err := s.c.loadManifest(k)
-	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.horizon {
+	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.Horizon {
 		return err
 	}
 	return s.resync(ctx, k, sm, h)
@@ -145,19 +146,19 @@ func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead
 		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
 	}
 	fetched = append(fetched, h.SnapshotID)
-	if next.m, err = decodeManifest(h.SnapshotID, next.data); err != nil {
+	if next.m, err = snapshot.DecodeManifest(h.SnapshotID, next.data); err != nil {
 		return next, fetched, err
 	}
-	for _, r := range next.m.runs {
-		if cur.references(r.id) {
+	for _, r := range next.m.Runs {
+		if cur.references(r.ID) {
 			continue
 		}
-		data, err := s.cfg.Blobs.GetBlob(ctx, r.id, h.Writer)
+		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
 		if err != nil {
-			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.id, k.user, k.bucket, err)
+			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.ID, k.user, k.bucket, err)
 		}
-		fetched = append(fetched, r.id)
-		err = decodeRun(r.id, data, func(chunk []*Entry) error {
+		fetched = append(fetched, r.ID)
+		err = snapshot.DecodeRun(r.ID, data, txnChunk, func(chunk []*Entry) error {
 			return s.c.applyRemote(ctx, k, chunk)
 		})
 		if err != nil {
