@@ -125,12 +125,12 @@ func BenchmarkTombstoneGC100k(b *testing.B) {
 		after, _ := currentSnapshot(b, n, "big")
 		indexAfter, listAfter := countIndex(b, a, n.user, "big"), timeListing(b, a, n.user, "big", keys-deleted+1)
 		b.Logf("%d keys, %d deleted: snapshot %d bytes in %d runs before GC, %d bytes in %d runs after (publish with GC %v); index %d entries before, %d after; listing %v before, %v after",
-			keys, deleted, before.bytes(), len(before.runs), after.bytes(), len(after.runs), gcTime.Round(time.Millisecond),
+			keys, deleted, before.Size(), len(before.Runs), after.Size(), len(after.Runs), gcTime.Round(time.Millisecond),
 			indexBefore, indexAfter, listBefore.Round(time.Microsecond), listAfter.Round(time.Microsecond))
-		b.ReportMetric(float64(before.bytes()), "snapshot-bytes-before")
-		b.ReportMetric(float64(after.bytes()), "snapshot-bytes-after")
-		if after.bytes()*5 > before.bytes() || indexAfter != keys-deleted+1 {
-			b.Fatalf("GC left %d of %d snapshot bytes and %d index entries", after.bytes(), before.bytes(), indexAfter)
+		b.ReportMetric(float64(before.Size()), "snapshot-bytes-before")
+		b.ReportMetric(float64(after.Size()), "snapshot-bytes-after")
+		if after.Size()*5 > before.Size() || indexAfter != keys-deleted+1 {
+			b.Fatalf("GC left %d of %d snapshot bytes and %d index entries", after.Size(), before.Size(), indexAfter)
 		}
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // getList reads and validates the user's bucket list record.
@@ -90,20 +92,20 @@ func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []record.Bucke
 	doomed := make(map[string]Time)
 	var ours Time
 	for _, e := range list {
-		remote := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
-		if remote.latest().Compare(limit) > 0 {
+		remote := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+		if remote.Latest().Compare(limit) > 0 {
 			continue
 		}
-		c.clock.Observe(remote.latest())
+		c.clock.Observe(remote.Latest())
 		local, found, err := getBucketRec(txn, user, e.Name)
 		if err != nil {
 			return nil, Time{}, err
 		}
-		if !found || remote.newer(local) {
-			if err := txn.Set(bucketKey(user, e.Name), marshalBucket(remote)); err != nil {
+		if !found || remote.Newer(local) {
+			if err := txn.Set(bucketKey(user, e.Name), remote.Marshal()); err != nil {
 				return nil, Time{}, err
 			}
-			if found && local.live() && !remote.live() {
+			if found && local.Live() && !remote.Live() {
 				doomed[e.Name] = remote.Deleted
 			}
 		}
@@ -111,8 +113,8 @@ func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []record.Bucke
 		if err != nil {
 			return nil, Time{}, err
 		}
-		if same && remote.latest().Compare(ours) > 0 {
-			ours = remote.latest()
+		if same && remote.Latest().Compare(ours) > 0 {
+			ours = remote.Latest()
 		}
 	}
 	if ours.IsZero() {
@@ -127,14 +129,14 @@ func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []record.Bucke
 
 // confirmBucket drops the outbox entry of a bucket if pub is as new, and
 // reports whether pub was that very entry.
-func confirmBucket(txn *badger.Txn, user, name string, pub bucketRec) (bool, error) {
+func confirmBucket(txn *badger.Txn, user, name string, pub entry.BucketRec) (bool, error) {
 	okey := outboxKey(user, "", name)
 	val, found, err := getValue(txn, okey)
 	if err != nil || !found {
 		return false, err
 	}
-	ob, err := unmarshalBucket(val)
-	if err == nil && ob.newer(pub) {
+	ob, err := entry.UnmarshalBucketRec(val)
+	if err == nil && ob.Newer(pub) {
 		return false, nil
 	}
 	return err == nil && ob == pub, txn.Delete(okey)
@@ -152,15 +154,15 @@ func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r record.BucketList
 	if err != nil {
 		return err
 	}
-	published := make(map[string]bucketRec, len(r.Buckets))
+	published := make(map[string]entry.BucketRec, len(r.Buckets))
 	for _, e := range r.Buckets {
-		published[e.Name] = bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+		published[e.Name] = entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
 	}
 	cutoff := s.c.tombstoneCutoff()
 	var lost []record.BucketListEntry
 	for _, e := range local.Buckets {
-		rec := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
-		if p, ok := published[e.Name]; (ok && !rec.newer(p)) || rec.latest().Compare(cutoff) < 0 {
+		rec := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+		if p, ok := published[e.Name]; (ok && !rec.Newer(p)) || rec.Latest().Compare(cutoff) < 0 {
 			continue
 		}
 		lost = append(lost, e)
@@ -184,16 +186,16 @@ func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []record
 	err := c.update(ctx, func(txn *badger.Txn) error {
 		n = 0
 		for _, e := range list {
-			rec := bucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+			rec := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
 			okey := outboxKey(user, "", e.Name)
 			val, found, err := getValue(txn, okey)
 			if err != nil {
 				return err
 			}
-			if ob, err := unmarshalBucket(val); found && err == nil && !rec.newer(ob) {
+			if ob, err := entry.UnmarshalBucketRec(val); found && err == nil && !rec.Newer(ob) {
 				continue
 			}
-			if err := txn.Set(okey, marshalBucket(rec)); err != nil {
+			if err := txn.Set(okey, rec.Marshal()); err != nil {
 				return err
 			}
 			n++
@@ -267,7 +269,7 @@ func (c *Catalog) nextList(k bkey) (record.BucketListRecord, error) {
 		rec.Seq = base.Seq + 1
 	}
 	err = c.db.View(func(txn *badger.Txn) error {
-		return scanBuckets(txn, k.user, func(name string, r bucketRec) {
+		return scanBuckets(txn, k.user, func(name string, r entry.BucketRec) {
 			if record.ValidBucketName(name) {
 				rec.Buckets = append(rec.Buckets, record.BucketListEntry{Name: name, Created: toHLC(r.Created), Deleted: toHLC(r.Deleted)})
 			}

@@ -5,11 +5,9 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
-)
 
-// bucketVersion is the first byte of an encoded bucket record: version 1
-// held only the creation time, version 2 adds the deletion time.
-const bucketVersion = 2
+	"github.com/d3s/d3s/catalog/internal/entry"
+)
 
 // Bucket describes one of a user's buckets.
 type Bucket struct {
@@ -17,78 +15,20 @@ type Bucket struct {
 	Created Time
 }
 
-// bucketRec is a bucket's stored state. A deleted bucket keeps its record
-// as a tombstone (Deleted set, later than Created) so that the deletion
-// wins over older creations merged from other nodes.
-type bucketRec struct {
-	Created Time
-	Deleted Time
-}
-
-// live reports whether the bucket exists: created after its last deletion.
-func (r bucketRec) live() bool {
-	return r.Deleted.IsZero() || r.Created.Compare(r.Deleted) > 0
-}
-
-func (r bucketRec) latest() Time {
-	if r.Deleted.Compare(r.Created) > 0 {
-		return r.Deleted
-	}
-	return r.Created
-}
-
-// newer reports whether r wins over o when bucket lists merge: the later
-// of creation and deletion wins, ties broken by Created then Deleted.
-func (r bucketRec) newer(o bucketRec) bool {
-	if c := r.latest().Compare(o.latest()); c != 0 {
-		return c > 0
-	}
-	if c := r.Created.Compare(o.Created); c != 0 {
-		return c > 0
-	}
-	return r.Deleted.Compare(o.Deleted) > 0
-}
-
-func marshalBucket(r bucketRec) []byte {
-	enc := encoder{}
-	enc.byte1(bucketVersion)
-	enc.varint(r.Created.Wall)
-	enc.uvarint(uint64(r.Created.Logical))
-	enc.varint(r.Deleted.Wall)
-	enc.uvarint(uint64(r.Deleted.Logical))
-	return enc.b
-}
-
-func unmarshalBucket(val []byte) (bucketRec, error) {
-	d := decoder{b: val}
-	v := d.byte1()
-	if d.err == nil && v != 1 && v != bucketVersion {
-		return bucketRec{}, fmt.Errorf("bucket version %d: %w", v, ErrUnknownVersion)
-	}
-	var r bucketRec
-	r.Created.Wall = d.varint()
-	r.Created.Logical = uint32(d.uvarint())
-	if v == bucketVersion {
-		r.Deleted.Wall = d.varint()
-		r.Deleted.Logical = uint32(d.uvarint())
-	}
-	return r, d.finish("bucket")
-}
-
 // getBucketRec returns a bucket's record, live or tombstone.
-func getBucketRec(txn *badger.Txn, user, bucket string) (bucketRec, bool, error) {
+func getBucketRec(txn *badger.Txn, user, bucket string) (entry.BucketRec, bool, error) {
 	val, found, err := getValue(txn, bucketKey(user, bucket))
 	if err != nil || !found {
-		return bucketRec{}, false, err
+		return entry.BucketRec{}, false, err
 	}
-	r, err := unmarshalBucket(val)
+	r, err := entry.UnmarshalBucketRec(val)
 	return r, err == nil, err
 }
 
 // setBucketRec stores a bucket record written by this node, together with
 // its outbox entry for the bucket list.
-func setBucketRec(txn *badger.Txn, user, bucket string, r bucketRec) error {
-	val := marshalBucket(r)
+func setBucketRec(txn *badger.Txn, user, bucket string, r entry.BucketRec) error {
+	val := r.Marshal()
 	if err := txn.Set(bucketKey(user, bucket), val); err != nil {
 		return err
 	}
@@ -103,7 +43,7 @@ func (c *Catalog) CreateBucket(ctx context.Context, user, bucket string) error {
 		if err != nil {
 			return err
 		}
-		if r.live() && !r.Created.IsZero() {
+		if r.Live() && !r.Created.IsZero() {
 			return fmt.Errorf("create bucket %s: %w", bucket, ErrBucketExists)
 		}
 		r.Created = now
@@ -132,7 +72,7 @@ func getBucket(txn *badger.Txn, user, bucket string) (Bucket, error) {
 	if err != nil {
 		return Bucket{}, err
 	}
-	if !found || !r.live() {
+	if !found || !r.Live() {
 		return Bucket{}, fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
 	}
 	return Bucket{Name: bucket, Created: r.Created}, nil
@@ -148,13 +88,13 @@ func (c *Catalog) DeleteBucket(ctx context.Context, user, bucket string) error {
 	mu := c.bucketLock(user, bucket)
 	mu.Lock()
 	defer mu.Unlock()
-	var rec bucketRec
+	var rec entry.BucketRec
 	err := c.update(ctx, func(txn *badger.Txn) error {
 		r, found, err := getBucketRec(txn, user, bucket)
 		if err != nil {
 			return err
 		}
-		if !found || !r.live() {
+		if !found || !r.Live() {
 			return fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
 		}
 		if hasLiveEntry(txn, objectsPrefix(user, bucket)) || hasPrefix(txn, uploadsPrefix(user, bucket)) {
@@ -175,8 +115,8 @@ func (c *Catalog) DeleteBucket(ctx context.Context, user, bucket string) error {
 func (c *Catalog) ListBuckets(ctx context.Context, user string) ([]Bucket, error) {
 	var out []Bucket
 	err := c.view(ctx, func(txn *badger.Txn) error {
-		return scanBuckets(txn, user, func(name string, r bucketRec) {
-			if r.live() {
+		return scanBuckets(txn, user, func(name string, r entry.BucketRec) {
+			if r.Live() {
 				out = append(out, Bucket{Name: name, Created: r.Created})
 			}
 		})
@@ -186,16 +126,16 @@ func (c *Catalog) ListBuckets(ctx context.Context, user string) ([]Bucket, error
 
 // scanBuckets calls fn with every bucket record of user, tombstones
 // included, in name order.
-func scanBuckets(txn *badger.Txn, user string, fn func(name string, r bucketRec)) error {
+func scanBuckets(txn *badger.Txn, user string, fn func(name string, r entry.BucketRec)) error {
 	prefix := bucketsPrefix(user)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
 		item := it.Item()
-		var r bucketRec
+		var r entry.BucketRec
 		err := item.Value(func(v []byte) error {
 			var err error
-			r, err = unmarshalBucket(v)
+			r, err = entry.UnmarshalBucketRec(v)
 			return err
 		})
 		if err != nil {

@@ -174,7 +174,7 @@
 // that to partitions and absences shorter than the TTL. Markers older
 // than it are collected:
 //   - in snapshots, only by a compaction that merges every run of the
-//     manifest (the tiers say so, or gcDue: runs whose newest marker is
+//     manifest (the tiers say so, or snapshot.GCDue: runs whose newest marker is
 //     older than the cutoff hold at least a quarter of the entries), so a
 //     marker leaves together with every version it shadowed; the newest
 //     runs' compactions keep them, since an older run they do not merge
@@ -200,21 +200,11 @@
 // publishing from its outbox) shows its key again. Nodes of one network
 // should share one TTL.
 //
-// # Snapshot format, versions 2 and 3
+// # Snapshot format
 //
-// Blobs are content-addressed: the ID is the SHA-256 of the blob, and
-// readers check it before using a blob, so a blob can come from any node.
-// A run is "d3s-run" | version byte 2 | uvarint count | count x
-// (uvarint length, Entry encoding), entries in strictly ascending key
-// byte order. A manifest is "d3s-mfst" | version byte 3 | varint horizon
-// (Unix ns; 0 when no full compaction dropped markers) | uvarint runs (at
-// most 256) | runs x (run ID[32], uvarint entries, uvarint bytes, uvarint
-// delete markers, varint wall time of the newest marker or 0), oldest run
-// first; the sizes let a writer plan compaction, and the marker counts
-// tombstone GC, without fetching runs. A version 2 manifest (no horizon,
-// no marker fields) still decodes, with its markers counted as unknown
-// (0). The head's snapshot ID is the manifest's ID. Version 1 (one blob
-// holding the whole bucket) is not read any more.
+// Runs and manifests are content-addressed blobs (ID = SHA-256) whose
+// formats, versions 2 and 3, catalog/internal/snapshot describes, with
+// size-tiered compaction. The head's snapshot ID is the manifest's ID.
 //
 // # Releasing snapshot blobs
 //
@@ -269,24 +259,11 @@
 //
 // # Value encodings
 //
-// Every record starts with a version byte (currently 1 for each kind);
-// decoders refuse unknown versions with ErrUnknownVersion. Integers are
-// varints (uvarint unless noted), strings are lp(s), hashes are raw fixed
-// bytes. An Entry is:
-//
-//	version(1) flags(bit 0: delete marker) lp(key) lp(versionID)
-//	infohash[20] size lp(etag) sha256[32] metadata
-//	lp(checksum algorithm) lp(checksum value) partsCount
-//	varint(time wall ns) time logical lp(writer)
-//
-// where metadata is lp(content-type) lp(content-encoding)
-// lp(content-disposition) lp(content-language) lp(cache-control)
-// lp(expires) count {lp(name) lp(value)} with user metadata sorted by
-// name, so the same entry always encodes to the same bytes (as signing
-// needs). A bucket record is version(2) varint(created wall) created
-// logical varint(deleted wall) deleted logical (version 1 had no deletion);
-// an upload record is version lp(key) lp(id) metadata varint(initiated
-// wall) initiated logical; a part record is version number infohash[20]
-// size lp(etag) lp(checksum algorithm) lp(checksum value) varint(time
-// wall) time logical.
+// Entries and bucket records are encoded as catalog/internal/entry
+// describes (version byte, varints, length-prefixed strings; decoders
+// refuse unknown versions with ErrUnknownVersion). An upload record is
+// version(1) lp(key) lp(id) metadata varint(initiated wall) initiated
+// logical; a part record is version(1) number infohash[20] size lp(etag)
+// lp(checksum algorithm) lp(checksum value) varint(time wall) time
+// logical.
 package catalog

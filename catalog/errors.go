@@ -1,6 +1,11 @@
 package catalog
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/snapshot"
+)
 
 // Errors returned by the catalog. Callers test them with errors.Is; the
 // node translates them to S3 error codes in one table.
@@ -16,16 +21,16 @@ var (
 	// ErrNoSuchUpload: no multipart upload with that ID for that key.
 	ErrNoSuchUpload = errors.New("catalog: no such upload")
 	// ErrCorrupt: a stored record does not decode.
-	ErrCorrupt = errors.New("catalog: corrupt record")
+	ErrCorrupt = entry.ErrCorrupt
 	// ErrUnknownVersion: a stored record has an encoding version this
 	// build does not know.
-	ErrUnknownVersion = errors.New("catalog: unknown record version")
+	ErrUnknownVersion = entry.ErrUnknownVersion
 	// ErrNoRecord: Records.GetRecord found no record under the key.
 	// Implementations of Records wrap it.
 	ErrNoRecord = errors.New("catalog: no record")
 	// ErrBadSnapshot: a snapshot blob whose content does not match its ID
 	// or does not decode.
-	ErrBadSnapshot = errors.New("catalog: bad snapshot")
+	ErrBadSnapshot = snapshot.ErrBadSnapshot
 	// ErrLostRace: a published record was displaced by another writer's;
 	// the publisher merges it and publishes again.
 	ErrLostRace = errors.New("catalog: another writer's record won")

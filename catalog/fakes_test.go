@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/dht/record"
 )
 
 // memRecords is an offline validating record store, like boxo's

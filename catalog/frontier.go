@@ -5,8 +5,10 @@ import (
 	"context"
 	"slices"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // Partition repair (doc.go, "Partitions"). Every head carries a frontier:
@@ -68,16 +70,16 @@ func markKey(user, bucket string) []byte {
 
 // encodeMark and decodeMark are the value of a mark key.
 func encodeMark(t Time) []byte {
-	enc := encoder{}
-	enc.varint(t.Wall)
-	enc.uvarint(uint64(t.Logical))
-	return enc.b
+	enc := entry.Encoder{}
+	enc.Varint(t.Wall)
+	enc.Uvarint(uint64(t.Logical))
+	return enc.B
 }
 
 func decodeMark(val []byte) Time {
-	d := decoder{b: val}
-	t := Time{Wall: d.varint(), Logical: uint32(d.uvarint())}
-	if d.finish("mark") != nil {
+	d := entry.Decoder{B: val}
+	t := Time{Wall: d.Varint(), Logical: uint32(d.Uvarint())}
+	if d.Finish("mark") != nil {
 		return Time{}
 	}
 	return t

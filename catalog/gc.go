@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
 // Snapshot garbage (doc.go, "Releasing snapshot blobs"): when the
@@ -21,7 +23,7 @@ import (
 type storedManifest struct {
 	id   []byte
 	data []byte
-	m    manifest
+	m    snapshot.Manifest
 }
 
 // blobs returns the IDs of every blob of sm: the manifest and its runs.
@@ -30,26 +32,26 @@ func (sm storedManifest) blobs() [][]byte {
 		return nil
 	}
 	out := [][]byte{sm.id}
-	for _, r := range sm.m.runs {
-		out = append(out, r.id)
+	for _, r := range sm.m.Runs {
+		out = append(out, r.ID)
 	}
 	return out
 }
 
 // references reports whether id is sm's manifest or one of its runs.
 func (sm storedManifest) references(id []byte) bool {
-	return sm.id != nil && (bytes.Equal(sm.id, id) || sm.m.has(id))
+	return sm.id != nil && (bytes.Equal(sm.id, id) || sm.m.Has(id))
 }
 
 // getManifest reads the manifest recorded for k in txn; an unreadable one
 // counts as none, so the next head is merged in full.
 func getManifest(txn *badger.Txn, k bkey) (storedManifest, error) {
 	val, found, err := getValue(txn, manifestKey(k.user, k.bucket))
-	if err != nil || !found || len(val) < blobIDLen {
+	if err != nil || !found || len(val) < snapshot.IDLen {
 		return storedManifest{}, err
 	}
-	sm := storedManifest{id: val[:blobIDLen], data: val[blobIDLen:]}
-	m, err := decodeManifest(sm.id, sm.data)
+	sm := storedManifest{id: val[:snapshot.IDLen], data: val[snapshot.IDLen:]}
+	m, err := snapshot.DecodeManifest(sm.id, sm.data)
 	if err != nil {
 		return storedManifest{}, nil
 	}
@@ -76,7 +78,7 @@ func (c *Catalog) setManifest(ctx context.Context, k bkey, sm storedManifest) er
 	var before int64
 	err := c.update(ctx, func(txn *badger.Txn) error {
 		old, err := getManifest(txn, k)
-		before = old.m.horizon
+		before = old.m.Horizon
 		if err != nil || bytes.Equal(old.id, sm.id) {
 			return err
 		}
@@ -92,11 +94,11 @@ func (c *Catalog) setManifest(ctx context.Context, k bkey, sm storedManifest) er
 		}
 		return txn.Set(manifestKey(k.user, k.bucket), append(append([]byte(nil), sm.id...), sm.data...))
 	})
-	if err != nil || sm.m.horizon <= before {
+	if err != nil || sm.m.Horizon <= before {
 		return err
 	}
-	n, err := c.dropMarkers(ctx, k, Time{Wall: sm.m.horizon})
-	c.log.Debug("delete markers dropped", "user", k.user, "bucket", k.bucket, "markers", n, "horizon", sm.m.horizon)
+	n, err := c.dropMarkers(ctx, k, Time{Wall: sm.m.Horizon})
+	c.log.Debug("delete markers dropped", "user", k.user, "bucket", k.bucket, "markers", n, "horizon", sm.m.Horizon)
 	return err
 }
 

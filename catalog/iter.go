@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // Iterator walks a bucket's current entries in key byte order over one
@@ -97,7 +99,7 @@ func (it *Iterator) Next() bool {
 func (it *Iterator) marker() bool {
 	m := false
 	_ = it.it.Item().Value(func(v []byte) error {
-		m = isMarker(v)
+		m = entry.IsMarker(v)
 		return nil
 	})
 	return m

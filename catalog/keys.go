@@ -3,6 +3,8 @@ package catalog
 import (
 	"encoding/binary"
 	"strings"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
 // Badger key layout (all under "cat/"; see doc.go). Access keys and bucket
@@ -158,7 +160,7 @@ func splitGarbageKey(key []byte) (bkey, []byte, bool) {
 		return bkey{}, nil, false
 	}
 	bucket, id, ok := readLP(rest)
-	return bkey{user, bucket}, id, ok && len(id) == blobIDLen
+	return bkey{user, bucket}, id, ok && len(id) == snapshot.IDLen
 }
 
 // splitOutboxKey returns the user and bucket of an outbox key.

@@ -8,27 +8,29 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
 // currentSnapshot returns the manifest of the published head of bucket
 // and its blobs' IDs (hex), read from the shared blob store.
-func currentSnapshot(t testing.TB, n *testNet, bucket string) (manifest, map[string]bool) {
+func currentSnapshot(t testing.TB, n *testNet, bucket string) (snapshot.Manifest, map[string]bool) {
 	t.Helper()
 	h := n.recs.head(t, n.user, bucket)
 	if len(h.SnapshotID) == 0 {
-		return manifest{}, map[string]bool{}
+		return snapshot.Manifest{}, map[string]bool{}
 	}
 	data, err := n.blobs.GetBlob(t.Context(), h.SnapshotID, "")
 	if err != nil {
 		t.Fatalf("current manifest: %v", err)
 	}
-	m, err := decodeManifest(h.SnapshotID, data)
+	m, err := snapshot.DecodeManifest(h.SnapshotID, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]bool{hex.EncodeToString(h.SnapshotID): true}
-	for _, r := range m.runs {
-		ids[hex.EncodeToString(r.id)] = true
+	for _, r := range m.Runs {
+		ids[hex.EncodeToString(r.ID)] = true
 	}
 	return m, ids
 }
@@ -79,18 +81,18 @@ func TestSnapshotBytes100k(t *testing.T) {
 	flush(t, a)
 	m, _ := currentSnapshot(t, n, "big")
 	var final uint64
-	for _, r := range m.runs {
-		final += r.bytes
+	for _, r := range m.Runs {
+		final += r.Bytes
 	}
 	written, _ := n.blobs.stats()
 	ratio := float64(written) / float64(final)
 	t.Logf("%d keys in %v: snapshot blobs written %.1f MB, final snapshot %.1f MB in %d runs (%.1fx)",
-		keys, time.Since(start).Round(time.Millisecond), float64(written)/1e6, float64(final)/1e6, len(m.runs), ratio)
+		keys, time.Since(start).Round(time.Millisecond), float64(written)/1e6, float64(final)/1e6, len(m.Runs), ratio)
 	if ratio > 20 || final == 0 {
 		t.Errorf("wrote %d bytes of snapshots for a %d-byte snapshot (%.1fx)", written, final, ratio)
 	}
-	if len(m.runs) > 12 {
-		t.Errorf("manifest lists %d runs", len(m.runs))
+	if len(m.Runs) > 12 {
+		t.Errorf("manifest lists %d runs", len(m.Runs))
 	}
 	seesKeys(t, n.node(t, "node-late"), n.user, "big", keys)
 }

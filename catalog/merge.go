@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // toHLC and fromHLC convert between the catalog's clock time and the
@@ -111,7 +113,7 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.Cat
 // missed delete markers that compaction has dropped since.
 func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h record.CatalogHead) error {
 	sm, err := s.c.loadManifest(k)
-	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.horizon {
+	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.Horizon {
 		return err
 	}
 	return s.resync(ctx, k, sm, h)
@@ -144,19 +146,19 @@ func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead
 		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
 	}
 	fetched = append(fetched, h.SnapshotID)
-	if next.m, err = decodeManifest(h.SnapshotID, next.data); err != nil {
+	if next.m, err = snapshot.DecodeManifest(h.SnapshotID, next.data); err != nil {
 		return next, fetched, err
 	}
-	for _, r := range next.m.runs {
-		if cur.references(r.id) {
+	for _, r := range next.m.Runs {
+		if cur.references(r.ID) {
 			continue
 		}
-		data, err := s.cfg.Blobs.GetBlob(ctx, r.id, h.Writer)
+		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
 		if err != nil {
-			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.id, k.user, k.bucket, err)
+			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.ID, k.user, k.bucket, err)
 		}
-		fetched = append(fetched, r.id)
-		err = decodeRun(r.id, data, func(chunk []*Entry) error {
+		fetched = append(fetched, r.ID)
+		err = snapshot.DecodeRun(r.ID, data, txnChunk, func(chunk []*Entry) error {
 			return s.c.applyRemote(ctx, k, chunk)
 		})
 		if err != nil {
@@ -185,7 +187,7 @@ func (s *syncer) decodeEntries(k bkey, raws [][]byte) []*Entry {
 // bucketLive reports whether k's bucket exists locally.
 func (c *Catalog) bucketLive(k bkey) (bool, error) {
 	r, found, err := c.bucketRec(k)
-	return found && r.live(), err
+	return found && r.Live(), err
 }
 
 // applyRemote merges published entries into the local index by
@@ -227,7 +229,7 @@ func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) err
 // is has been published, so it leaves the outbox and raises the mark.
 func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, Time, error) {
 	r, found, err := getBucketRec(txn, k.user, k.bucket)
-	if err != nil || !found || !r.live() {
+	if err != nil || !found || !r.Live() {
 		return nil, Time{}, err
 	}
 	var (

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // Check inspects a key's current entry (nil when there is none) inside the
@@ -161,12 +163,6 @@ func (c *Catalog) deleteTxn(txn *badger.Txn, user, bucket, key string) (*Entry, 
 	return cur, true, txn.Set(outboxKey(user, bucket, key), val)
 }
 
-// isMarker reports whether an encoded entry is a delete marker without
-// decoding it (the flags byte follows the version byte).
-func isMarker(val []byte) bool {
-	return len(val) > 1 && val[1]&flagDeleteMarker != 0
-}
-
 // hasLiveEntry reports whether any entry under prefix is not a delete
 // marker.
 func hasLiveEntry(txn *badger.Txn, prefix []byte) bool {
@@ -175,7 +171,7 @@ func hasLiveEntry(txn *badger.Txn, prefix []byte) bool {
 	for it.Rewind(); it.Valid(); it.Next() {
 		live := false
 		_ = it.Item().Value(func(v []byte) error {
-			live = !isMarker(v)
+			live = !entry.IsMarker(v)
 			return nil
 		})
 		if live {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 
+	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/dht/record"
 
 	"github.com/dgraph-io/badger/v4"
@@ -68,7 +69,7 @@ func (c *Catalog) confirm(ctx context.Context, k bkey, published []*Entry) error
 			if err != nil || !found {
 				return err
 			}
-			if ob, err := unmarshalBucket(val); err == nil && ob.latest().Compare(e.Time) > 0 {
+			if ob, err := entry.UnmarshalBucketRec(val); err == nil && ob.Latest().Compare(e.Time) > 0 {
 				continue
 			}
 			if err := txn.Delete(okey); err != nil {
@@ -89,16 +90,16 @@ func (c *Catalog) outboxBuckets(k bkey) ([]*Entry, error) {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			var r bucketRec
+			var r entry.BucketRec
 			err := it.Item().Value(func(v []byte) error {
 				var err error
-				r, err = unmarshalBucket(v)
+				r, err = entry.UnmarshalBucketRec(v)
 				return err
 			})
 			if err != nil {
 				return err
 			}
-			out = append(out, &Entry{Key: string(it.Item().Key()[len(prefix):]), Time: r.latest()})
+			out = append(out, &Entry{Key: string(it.Item().Key()[len(prefix):]), Time: r.Latest()})
 		}
 		return nil
 	})
@@ -239,9 +240,9 @@ func (c *Catalog) outboxEmpty(k bkey) (bool, error) {
 }
 
 // bucketRec returns k's bucket record, live or tombstone.
-func (c *Catalog) bucketRec(k bkey) (bucketRec, bool, error) {
+func (c *Catalog) bucketRec(k bkey) (entry.BucketRec, bool, error) {
 	var (
-		r     bucketRec
+		r     entry.BucketRec
 		found bool
 	)
 	err := c.db.View(func(txn *badger.Txn) error {

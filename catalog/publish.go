@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 	"github.com/d3s/d3s/dht/record"
 )
 
@@ -180,7 +182,7 @@ func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending
 	if err != nil {
 		return false, err
 	}
-	if !found || !rec.live() {
+	if !found || !rec.Live() {
 		// The bucket was deleted (here or, winning, elsewhere): its
 		// unpublished writes go with it.
 		upto := rec.Deleted
@@ -231,12 +233,12 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 // the base's recent entries merged with pending, the base's frontier
 // raised by pending; maybeCut then turns the recent entries into a run
 // when they grew too many or a tombstone GC is due.
-func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []*Entry) (record.CatalogHead, snapshot, error) {
+func (s *syncer) nextHead(ctx context.Context, k bkey, rec entry.BucketRec, pending []*Entry) (record.CatalogHead, builtSnapshot, error) {
 	head := record.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
 	recent := make(map[string]*Entry, len(pending))
 	baseRaw, err := s.c.loadBase(k)
 	if err != nil {
-		return head, snapshot{}, err
+		return head, builtSnapshot{}, err
 	}
 	from := ""
 	var frontier []record.FrontierMark
@@ -260,7 +262,7 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 	head.Entries, err = encodeSorted(recent)
 	head.Time = toHLC(s.c.clock.Now())
 	if err != nil {
-		return head, snapshot{}, err
+		return head, builtSnapshot{}, err
 	}
 	snap, err := s.maybeCut(ctx, k, rec, &head, from)
 	return head, snap, err
@@ -269,22 +271,22 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec bucketRec, pending []
 // maybeCut moves head's recent entries into a new run of its manifest
 // (cutRun), leaving the head none, when they pass MaxRecent or
 // maxHeadBytes, or when the manifest merged last holds enough expired
-// delete markers for a full compaction to pay (gcDue): tombstone GC
+// delete markers for a full compaction to pay (snapshot.GCDue): tombstone GC
 // happens at the bucket's first write after it is due.
-func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *record.CatalogHead, from string) (snapshot, error) {
+func (s *syncer) maybeCut(ctx context.Context, k bkey, rec entry.BucketRec, head *record.CatalogHead, from string) (builtSnapshot, error) {
 	cut := len(head.Entries) > s.cfg.MaxRecent || head.Size() > maxHeadBytes
 	if !cut {
 		if len(head.SnapshotID) == 0 {
-			return snapshot{}, nil
+			return builtSnapshot{}, nil
 		}
 		sm, err := s.c.loadManifest(k)
-		if err != nil || !bytes.Equal(sm.id, head.SnapshotID) || !gcDue(sm.m, s.c.tombstoneCutoff()) {
-			return snapshot{}, err
+		if err != nil || !bytes.Equal(sm.id, head.SnapshotID) || !snapshot.GCDue(sm.m, s.c.tombstoneCutoff()) {
+			return builtSnapshot{}, err
 		}
 	}
 	base, err := s.baseManifest(ctx, k, head.SnapshotID, from)
 	if err != nil {
-		return snapshot{}, err
+		return builtSnapshot{}, err
 	}
 	snap, err := s.cutRun(ctx, k, base, head.Entries, rec.Deleted, from)
 	head.Entries, head.SnapshotID = nil, snap.id
@@ -293,9 +295,9 @@ func (s *syncer) maybeCut(ctx context.Context, k bkey, rec bucketRec, head *reco
 
 // baseManifest returns the manifest named id: the one merged last, which
 // it normally is, or fetched.
-func (s *syncer) baseManifest(ctx context.Context, k bkey, id []byte, from string) (manifest, error) {
+func (s *syncer) baseManifest(ctx context.Context, k bkey, id []byte, from string) (snapshot.Manifest, error) {
 	if len(id) == 0 {
-		return manifest{}, nil
+		return snapshot.Manifest{}, nil
 	}
 	sm, err := s.c.loadManifest(k)
 	if err != nil || bytes.Equal(sm.id, id) {
@@ -303,9 +305,9 @@ func (s *syncer) baseManifest(ctx context.Context, k bkey, id []byte, from strin
 	}
 	data, err := s.cfg.Blobs.GetBlob(ctx, id, from)
 	if err != nil {
-		return manifest{}, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.user, k.bucket, err)
+		return snapshot.Manifest{}, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.user, k.bucket, err)
 	}
-	return decodeManifest(id, data)
+	return snapshot.DecodeManifest(id, data)
 }
 
 // encodeSorted encodes entries in key order, so a head's bytes depend only
@@ -339,7 +341,7 @@ func byKey(entries []*Entry) map[string]*Entry {
 // snap, its new manifest if any) as the base when it is the record the
 // store kept; otherwise it merges the winner's
 // record and returns ErrLostRace.
-func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap snapshot, pending []*Entry) (bool, error) {
+func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap builtSnapshot, pending []*Entry) (bool, error) {
 	priv, err := s.userKey(ctx, k.user)
 	if err != nil {
 		return false, err

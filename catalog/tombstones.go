@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // Tombstone GC (doc.go, "Delete markers"). A full compaction (cutRun)
@@ -59,7 +62,7 @@ func dropMarkersChunk(txn *badger.Txn, k bkey, prefix, from []byte, horizon Time
 		scanned++
 		old := false
 		err := it.Item().Value(func(v []byte) error {
-			if !isMarker(v) {
+			if !entry.IsMarker(v) {
 				return nil
 			}
 			e := new(Entry)
@@ -111,7 +114,7 @@ func (s *syncer) resync(ctx context.Context, k bkey, sm storedManifest, h record
 	for _, e := range s.decodeEntries(k, h.Entries) {
 		recent[e.Key] = true
 	}
-	horizon := Time{Wall: sm.m.horizon}
+	horizon := Time{Wall: sm.m.Horizon}
 	prefix := objectsPrefix(k.user, k.bucket)
 	var lost []*Entry
 	err = s.c.db.View(func(txn *badger.Txn) error {
@@ -122,11 +125,11 @@ func (s *syncer) resync(ctx context.Context, k bkey, sm storedManifest, h record
 			if err := it.Item().Value(e.UnmarshalBinary); err != nil {
 				return err
 			}
-			if e.Time.Compare(horizon) < 0 && !recent[e.Key] && !cur.has(e.Key) {
+			if e.Time.Compare(horizon) < 0 && !recent[e.Key] && !cur.Has(e.Key) {
 				lost = append(lost, e)
 			}
 		}
-		return cur.err()
+		return cur.Err()
 	})
 	if err != nil {
 		return fmt.Errorf("resync %s/%s: %w", k.user, k.bucket, err)
@@ -177,48 +180,19 @@ func (c *Catalog) dropLost(ctx context.Context, k bkey, lost []*Entry) error {
 	return nil
 }
 
-// runCursor walks the keys of several sorted runs at once, for lookups in
-// ascending key order.
-type runCursor struct {
-	readers []*runReader
-}
-
 // openRuns fetches and opens every run of m.
-func (s *syncer) openRuns(ctx context.Context, m manifest, from string) (*runCursor, error) {
-	cur := &runCursor{}
-	for _, ref := range m.runs {
-		data, err := s.cfg.Blobs.GetBlob(ctx, ref.id, from)
+func (s *syncer) openRuns(ctx context.Context, m snapshot.Manifest, from string) (*snapshot.Cursor, error) {
+	var readers []*snapshot.RunReader
+	for _, ref := range m.Runs {
+		data, err := s.cfg.Blobs.GetBlob(ctx, ref.ID, from)
 		if err != nil {
-			return nil, fmt.Errorf("get run %x: %w", ref.id, err)
+			return nil, fmt.Errorf("get run %x: %w", ref.ID, err)
 		}
-		r, err := openRun(ref.id, data)
+		r, err := snapshot.OpenRun(ref.ID, data)
 		if err != nil {
 			return nil, err
 		}
-		cur.readers = append(cur.readers, r)
+		readers = append(readers, r)
 	}
-	return cur, nil
-}
-
-// has reports whether some run holds key; keys must be asked in
-// ascending order.
-func (c *runCursor) has(key string) bool {
-	found := false
-	for _, r := range c.readers {
-		for r.cur != nil && r.cur.Key < key {
-			r.advance()
-		}
-		found = found || (r.cur != nil && r.cur.Key == key)
-	}
-	return found
-}
-
-// err returns the first run decoding error met.
-func (c *runCursor) err() error {
-	for _, r := range c.readers {
-		if r.err != nil {
-			return r.err
-		}
-	}
-	return nil
+	return snapshot.NewCursor(readers), nil
 }

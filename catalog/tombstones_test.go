@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
 // skewClock is a physical clock that a test moves forward, so delete
@@ -39,15 +41,15 @@ func countIndex(t testing.TB, c *Catalog, user, bucket string) int {
 }
 
 // runEntries returns the entries of the runs of m, oldest run first.
-func runEntries(t testing.TB, n *testNet, m manifest) []*Entry {
+func runEntries(t testing.TB, n *testNet, m snapshot.Manifest) []*Entry {
 	t.Helper()
 	var out []*Entry
-	for _, r := range m.runs {
-		data, err := n.blobs.GetBlob(t.Context(), r.id, "")
+	for _, r := range m.Runs {
+		data, err := n.blobs.GetBlob(t.Context(), r.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = decodeRun(r.id, data, func(es []*Entry) error {
+		err = snapshot.DecodeRun(r.ID, data, txnChunk, func(es []*Entry) error {
 			for _, e := range es {
 				out = append(out, e)
 			}
@@ -72,7 +74,7 @@ func TestCompactionDropsMarkersOnlyWithWhatTheyShadow(t *testing.T) {
 	k := bkey{n.user, "b"}
 	now := time.Now()
 	old, expired, fresh := now.Add(-10*DefaultTombstoneTTL/7).UnixNano(), now.Add(-8*DefaultTombstoneTTL/7).UnixNano(), now.UnixNano()
-	store := func(entries ...*Entry) runRef {
+	store := func(entries ...*Entry) snapshot.RunRef {
 		data, ref := testRun(t, entries...)
 		if _, err := n.blobs.PutBlob(t.Context(), data); err != nil {
 			t.Fatal(err)
@@ -102,30 +104,30 @@ func TestCompactionDropsMarkersOnlyWithWhatTheyShadow(t *testing.T) {
 	// One expired marker among 108 entries: no GC due; the tiers merge
 	// the two newest runs only, so the marker must stay.
 	second := store(append([]*Entry{entryAt("k005", expired, "n", true)}, series("m", 7, expired, false)...)...)
-	snap, err := s.cutRun(t.Context(), k, manifest{runs: []runRef{oldRun, second}}, encode(series("n", 5, fresh, false)), Time{}, "")
+	snap, err := s.cutRun(t.Context(), k, snapshot.Manifest{Runs: []snapshot.RunRef{oldRun, second}}, encode(series("n", 5, fresh, false)), Time{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.m.runs) != 2 || snap.m.horizon != 0 {
-		t.Fatalf("partial compaction: %d runs, horizon %d", len(snap.m.runs), snap.m.horizon)
+	if len(snap.m.Runs) != 2 || snap.m.Horizon != 0 {
+		t.Fatalf("partial compaction: %d runs, horizon %d", len(snap.m.Runs), snap.m.Horizon)
 	}
-	if es := runEntries(t, n, manifest{runs: snap.m.runs[1:]}); len(es) != 13 || es[0].Key != "k005" || !es[0].DeleteMarker {
+	if es := runEntries(t, n, snapshot.Manifest{Runs: snap.m.Runs[1:]}); len(es) != 13 || es[0].Key != "k005" || !es[0].DeleteMarker {
 		t.Fatalf("merged run lost the marker shadowing the older run: %d entries, first %+v", len(es), es[0])
 	}
 
 	// 40 expired markers among 140 entries: a full compaction drops
 	// them with the 40 versions of the old run they delete.
 	markers := store(series("k", 40, expired, true)...)
-	snap, err = s.cutRun(t.Context(), k, manifest{runs: []runRef{oldRun, markers}}, encode(series("n", 5, fresh, false)), Time{}, "")
+	snap, err = s.cutRun(t.Context(), k, snapshot.Manifest{Runs: []snapshot.RunRef{oldRun, markers}}, encode(series("n", 5, fresh, false)), Time{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	es := runEntries(t, n, snap.m)
-	if len(snap.m.runs) != 1 || len(es) != 65 || es[0].Key != "k040" || snap.m.runs[0].deletes != 0 {
-		t.Fatalf("full compaction: %d runs, %d entries from %q", len(snap.m.runs), len(es), es[0].Key)
+	if len(snap.m.Runs) != 1 || len(es) != 65 || es[0].Key != "k040" || snap.m.Runs[0].Deletes != 0 {
+		t.Fatalf("full compaction: %d runs, %d entries from %q", len(snap.m.Runs), len(es), es[0].Key)
 	}
-	if cutoff := now.Add(-DefaultTombstoneTTL).UnixNano(); snap.m.horizon < cutoff || snap.m.horizon < expired {
-		t.Fatalf("horizon %d, want the cutoff %d", snap.m.horizon, cutoff)
+	if cutoff := now.Add(-DefaultTombstoneTTL).UnixNano(); snap.m.Horizon < cutoff || snap.m.Horizon < expired {
+		t.Fatalf("horizon %d, want the cutoff %d", snap.m.Horizon, cutoff)
 	}
 }
 
@@ -179,9 +181,9 @@ func TestTombstoneGC(t *testing.T) {
 	putN(t, a, n.user, "tomb", "late", 1)
 	flush(t, a)
 	after, _ := currentSnapshot(t, n, "tomb")
-	t.Logf("snapshot of %d keys, %d deleted: %d bytes before GC, %d after", keys, deleted, before.bytes(), after.bytes())
-	if after.horizon == 0 || after.bytes()*3 > before.bytes() {
-		t.Fatalf("snapshot after GC: %d bytes (before %d), horizon %d", after.bytes(), before.bytes(), after.horizon)
+	t.Logf("snapshot of %d keys, %d deleted: %d bytes before GC, %d after", keys, deleted, before.Size(), after.Size())
+	if after.Horizon == 0 || after.Size()*3 > before.Size() {
+		t.Fatalf("snapshot after GC: %d bytes (before %d), horizon %d", after.Size(), before.Size(), after.Horizon)
 	}
 	for _, e := range runEntries(t, n, after) {
 		if e.DeleteMarker {
@@ -310,4 +312,22 @@ func TestReenqueueSkipsWritesOlderThanTTL(t *testing.T) {
 	if n, err := c.reenqueue(ctx, k, Time{}, c.tombstoneCutoff()); err != nil || n != 0 {
 		t.Fatalf("second reenqueue put back %d (%v), want 0: the outbox has it", n, err)
 	}
+}
+
+// testRun encodes entries (in key order) as a run blob.
+func testRun(t *testing.T, entries ...*Entry) ([]byte, snapshot.RunRef) {
+	t.Helper()
+	var w snapshot.RunWriter
+	for _, e := range entries {
+		raw, err := e.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Add(raw, e)
+	}
+	return w.Finish()
+}
+
+func entryAt(key string, wall int64, writer string, marker bool) *Entry {
+	return &Entry{Key: key, ETag: fmt.Sprintf("%s@%d", key, wall), Time: Time{Wall: wall}, Writer: writer, DeleteMarker: marker}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // uploadVersion and partVersion are the first bytes of encoded upload and
@@ -36,59 +38,59 @@ type Part struct {
 }
 
 func marshalUpload(u *Upload) []byte {
-	enc := encoder{}
-	enc.byte1(uploadVersion)
-	enc.str(u.Key)
-	enc.str(u.ID)
-	encodeMetadata(&enc, &u.Metadata)
-	enc.varint(u.Initiated.Wall)
-	enc.uvarint(uint64(u.Initiated.Logical))
-	return enc.b
+	enc := entry.Encoder{}
+	enc.Byte(uploadVersion)
+	enc.Str(u.Key)
+	enc.Str(u.ID)
+	enc.Metadata(&u.Metadata)
+	enc.Varint(u.Initiated.Wall)
+	enc.Uvarint(uint64(u.Initiated.Logical))
+	return enc.B
 }
 
 func unmarshalUpload(b []byte) (Upload, error) {
-	d := decoder{b: b}
-	if v := d.byte1(); d.err == nil && v != uploadVersion {
+	d := entry.Decoder{B: b}
+	if v := d.Byte(); d.Err == nil && v != uploadVersion {
 		return Upload{}, fmt.Errorf("upload version %d: %w", v, ErrUnknownVersion)
 	}
 	var u Upload
-	u.Key = d.str()
-	u.ID = d.str()
-	decodeMetadata(&d, &u.Metadata)
-	u.Initiated.Wall = d.varint()
-	u.Initiated.Logical = uint32(d.uvarint())
-	return u, d.finish("upload")
+	u.Key = d.Str()
+	u.ID = d.Str()
+	d.Metadata(&u.Metadata)
+	u.Initiated.Wall = d.Varint()
+	u.Initiated.Logical = uint32(d.Uvarint())
+	return u, d.Finish("upload")
 }
 
 func marshalPart(p *Part) []byte {
-	enc := encoder{}
-	enc.byte1(partVersion)
-	enc.uvarint(uint64(p.Number))
-	enc.raw(p.InfoHash[:])
-	enc.uvarint(uint64(p.Size))
-	enc.str(p.ETag)
-	enc.str(p.Checksum.Algorithm)
-	enc.str(p.Checksum.Value)
-	enc.varint(p.Time.Wall)
-	enc.uvarint(uint64(p.Time.Logical))
-	return enc.b
+	enc := entry.Encoder{}
+	enc.Byte(partVersion)
+	enc.Uvarint(uint64(p.Number))
+	enc.Raw(p.InfoHash[:])
+	enc.Uvarint(uint64(p.Size))
+	enc.Str(p.ETag)
+	enc.Str(p.Checksum.Algorithm)
+	enc.Str(p.Checksum.Value)
+	enc.Varint(p.Time.Wall)
+	enc.Uvarint(uint64(p.Time.Logical))
+	return enc.B
 }
 
 func unmarshalPart(b []byte) (Part, error) {
-	d := decoder{b: b}
-	if v := d.byte1(); d.err == nil && v != partVersion {
+	d := entry.Decoder{B: b}
+	if v := d.Byte(); d.Err == nil && v != partVersion {
 		return Part{}, fmt.Errorf("part version %d: %w", v, ErrUnknownVersion)
 	}
 	var p Part
-	p.Number = int(d.uvarint())
-	d.raw(p.InfoHash[:])
-	p.Size = int64(d.uvarint())
-	p.ETag = d.str()
-	p.Checksum.Algorithm = d.str()
-	p.Checksum.Value = d.str()
-	p.Time.Wall = d.varint()
-	p.Time.Logical = uint32(d.uvarint())
-	return p, d.finish("part")
+	p.Number = int(d.Uvarint())
+	d.Raw(p.InfoHash[:])
+	p.Size = int64(d.Uvarint())
+	p.ETag = d.Str()
+	p.Checksum.Algorithm = d.Str()
+	p.Checksum.Value = d.Str()
+	p.Time.Wall = d.Varint()
+	p.Time.Logical = uint32(d.Uvarint())
+	return p, d.Finish("part")
 }
 
 // newUploadID returns an ID whose hex order is initiation order, so that

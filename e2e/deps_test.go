@@ -48,7 +48,7 @@ func TestImportRules(t *testing.T) {
 	rules := []importRule{
 		{pkg: "s3/...", forbidden: []string{"github.com/libp2p/", "github.com/anacrolix/", "github.com/dgraph-io/", mod + "node", mod + "swarm", mod + "catalog", mod + "dht"}},
 		{pkg: "swarm", forbidden: []string{mod + "catalog", mod + "s3", mod + "node", mod + "dht"}},
-		{pkg: "catalog", tests: true,
+		{pkg: "catalog/...", tests: true,
 			forbidden: append([]string{mod + "swarm", mod + "s3", mod + "node", mod + "dht", "github.com/anacrolix/"}, p2p...),
 			allowed:   []string{mod + "dht/record"}},
 		{pkg: "dht", forbidden: []string{mod + "swarm", mod + "s3", mod + "node", mod + "catalog", "github.com/anacrolix/"}},

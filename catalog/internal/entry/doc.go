@@ -1,0 +1,36 @@
+// Package entry holds the catalogue's values and their encodings: the
+// Entry of one object version, the hybrid-logical-clock Time that orders
+// entries, the stored bucket record, and the Encoder and Decoder every
+// catalogue record is written with. Package catalog exports Entry, Time,
+// Clock, Metadata and Checksum under its own name; its sub-packages (the
+// snapshot format, the publisher) share them from here.
+//
+// # Order
+//
+// Entries are immutable and ordered by (Time, Writer) (Entry.Newer), so
+// that the signed DHT records and the CRDT merge of later versions can
+// apply entries from other nodes in any order and converge on the last
+// writer. Time is a hybrid logical clock (Clock): Unix nanoseconds plus a
+// logical counter, so entries written within one clock tick still order.
+//
+// # Value encodings
+//
+// Every record starts with a version byte; decoders refuse unknown
+// versions with ErrUnknownVersion and anything else that does not decode
+// with ErrCorrupt. Integers are varints (uvarint unless noted), strings
+// are lp(s) (s prefixed with its length as a uvarint), hashes are raw
+// fixed bytes. An Entry (version 1) is:
+//
+//	version(1) flags(bit 0: delete marker) lp(key) lp(versionID)
+//	infohash[20] size lp(etag) sha256[32] metadata
+//	lp(checksum algorithm) lp(checksum value) partsCount
+//	varint(time wall ns) time logical lp(writer)
+//
+// where metadata is lp(content-type) lp(content-encoding)
+// lp(content-disposition) lp(content-language) lp(cache-control)
+// lp(expires) count {lp(name) lp(value)} with user metadata sorted by
+// name, so the same entry always encodes to the same bytes (as signing
+// needs). A bucket record (BucketRec) is version(2) varint(created wall)
+// created logical varint(deleted wall) deleted logical (version 1 had no
+// deletion).
+package entry
