@@ -53,7 +53,7 @@ const (
 
 // ErrNoMembers: no other member is connected, so the network's catalogue
 // cannot be checked (LiveRefs).
-var ErrNoMembers = errors.New("no member connected: the catalogue cannot be checked")
+var ErrNoMembers = errors.New("collect: no member connected: the catalogue cannot be checked")
 
 // Config configures a Collector.
 type Config struct {

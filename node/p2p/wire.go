@@ -8,7 +8,7 @@ import (
 )
 
 // ErrBadMessage: a D3S protocol message is malformed or too large.
-var ErrBadMessage = errors.New("malformed protocol message")
+var ErrBadMessage = errors.New("p2p: malformed protocol message")
 
 // Length-prefixed fields of the D3S request/response protocols: a
 // big-endian length (2 or 4 bytes), then the bytes. Readers bound every

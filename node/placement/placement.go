@@ -32,7 +32,7 @@ const (
 )
 
 // ErrNoHolder: no reachable member holds the object's data.
-var ErrNoHolder = errors.New("no holder of the object reachable")
+var ErrNoHolder = errors.New("placement: no holder of the object reachable")
 
 // PeerSource is what placement needs of the network: the members
 // connected now, the members known at all, and a closest-peers lookup for

@@ -20,12 +20,12 @@ import (
 var (
 	// ErrReplicaFailed: a holder asked to replicate an object answered
 	// that it could not.
-	ErrReplicaFailed = errors.New("holder could not replicate")
+	ErrReplicaFailed = errors.New("replicate: holder could not replicate")
 	// ErrTooFewCopies: a write could not make the configured number of
 	// durable copies (Config.SyncReplicas of the node) in time.
-	ErrTooFewCopies = errors.New("too few durable copies")
+	ErrTooFewCopies = errors.New("replicate: too few durable copies")
 	// errRefused: this node refuses replicas (SetRefuse).
-	errRefused = errors.New("replicas refused")
+	errRefused = errors.New("replicate: replicas refused")
 )
 
 // Config configures a Replicator.
