@@ -29,7 +29,9 @@
 // holders through remote's FindHolders and checks the catalogue through
 // collect's LiveRefs). internal/lifetime is the node's lifetime that all of
 // them run on: one context, the loops, the background work Close waits
-// for.
+// for. internal/pageout is one such loop, started by Start: it hands the
+// database's settled file pages and the Go heap's free pages back to the
+// kernel, so idle objects cost no RAM.
 //
 // # Lifecycle
 //

@@ -25,6 +25,7 @@ import (
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/fsutil"
+	"github.com/d3s/d3s/internal/pageout"
 	"github.com/d3s/d3s/node/users"
 )
 
@@ -113,7 +114,9 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.collect.Start(n.host)
 	n.repair.Start(n.host)
 	n.life.Loop(func(ctx context.Context) { n.rates.run(ctx, n.swarm) })
-	n.life.Loop(n.pageOutLoop)
+	n.life.Loop(func(ctx context.Context) {
+		pageout.Run(ctx, filepath.Join(n.cfg.DataDir, "db"), n.s3Requests.Load, n.root)
+	})
 	return n.startCatalogSync()
 }
 

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package node
+package pageout
 
 // selfMappings: outside Linux there is no /proc/self/maps and no
 // MADV_PAGEOUT; the database's pages stay resident.
