@@ -27,6 +27,7 @@ import (
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/kv"
 	"github.com/d3s/d3s/node/admin"
+	"github.com/d3s/d3s/node/p2p"
 	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
 	"github.com/d3s/d3s/swarm"
@@ -42,7 +43,7 @@ type Node struct {
 	mem   membership
 	db    *badger.DB
 	swarm *swarm.Swarm
-	bt    *lateTransport // the swarm's transport: libp2p streams once Start attaches the host
+	bt    *p2p.LateTransport // the swarm's transport: libp2p streams once Start attaches the host
 	cat   *catalog.Catalog
 	users *users.DB
 	first *users.Credentials
@@ -114,7 +115,7 @@ func (n *Node) open() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.users = users.Open(n.db, n.mem.key, n.root)
-	n.bt = newLateTransport(n.mem.id)
+	n.bt = p2p.NewLateTransport(n.mem.id)
 	n.swarm, err = swarm.New(swarm.Config{
 		Dir: filepath.Join(n.cfg.DataDir, "objects"), DB: n.db, Logger: n.root, Transport: n.bt,
 		CacheSize: n.cfg.CacheSize,

@@ -26,12 +26,13 @@ import (
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/fsutil"
 	"github.com/d3s/d3s/internal/pageout"
+	"github.com/d3s/d3s/node/p2p"
 	"github.com/d3s/d3s/node/users"
 )
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{users.Protocol, blobProtocol, replicate.Protocol, remote.Protocol, btProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
+var d3sProtocols = []protocol.ID{users.Protocol, blobProtocol, replicate.Protocol, remote.Protocol, p2p.BTProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -87,7 +88,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	}
 	n.host = h
 	n.hostp.Store(h)
-	n.bt.attach(h) // object data from now on, over the private network only
+	n.bt.Attach(h) // object data from now on, over the private network only
 	n.dht, err = dht.New(dht.Config{Host: n.host, DB: n.db, BootstrapPeers: n.mem.bootstrap, Logger: n.root})
 	if err != nil {
 		return fmt.Errorf("node: %w", err)

@@ -2,19 +2,12 @@ package p2p
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 )
 
-// ErrBadMessage: a D3S protocol message is malformed or too large.
-var ErrBadMessage = errors.New("p2p: malformed protocol message")
-
-// Length-prefixed fields of the D3S request/response protocols: a
-// big-endian length (2 or 4 bytes), then the bytes. Readers bound every
-// length before allocating.
-
-// AppendField16 appends b with a 2-byte length.
+// AppendField16 appends b with a 2-byte length; b must be shorter than
+// 64 KiB.
 func AppendField16(dst, b []byte) []byte {
 	return append(binary.BigEndian.AppendUint16(dst, uint16(len(b))), b...)
 }
@@ -25,7 +18,8 @@ func AppendField32(dst, b []byte) []byte {
 }
 
 // ReadField16 reads a field written by AppendField16 of at most limit
-// bytes; a longer one is ErrBadMessage.
+// bytes: ErrBadMessage when it is longer, r's error (io.EOF,
+// io.ErrUnexpectedEOF) when r ends first.
 func ReadField16(r io.Reader, limit int) ([]byte, error) {
 	var l [2]byte
 	if _, err := io.ReadFull(r, l[:]); err != nil {
@@ -35,7 +29,7 @@ func ReadField16(r io.Reader, limit int) ([]byte, error) {
 }
 
 // ReadField32 reads a field written by AppendField32 of at most limit
-// bytes; a longer one is ErrBadMessage.
+// bytes, like ReadField16.
 func ReadField32(r io.Reader, limit int) ([]byte, error) {
 	var l [4]byte
 	if _, err := io.ReadFull(r, l[:]); err != nil {
@@ -44,6 +38,8 @@ func ReadField32(r io.Reader, limit int) ([]byte, error) {
 	return readN(r, int(binary.BigEndian.Uint32(l[:])), limit)
 }
 
+// readN reads an n-byte field body, refusing it before allocating when n
+// exceeds limit.
 func readN(r io.Reader, n, limit int) ([]byte, error) {
 	if n > limit {
 		return nil, fmt.Errorf("%w: field of %d bytes exceeds %d", ErrBadMessage, n, limit)

@@ -1,4 +1,4 @@
-package node
+package p2p
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
-// btProtocol carries BitTorrent peer connections between members. The
+// BTProtocol carries BitTorrent peer connections between members. The
 // host runs on the private network, so only members reach it: this is
 // what keeps object data member-only.
-const btProtocol protocol.ID = "/d3s/bt/1.0.0"
+const BTProtocol protocol.ID = "/d3s/bt/1.0.0"
 
-// swarmTransport is the swarm.Transport of a node: each BitTorrent
-// connection is one libp2p stream, peers are named by peer ID.
+// swarmTransport is a swarm.Transport over a started host (LateTransport
+// wraps it): each BitTorrent connection is one libp2p stream, peers are
+// named by peer ID.
 type swarmTransport struct {
 	h host.Host
 }
@@ -32,23 +33,23 @@ func (t *swarmTransport) Self() string { return t.h.ID().String() }
 func (t *swarmTransport) Dial(ctx context.Context, name string) (net.Conn, error) {
 	id, err := peer.Decode(name)
 	if err != nil {
-		return nil, fmt.Errorf("node: bittorrent peer %q: %w", name, err)
+		return nil, fmt.Errorf("p2p: bittorrent peer %q: %w", name, err)
 	}
-	s, err := t.h.NewStream(ctx, id, btProtocol)
+	s, err := t.h.NewStream(ctx, id, BTProtocol)
 	if err != nil {
-		return nil, fmt.Errorf("node: bittorrent stream to %s: %w", id, err)
+		return nil, fmt.Errorf("p2p: bittorrent stream to %s: %w", id, err)
 	}
 	return streamConn{s}, nil
 }
 
-// Listener handles btProtocol until it is closed.
+// Listener handles BTProtocol until it is closed.
 func (t *swarmTransport) Listener() net.Listener {
 	l := &streamListener{h: t.h, conns: make(chan net.Conn), done: make(chan struct{})}
-	t.h.SetStreamHandler(btProtocol, l.handle)
+	t.h.SetStreamHandler(BTProtocol, l.handle)
 	return l
 }
 
-// streamListener yields inbound btProtocol streams as connections.
+// streamListener yields inbound BTProtocol streams as connections.
 type streamListener struct {
 	h     host.Host
 	conns chan net.Conn
@@ -56,6 +57,7 @@ type streamListener struct {
 	once  sync.Once
 }
 
+// handle hands an inbound stream to Accept, or resets it once closed.
 func (l *streamListener) handle(s network.Stream) {
 	select {
 	case l.conns <- streamConn{s}:
@@ -64,6 +66,7 @@ func (l *streamListener) handle(s network.Stream) {
 	}
 }
 
+// Accept returns the next inbound stream, or net.ErrClosed.
 func (l *streamListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.conns:
@@ -73,20 +76,25 @@ func (l *streamListener) Accept() (net.Conn, error) {
 	}
 }
 
+// Close stops handling BTProtocol; later calls do nothing.
 func (l *streamListener) Close() error {
 	l.once.Do(func() {
-		l.h.RemoveStreamHandler(btProtocol)
+		l.h.RemoveStreamHandler(BTProtocol)
 		close(l.done)
 	})
 	return nil
 }
 
+// Addr returns the host's peer ID.
 func (l *streamListener) Addr() net.Addr { return peerAddr(l.h.ID()) }
 
 // streamConn is a libp2p stream as a net.Conn; its addresses are peer IDs.
 type streamConn struct{ network.Stream }
 
-func (c streamConn) LocalAddr() net.Addr  { return peerAddr(c.Conn().LocalPeer()) }
+// LocalAddr returns this host's peer ID.
+func (c streamConn) LocalAddr() net.Addr { return peerAddr(c.Conn().LocalPeer()) }
+
+// RemoteAddr returns the other end's peer ID.
 func (c streamConn) RemoteAddr() net.Addr { return peerAddr(c.Conn().RemotePeer()) }
 
 // Close ends the stream both ways; written bytes are still delivered.
@@ -95,5 +103,8 @@ func (c streamConn) Close() error { return c.Stream.Close() }
 // peerAddr names a peer as a net.Addr.
 type peerAddr peer.ID
 
+// Network returns "libp2p".
 func (a peerAddr) Network() string { return "libp2p" }
-func (a peerAddr) String() string  { return peer.ID(a).String() }
+
+// String returns the peer ID in its text form.
+func (a peerAddr) String() string { return peer.ID(a).String() }

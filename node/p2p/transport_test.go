@@ -1,4 +1,4 @@
-package node
+package p2p
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/swarm"
 )
+
+var _ swarm.Transport = (*LateTransport)(nil)
 
 // btMember is a libp2p host and a swarm on it.
 type btMember struct {
@@ -40,7 +42,7 @@ func startBTMember(tb testing.TB, netKey record.NetworkKey, tcp bool) *btMember 
 		tb.Fatal(err)
 	}
 	h, err := dht.NewHost(dht.HostConfig{Key: key, NetworkKey: netKey, DB: db,
-		ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}, Protocols: []protocol.ID{btProtocol}})
+		ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}, Protocols: []protocol.ID{BTProtocol}})
 	if err != nil {
 		tb.Fatal(err)
 	}
