@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/node/admin"
@@ -241,30 +239,6 @@ func TestRestartRejoinsWithoutToken(t *testing.T) {
 	})
 	if now, err := ReadJoinToken(dir2); err != nil || now == oldToken {
 		t.Errorf("join token file after restart on a new port: changed %v, %v", now != oldToken, err)
-	}
-}
-
-func TestBlobProtocol(t *testing.T) {
-	n1 := startNetNode(t, t.TempDir(), "")
-	n2 := startNetNode(t, t.TempDir(), token(t, n1))
-	eventually(t, 5*time.Second, "connected", func() bool { return slices.Contains(n2.Peers(), n1.mem.id) })
-	data := []byte(strings.Repeat("snapshot bytes ", 1000))
-	id, err := n1.blobs.PutBlob(t.Context(), data)
-	if sum := sha256.Sum256(data); err != nil || string(id) != string(sum[:]) {
-		t.Fatalf("PutBlob = %x, %v", id, err)
-	}
-	for _, from := range []string{n1.PeerID(), "", "not-a-peer-id", n2.PeerID()} {
-		got, err := n2.blobs.GetBlob(t.Context(), id, from)
-		if err != nil || string(got) != string(data) {
-			t.Fatalf("GetBlob(from %q) = %d bytes, %v", from, len(got), err)
-		}
-	}
-	missing := sha256.Sum256([]byte("nobody has this"))
-	if _, err := n2.blobs.GetBlob(t.Context(), missing[:], n1.PeerID()); !errors.Is(err, errBlobNotFound) {
-		t.Errorf("GetBlob of a missing blob: %v", err)
-	}
-	if _, err := peer.Decode(n1.PeerID()); err != nil {
-		t.Fatal(err)
 	}
 }
 

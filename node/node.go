@@ -27,6 +27,7 @@ import (
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/kv"
 	"github.com/d3s/d3s/node/admin"
+	"github.com/d3s/d3s/node/catalognet"
 	"github.com/d3s/d3s/node/p2p"
 	"github.com/d3s/d3s/node/users"
 	"github.com/d3s/d3s/s3"
@@ -61,7 +62,7 @@ type Node struct {
 	host    *dht.Host
 	hostp   atomic.Pointer[dht.Host] // host, for readers outside Start
 	dht     *dht.DHT
-	blobs   *blobStore
+	blobs   *catalognet.Blobs
 	catSync bool
 
 	rates rateSampler

@@ -26,13 +26,14 @@ import (
 	"github.com/d3s/d3s/dht"
 	"github.com/d3s/d3s/internal/fsutil"
 	"github.com/d3s/d3s/internal/pageout"
+	"github.com/d3s/d3s/node/catalognet"
 	"github.com/d3s/d3s/node/p2p"
 	"github.com/d3s/d3s/node/users"
 )
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{users.Protocol, blobProtocol, replicate.Protocol, remote.Protocol, p2p.BTProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
+var d3sProtocols = []protocol.ID{users.Protocol, catalognet.BlobProtocol, replicate.Protocol, remote.Protocol, p2p.BTProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -94,7 +95,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 		return fmt.Errorf("node: %w", err)
 	}
 	us := users.NewSync(n.life.Context(), n.host, n.dht, n.users, n.root)
-	n.blobs = newBlobStore(n.db, n.swarm, n.host, n.root)
+	n.blobs = catalognet.NewBlobs(n.life.Context(), n.db, n.swarm, n.host, n.root)
 	if err := us.Run(n.life.Context(), &n.syncWG); err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
@@ -125,7 +126,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 func (n *Node) startCatalogSync() error {
 	ctx := n.life.Context()
 	err := n.cat.StartSync(ctx, catalog.SyncConfig{
-		Records:   dhtRecords{n.dht},
+		Records:   catalognet.Records{DHT: n.dht},
 		Blobs:     n.blobs,
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),

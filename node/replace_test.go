@@ -98,29 +98,3 @@ func TestRemoteOverwriteReleasesLocalBytes(t *testing.T) {
 		t.Fatalf("node 1's own object with the remote version's bytes: %d bytes, %v", len(data), err)
 	}
 }
-
-// TestReleaseBlob: a released snapshot blob is gone from this node (its
-// swarm reference dropped), and releasing a blob not held is no error.
-func TestReleaseBlob(t *testing.T) {
-	n := startNetNode(t, t.TempDir(), "")
-	data := bytes.Repeat([]byte("run bytes "), 1000)
-	id, err := n.blobs.PutBlob(t.Context(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sid, held, err := n.blobs.local(id)
-	if err != nil || !held {
-		t.Fatalf("blob not held after PutBlob: %v", err)
-	}
-	for range 2 {
-		if err := n.blobs.ReleaseBlob(t.Context(), id); err != nil {
-			t.Fatalf("ReleaseBlob: %v", err)
-		}
-	}
-	if _, ok, err := n.blobs.read(t.Context(), id); ok || err != nil {
-		t.Fatalf("released blob still readable (%t, %v)", ok, err)
-	}
-	if _, err := n.swarm.Open(t.Context(), sid); !errors.Is(err, swarm.ErrNotFound) {
-		t.Fatalf("swarm still holds the released blob: %v", err)
-	}
-}

@@ -1,4 +1,4 @@
-package node
+package catalognet
 
 import (
 	"bytes"
@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/d3s/d3s/internal/kv"
-
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -21,16 +19,13 @@ import (
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/dht"
+	"github.com/d3s/d3s/internal/kv"
 	"github.com/d3s/d3s/swarm"
 )
 
-// blobProtocol fetches a catalogue snapshot blob from a member that holds
-// it, until the replication issue moves snapshots through the swarm like
-// objects. The request is the blob's 32-byte SHA-256; the answer is 1
-// status byte (0 found, 1 not here), then for a found blob its 8-byte
-// big-endian length and its bytes. The reader bounds the length
-// (maxBlobSize) and checks the SHA-256 before using or storing it.
-const blobProtocol protocol.ID = "/d3s/blob/1.0.0"
+// BlobProtocol fetches a catalogue snapshot blob from a member that holds
+// it (see doc.go for the exchange).
+const BlobProtocol protocol.ID = "/d3s/blob/1.0.0"
 
 // Blob bounds.
 const (
@@ -38,7 +33,8 @@ const (
 	maxBlobSize = 512 << 20
 	// blobFetchTimeout bounds fetching a blob from one peer.
 	blobFetchTimeout = 60 * time.Second
-	// blobIndexPrefix maps, in badger, a blob's SHA-256 to its swarm ID.
+	// blobIndexPrefix maps, in badger, a blob's SHA-256 to its swarm ID
+	// (named when the blob store was part of package node; it is on disk).
 	blobIndexPrefix = "node/blob/"
 )
 
@@ -48,44 +44,48 @@ const (
 	blobNotFound = 1
 )
 
-// errBlobNotFound: no member had the blob.
-var errBlobNotFound = errors.New("snapshot blob not found")
-
-// blobStore implements catalog.Blobs: blobs are swarm objects (reference
+// Blobs implements catalog.Blobs: blobs are swarm objects (reference
 // counted and fsynced like any object) indexed by SHA-256, and travel
-// between members over blobProtocol.
-type blobStore struct {
+// between members over BlobProtocol.
+type Blobs struct {
+	ctx   context.Context // the node's lifetime: bounds serving a request
 	db    *badger.DB
 	swarm *swarm.Swarm
 	host  *dht.Host
 	log   *slog.Logger
 }
 
-var _ catalog.Blobs = (*blobStore)(nil)
+var _ catalog.Blobs = (*Blobs)(nil)
 
-func newBlobStore(db *badger.DB, sw *swarm.Swarm, h *dht.Host, log *slog.Logger) *blobStore {
-	b := &blobStore{db: db, swarm: sw, host: h, log: log.With("component", "blobs")}
-	h.SetStreamHandler(blobProtocol, b.handle)
+// NewBlobs returns the blob store of a node over its database, swarm and
+// host, and serves BlobProtocol on h; requests are served under ctx, the
+// node's lifetime.
+func NewBlobs(ctx context.Context, db *badger.DB, sw *swarm.Swarm, h *dht.Host, log *slog.Logger) *Blobs {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Blobs{ctx: ctx, db: db, swarm: sw, host: h, log: log.With("component", "blobs")}
+	h.SetStreamHandler(BlobProtocol, b.handle)
 	return b
 }
 
 // PutBlob implements catalog.Blobs. Storing a blob already held takes no
 // new reference.
-func (b *blobStore) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
+func (b *Blobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 	sum := sha256.Sum256(data)
 	if _, ok, err := b.local(sum[:]); err != nil || ok {
 		return sum[:], err
 	}
 	obj, err := b.swarm.Put(ctx, bytes.NewReader(data), int64(len(data)), swarm.Expect{SHA256: sum[:]})
 	if err != nil {
-		return nil, fmt.Errorf("store blob %x: %w", sum[:8], err)
+		return nil, fmt.Errorf("catalognet: store blob %x: %w", sum[:8], err)
 	}
 	err = b.db.Update(func(txn *badger.Txn) error {
 		return txn.Set(blobIndexKey(sum[:]), obj.ID[:])
 	})
 	if err != nil {
 		b.swarm.Release(context.WithoutCancel(ctx), obj.ID)
-		return nil, fmt.Errorf("index blob %x: %w", sum[:8], err)
+		return nil, fmt.Errorf("catalognet: index blob %x: %w", sum[:8], err)
 	}
 	return sum[:], nil
 }
@@ -93,7 +93,7 @@ func (b *blobStore) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 // ReleaseBlob implements catalog.Blobs: it forgets the blob's index entry
 // and drops the one swarm reference PutBlob took; a blob not held here is
 // no error.
-func (b *blobStore) ReleaseBlob(ctx context.Context, id []byte) error {
+func (b *Blobs) ReleaseBlob(ctx context.Context, id []byte) error {
 	var (
 		sid  swarm.ID
 		held bool
@@ -107,11 +107,14 @@ func (b *blobStore) ReleaseBlob(ctx context.Context, id []byte) error {
 		copy(sid[:], val)
 		return txn.Delete(blobIndexKey(id))
 	})
-	if err != nil || !held {
-		return err
+	if err != nil {
+		return fmt.Errorf("catalognet: release blob %x: %w", id[:min(len(id), 8)], err)
+	}
+	if !held {
+		return nil
 	}
 	if err := b.swarm.Release(context.WithoutCancel(ctx), sid); err != nil && !errors.Is(err, swarm.ErrNotFound) {
-		return fmt.Errorf("release blob %x: %w", id[:min(len(id), 8)], err)
+		return fmt.Errorf("catalognet: release blob %x: %w", id[:min(len(id), 8)], err)
 	}
 	return nil
 }
@@ -121,7 +124,7 @@ func blobIndexKey(id []byte) []byte {
 }
 
 // local returns the swarm ID of a blob held here.
-func (b *blobStore) local(id []byte) (swarm.ID, bool, error) {
+func (b *Blobs) local(id []byte) (swarm.ID, bool, error) {
 	var sid swarm.ID
 	val, found, err := func() (v []byte, f bool, err error) {
 		err = b.db.View(func(txn *badger.Txn) error {
@@ -130,15 +133,18 @@ func (b *blobStore) local(id []byte) (swarm.ID, bool, error) {
 		})
 		return v, f, err
 	}()
-	if err != nil || !found || len(val) != len(sid) {
-		return sid, false, err
+	if err != nil {
+		return sid, false, fmt.Errorf("catalognet: look up blob %x: %w", id[:min(len(id), 8)], err)
+	}
+	if !found || len(val) != len(sid) {
+		return sid, false, nil
 	}
 	copy(sid[:], val)
 	return sid, true, nil
 }
 
 // read returns a local blob's bytes, or found=false.
-func (b *blobStore) read(ctx context.Context, id []byte) ([]byte, bool, error) {
+func (b *Blobs) read(ctx context.Context, id []byte) ([]byte, bool, error) {
 	sid, ok, err := b.local(id)
 	if err != nil || !ok {
 		return nil, false, err
@@ -148,12 +154,12 @@ func (b *blobStore) read(ctx context.Context, id []byte) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("catalognet: open blob %x: %w", id[:8], err)
 	}
 	defer r.Close()
 	data, err := io.ReadAll(io.LimitReader(r, maxBlobSize+1))
 	if err != nil {
-		return nil, false, fmt.Errorf("read blob %x: %w", id[:8], err)
+		return nil, false, fmt.Errorf("catalognet: read blob %x: %w", id[:8], err)
 	}
 	return data, true, nil
 }
@@ -161,9 +167,9 @@ func (b *blobStore) read(ctx context.Context, id []byte) ([]byte, bool, error) {
 // GetBlob implements catalog.Blobs: the local copy, else the writer's
 // (from), else any connected member's; a fetched blob is verified and
 // stored so that this node serves it too.
-func (b *blobStore) GetBlob(ctx context.Context, id []byte, from string) ([]byte, error) {
+func (b *Blobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte, error) {
 	if len(id) != sha256.Size {
-		return nil, fmt.Errorf("blob id of %d bytes: %w", len(id), catalog.ErrBadSnapshot)
+		return nil, fmt.Errorf("catalognet: blob id of %d bytes: %w", len(id), catalog.ErrBadSnapshot)
 	}
 	if data, ok, err := b.read(ctx, id); err != nil || ok {
 		return data, err
@@ -182,11 +188,11 @@ func (b *blobStore) GetBlob(ctx context.Context, id []byte, from string) ([]byte
 			break
 		}
 	}
-	return nil, fmt.Errorf("blob %x: %w: %w", id[:8], errBlobNotFound, errors.Join(errs...))
+	return nil, fmt.Errorf("catalognet: blob %x: %w: %w", id[:8], ErrBlobNotFound, errors.Join(errs...))
 }
 
 // candidates lists the peers to ask: from first, then connected peers.
-func (b *blobStore) candidates(from string) []peer.ID {
+func (b *Blobs) candidates(from string) []peer.ID {
 	var out []peer.ID
 	first, err := peer.Decode(from)
 	if err == nil && first != b.host.ID() {
@@ -201,10 +207,10 @@ func (b *blobStore) candidates(from string) []peer.ID {
 }
 
 // fetch asks p for blob id and checks what comes back.
-func (b *blobStore) fetch(ctx context.Context, p peer.ID, id []byte) ([]byte, error) {
+func (b *Blobs) fetch(ctx context.Context, p peer.ID, id []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, blobFetchTimeout)
 	defer cancel()
-	st, err := b.host.NewStream(ctx, p, blobProtocol)
+	st, err := b.host.NewStream(ctx, p, BlobProtocol)
 	if err != nil {
 		return nil, err
 	}
@@ -227,14 +233,14 @@ func (b *blobStore) fetch(ctx context.Context, p peer.ID, id []byte) ([]byte, er
 	return data, nil
 }
 
-// readBlobAnswer reads a blobProtocol answer.
+// readBlobAnswer reads a BlobProtocol answer.
 func readBlobAnswer(r io.Reader) ([]byte, error) {
 	var status [1]byte
 	if _, err := io.ReadFull(r, status[:]); err != nil {
 		return nil, err
 	}
 	if status[0] != blobFound {
-		return nil, errBlobNotFound
+		return nil, ErrBlobNotFound
 	}
 	var size [8]byte
 	if _, err := io.ReadFull(r, size[:]); err != nil {
@@ -251,8 +257,8 @@ func readBlobAnswer(r io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// handle serves one blobProtocol request.
-func (b *blobStore) handle(st network.Stream) {
+// handle serves one BlobProtocol request.
+func (b *Blobs) handle(st network.Stream) {
 	defer st.Close()
 	st.SetDeadline(time.Now().Add(blobFetchTimeout))
 	id := make([]byte, sha256.Size)
@@ -260,7 +266,7 @@ func (b *blobStore) handle(st network.Stream) {
 		st.Reset()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), blobFetchTimeout)
+	ctx, cancel := context.WithTimeout(b.ctx, blobFetchTimeout)
 	defer cancel()
 	data, ok, err := b.read(ctx, id)
 	if err != nil {
