@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"bytes"
@@ -16,11 +16,11 @@ import (
 // transaction as the local index, so it is durable before the client
 // hears 200, and it survives restarts.
 
-// outboxKeys returns every bucket (and bucket list) with unpublished
+// OutboxKeys returns every bucket (and bucket list) with unpublished
 // writes.
-func (c *Catalog) outboxKeys() ([]bkey, error) {
-	var keys []bkey
-	err := c.db.View(func(txn *badger.Txn) error {
+func (s *Store) OutboxKeys() ([]Key, error) {
+	var keys []Key
+	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOutbox)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -28,7 +28,7 @@ func (c *Catalog) outboxKeys() ([]bkey, error) {
 			if !ok {
 				continue
 			}
-			if k := (bkey{user, bucket}); len(keys) == 0 || keys[len(keys)-1] != k {
+			if k := (Key{user, bucket}); len(keys) == 0 || keys[len(keys)-1] != k {
 				keys = append(keys, k)
 			}
 		}
@@ -37,11 +37,11 @@ func (c *Catalog) outboxKeys() ([]bkey, error) {
 	return keys, err
 }
 
-// outboxEntries returns the unpublished entries of a bucket in key order.
-func (c *Catalog) outboxEntries(k bkey) ([]*Entry, error) {
+// OutboxEntries returns the unpublished entries of a bucket in key order.
+func (s *Store) OutboxEntries(k Key) ([]*Entry, error) {
 	var out []*Entry
-	prefix := outboxPrefix(k.user, k.bucket)
-	err := c.db.View(func(txn *badger.Txn) error {
+	prefix := outboxPrefix(k.User, k.Bucket)
+	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -56,15 +56,15 @@ func (c *Catalog) outboxEntries(k bkey) ([]*Entry, error) {
 	return out, err
 }
 
-// confirm removes from the outbox of k what published carries: entries,
+// Confirm removes from the outbox of k what published carries: entries,
 // or for the bucket list the pseudo-entries of outboxBuckets.
-func (c *Catalog) confirm(ctx context.Context, k bkey, published []*Entry) error {
-	if k.bucket != "" {
-		return c.confirmEntries(ctx, k, published)
+func (s *Store) Confirm(ctx context.Context, k Key, published []*Entry) error {
+	if k.Bucket != "" {
+		return s.confirmEntries(ctx, k, published)
 	}
-	return c.update(ctx, func(txn *badger.Txn) error {
+	return s.update(ctx, func(txn *badger.Txn) error {
 		for _, e := range published {
-			okey := outboxKey(k.user, "", e.Key)
+			okey := outboxKey(k.User, "", e.Key)
 			val, found, err := getValue(txn, okey)
 			if err != nil || !found {
 				return err
@@ -80,13 +80,13 @@ func (c *Catalog) confirm(ctx context.Context, k bkey, published []*Entry) error
 	})
 }
 
-// outboxBuckets returns the unpublished bucket creations and deletions of
+// OutboxBuckets returns the unpublished bucket creations and deletions of
 // a user as pseudo-entries: Key is the bucket name, Time the later of
 // creation and deletion.
-func (c *Catalog) outboxBuckets(k bkey) ([]*Entry, error) {
+func (s *Store) OutboxBuckets(k Key) ([]*Entry, error) {
 	var out []*Entry
-	prefix := outboxPrefix(k.user, "")
-	err := c.db.View(func(txn *badger.Txn) error {
+	prefix := outboxPrefix(k.User, "")
+	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -108,12 +108,12 @@ func (c *Catalog) outboxBuckets(k bkey) ([]*Entry, error) {
 
 // confirmEntries removes from the outbox every entry whose key now has
 // a published version at least as new as the one in published.
-func (c *Catalog) confirmEntries(ctx context.Context, k bkey, published []*Entry) error {
+func (s *Store) confirmEntries(ctx context.Context, k Key, published []*Entry) error {
 	for len(published) > 0 {
-		n := min(len(published), txnChunk)
+		n := min(len(published), TxnChunk)
 		chunk := published[:n]
 		published = published[n:]
-		err := c.update(ctx, func(txn *badger.Txn) error {
+		err := s.update(ctx, func(txn *badger.Txn) error {
 			for _, e := range chunk {
 				if _, err := confirmOne(txn, k, e); err != nil {
 					return err
@@ -130,8 +130,8 @@ func (c *Catalog) confirmEntries(ctx context.Context, k bkey, published []*Entry
 
 // confirmOne drops the outbox entry of e.Key if e is as new or newer, and
 // returns the entry it dropped (nil if none).
-func confirmOne(txn *badger.Txn, k bkey, e *Entry) (*Entry, error) {
-	okey := outboxKey(k.user, k.bucket, e.Key)
+func confirmOne(txn *badger.Txn, k Key, e *Entry) (*Entry, error) {
+	okey := outboxKey(k.User, k.Bucket, e.Key)
 	ob, err := getEntry(txn, okey)
 	if err != nil || ob == nil || ob.Newer(e) {
 		return nil, err
@@ -139,76 +139,76 @@ func confirmOne(txn *badger.Txn, k bkey, e *Entry) (*Entry, error) {
 	return ob, txn.Delete(okey)
 }
 
-// txnChunk bounds the keys written in one transaction by merges, purges
+// TxnChunk bounds the keys written in one transaction by merges, purges
 // and confirmations, far below badger's transaction size limit.
-const txnChunk = 256
+const TxnChunk = 256
 
-// loadBase returns the raw record last merged for k, nil when none.
-func (c *Catalog) loadBase(k bkey) ([]byte, error) {
+// LoadBase returns the raw record last merged for k, nil when none.
+func (s *Store) LoadBase(k Key) ([]byte, error) {
 	var raw []byte
-	err := c.db.View(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		raw, _, err = getValue(txn, baseKey(k.user, k.bucket))
+		raw, _, err = getValue(txn, baseKey(k.User, k.Bucket))
 		return err
 	})
 	return raw, err
 }
 
-// storeBase records raw as the last record merged for k.
-func (c *Catalog) storeBase(ctx context.Context, k bkey, raw []byte) error {
-	return c.update(ctx, func(txn *badger.Txn) error {
-		return txn.Set(baseKey(k.user, k.bucket), raw)
+// StoreBase records raw as the last record merged for k.
+func (s *Store) StoreBase(ctx context.Context, k Key, raw []byte) error {
+	return s.update(ctx, func(txn *badger.Txn) error {
+		return txn.Set(baseKey(k.User, k.Bucket), raw)
 	})
 }
 
-// purgeBucket removes the entries and unpublished writes of a deleted
+// PurgeBucket removes the entries and unpublished writes of a deleted
 // bucket that are not newer than its deletion, in bounded transactions;
-// the object versions removed go to SyncConfig.OnReplaced, and the
+// the object versions removed go to Config.Replaced, and the
 // bucket's snapshot blobs become garbage when the head merged last is not
 // newer than the deletion.
-func (c *Catalog) purgeBucket(ctx context.Context, user, bucket string, deleted Time) error {
+func (s *Store) PurgeBucket(ctx context.Context, user, bucket string, deleted Time) error {
 	for _, prefix := range [][]byte{objectsPrefix(user, bucket), outboxPrefix(user, bucket)} {
 		for {
-			removed, n, err := c.purgeChunk(ctx, prefix, deleted)
+			removed, n, err := s.purgeChunk(ctx, prefix, deleted)
 			if err != nil {
 				return err
 			}
 			if bytes.HasPrefix(prefix, []byte(prefixObject)) {
-				c.replaced(removed)
+				s.replaced(removed)
 			}
-			if n < txnChunk {
+			if n < TxnChunk {
 				break
 			}
 		}
 	}
-	return c.purgeManifest(ctx, bkey{user, bucket}, deleted)
+	return s.purgeManifest(ctx, Key{user, bucket}, deleted)
 }
 
 // purgeManifest forgets k's manifest, its blobs becoming garbage, unless
 // the head merged last is newer than deleted (a re-created bucket's).
-func (c *Catalog) purgeManifest(ctx context.Context, k bkey, deleted Time) error {
-	baseRaw, err := c.loadBase(k)
+func (s *Store) purgeManifest(ctx context.Context, k Key, deleted Time) error {
+	baseRaw, err := s.LoadBase(k)
 	if err != nil {
 		return err
 	}
 	if base, err := record.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil && fromHLC(base.Time).Compare(deleted) > 0 {
 		return nil
 	}
-	return c.setManifest(ctx, k, storedManifest{})
+	return s.SetManifest(ctx, k, StoredManifest{})
 }
 
-// purgeChunk deletes up to txnChunk entries under prefix dated at or
+// purgeChunk deletes up to TxnChunk entries under prefix dated at or
 // before deleted and returns the object versions (not delete markers)
 // among them and how many it deleted.
-func (c *Catalog) purgeChunk(ctx context.Context, prefix []byte, deleted Time) ([]*Entry, int, error) {
+func (s *Store) purgeChunk(ctx context.Context, prefix []byte, deleted Time) ([]*Entry, int, error) {
 	var (
 		doomed  [][]byte
 		removed []*Entry
 	)
-	err := c.update(ctx, func(txn *badger.Txn) error {
+	err := s.update(ctx, func(txn *badger.Txn) error {
 		doomed, removed = doomed[:0], removed[:0]
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
-		for it.Rewind(); it.Valid() && len(doomed) < txnChunk; it.Next() {
+		for it.Rewind(); it.Valid() && len(doomed) < TxnChunk; it.Next() {
 			e := new(Entry)
 			err := it.Item().Value(e.UnmarshalBinary)
 			if err != nil || e.Time.Compare(deleted) <= 0 {
@@ -229,25 +229,25 @@ func (c *Catalog) purgeChunk(ctx context.Context, prefix []byte, deleted Time) (
 	return removed, len(doomed), err
 }
 
-// outboxEmpty reports whether k has no unpublished writes.
-func (c *Catalog) outboxEmpty(k bkey) (bool, error) {
+// OutboxEmpty reports whether k has no unpublished writes.
+func (s *Store) OutboxEmpty(k Key) (bool, error) {
 	var has bool
-	err := c.db.View(func(txn *badger.Txn) error {
-		has = hasPrefix(txn, outboxPrefix(k.user, k.bucket))
+	err := s.db.View(func(txn *badger.Txn) error {
+		has = hasPrefix(txn, outboxPrefix(k.User, k.Bucket))
 		return nil
 	})
 	return !has, err
 }
 
-// bucketRec returns k's bucket record, live or tombstone.
-func (c *Catalog) bucketRec(k bkey) (entry.BucketRec, bool, error) {
+// BucketRec returns k's bucket record, live or tombstone.
+func (s *Store) BucketRec(k Key) (entry.BucketRec, bool, error) {
 	var (
 		r     entry.BucketRec
 		found bool
 	)
-	err := c.db.View(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		r, found, err = getBucketRec(txn, k.user, k.bucket)
+		r, found, err = getBucketRec(txn, k.User, k.Bucket)
 		return err
 	})
 	return r, found, err
