@@ -99,7 +99,7 @@ func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r record.BucketList
 	if len(lost) == 0 {
 		return nil
 	}
-	n, err := s.st.RequeueBuckets(ctx, k.User, lost)
+	n, err := s.st.Outbox().RequeueBuckets(ctx, k.User, lost)
 	if err == nil && n > 0 {
 		s.log.Info("republishing buckets the published list lost", "user", k.User, "buckets", n, "list_seq", r.Seq)
 		s.kick(k)
@@ -116,7 +116,7 @@ func (s *syncer) publishList(ctx context.Context, k bkey, st *bstate) (bool, tim
 	if err != nil || !publish {
 		return wait == 0 && err == nil, wait, err
 	}
-	pending, err := s.st.OutboxBuckets(k)
+	pending, err := s.st.Outbox().Buckets(k)
 	if err != nil {
 		return false, 0, err
 	}

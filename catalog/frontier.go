@@ -109,7 +109,7 @@ func (s *syncer) restoreLost(ctx context.Context, k bkey, h record.CatalogHead) 
 	if mark.Compare(cutoff) < 0 {
 		return s.lowerMarkTo(ctx, k, Time{}) // nothing recent enough to republish
 	}
-	n, err := s.st.Reenqueue(ctx, k, since, cutoff)
+	n, err := s.st.Outbox().Reenqueue(ctx, k, since, cutoff)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func (s *syncer) settle(ctx context.Context, k bkey, st *bstate) (wait time.Dura
 				return left, false, nil
 			}
 		} else {
-			if err := s.st.Confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
+			if err := s.st.Outbox().Confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
 				return 0, false, err
 			}
 			if err := s.raiseMarkTo(ctx, k, s.settledMark(k, st.ours.entries)); err != nil {
@@ -154,9 +154,9 @@ func covered(pending []*Entry, carried map[string]*Entry) bool {
 // as entries with only Key and Time (the later of creation and deletion).
 func (s *syncer) outboxFor(k bkey) ([]*Entry, error) {
 	if k.Bucket != "" {
-		return s.st.OutboxEntries(k)
+		return s.st.Outbox().Entries(k)
 	}
-	return s.st.OutboxBuckets(k)
+	return s.st.Outbox().Buckets(k)
 }
 
 // publishHead is one read-merge-publish attempt for a bucket's head.
@@ -169,7 +169,7 @@ func (s *syncer) publishHead(ctx context.Context, k bkey, st *bstate) (bool, tim
 	if err != nil || !publish {
 		return wait == 0 && err == nil, wait, err
 	}
-	pending, err := s.st.OutboxEntries(k)
+	pending, err := s.st.Outbox().Entries(k)
 	if err != nil {
 		return false, 0, err
 	}

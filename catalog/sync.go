@@ -202,7 +202,7 @@ func (c *Catalog) StartSync(ctx context.Context, cfg SyncConfig) error {
 	if !c.sync.CompareAndSwap(nil, s) {
 		return errors.New("catalog: sync already started")
 	}
-	keys, err := c.store.OutboxKeys()
+	keys, err := c.store.Outbox().Keys()
 	if err != nil {
 		return fmt.Errorf("catalog: read outbox: %w", err)
 	}
@@ -230,7 +230,7 @@ func (c *Catalog) Flush(ctx context.Context) error {
 	}
 	for {
 		ch := s.changedCh()
-		keys, err := c.store.OutboxKeys()
+		keys, err := c.store.Outbox().Keys()
 		if err != nil || len(keys) == 0 {
 			return err
 		}

@@ -152,3 +152,17 @@ func (s *Store) withBucket(user, bucket string, fn func() error) error {
 	defer mu.RUnlock()
 	return fn()
 }
+
+// BucketRec returns k's bucket record, live or tombstone.
+func (s *Store) BucketRec(k Key) (entry.BucketRec, bool, error) {
+	var (
+		r     entry.BucketRec
+		found bool
+	)
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		r, found, err = getBucketRec(txn, k.User, k.Bucket)
+		return err
+	})
+	return r, found, err
+}

@@ -5,9 +5,9 @@
 // merged per bucket, the marks, the snapshot manifests merged and the
 // snapshot blobs they no longer reference). Package catalog exposes the
 // index through Catalog and publishes it; every read or write of the
-// "cat/" keys goes through a Store method, and the store calls back
-// through Config's hooks (Wrote, Replaced, Marked) where the publisher
-// must hear of a change.
+// "cat/" keys goes through a Store or Outbox method, and the store calls
+// back through Config's hooks (Wrote, Replaced, Marked) where the
+// publisher must hear of a change.
 //
 // Writes are single badger transactions, retried from scratch on
 // badger.ErrConflict (ErrConflict after 64 tries); merges, purges and

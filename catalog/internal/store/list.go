@@ -71,33 +71,6 @@ func confirmBucket(txn *badger.Txn, user, name string, pub entry.BucketRec) (boo
 	return err == nil && ob == pub, txn.Delete(okey)
 }
 
-// RequeueBuckets puts bucket records back into the user's bucket-list
-// outbox unless it holds them or newer ones already, and returns how many
-// it put back.
-func (s *Store) RequeueBuckets(ctx context.Context, user string, list []record.BucketListEntry) (int, error) {
-	n := 0
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		n = 0
-		for _, e := range list {
-			rec := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
-			okey := outboxKey(user, "", e.Name)
-			val, found, err := getValue(txn, okey)
-			if err != nil {
-				return err
-			}
-			if ob, err := entry.UnmarshalBucketRec(val); found && err == nil && !rec.Newer(ob) {
-				continue
-			}
-			if err := txn.Set(okey, rec.Marshal()); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
-}
-
 // NextList builds the next bucket list from every local bucket record.
 // Past record.MaxBuckets entries the oldest tombstones are left out: their
 // deletions are by then older than any write still in flight.

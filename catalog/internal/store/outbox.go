@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/d3s/d3s/catalog/internal/entry"
@@ -10,17 +9,40 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// The outbox holds every write this node acknowledged until a published
-// record contains it, or a newer version of the same key: Put, Delete,
-// CompleteUpload, CreateBucket and DeleteBucket write it in the same
-// transaction as the local index, so it is durable before the client
-// hears 200, and it survives restarts.
+// confirmOne drops the outbox entry of e.Key if e is as new or newer, and
+// returns the entry it dropped (nil if none).
+func confirmOne(txn *badger.Txn, k Key, e *Entry) (*Entry, error) {
+	okey := outboxKey(k.User, k.Bucket, e.Key)
+	ob, err := getEntry(txn, okey)
+	if err != nil || ob == nil || ob.Newer(e) {
+		return nil, err
+	}
+	return ob, txn.Delete(okey)
+}
 
-// OutboxKeys returns every bucket (and bucket list) with unpublished
+// TxnChunk bounds the keys written in one transaction by merges, purges
+// and confirmations, far below badger's transaction size limit.
+const TxnChunk = 256
+
+// Outbox is the store's outbox: it holds every write this node
+// acknowledged, per bucket and per bucket list, until a published record
+// contains it or a newer version of the same key. Put, Delete,
+// CompleteUpload, CreateBucket and DeleteBucket write it in the same
+// transaction as the index, so it is durable before the client hears
+// 200, and it survives restarts; merges confirm it (ApplyRemote,
+// MergeList) and purges empty it (PurgeBucket). Its own methods read it,
+// confirm what a settled record of ours carries, and put back what a
+// published record lost.
+type Outbox struct{ s *Store }
+
+// Outbox returns the store's outbox.
+func (s *Store) Outbox() Outbox { return Outbox{s} }
+
+// Keys returns every bucket (and bucket list) with unpublished
 // writes.
-func (s *Store) OutboxKeys() ([]Key, error) {
+func (o Outbox) Keys() ([]Key, error) {
 	var keys []Key
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := o.s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixOutbox)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -37,11 +59,11 @@ func (s *Store) OutboxKeys() ([]Key, error) {
 	return keys, err
 }
 
-// OutboxEntries returns the unpublished entries of a bucket in key order.
-func (s *Store) OutboxEntries(k Key) ([]*Entry, error) {
+// Entries returns the unpublished entries of a bucket in key order.
+func (o Outbox) Entries(k Key) ([]*Entry, error) {
 	var out []*Entry
 	prefix := outboxPrefix(k.User, k.Bucket)
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := o.s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -58,11 +80,11 @@ func (s *Store) OutboxEntries(k Key) ([]*Entry, error) {
 
 // Confirm removes from the outbox of k what published carries: entries,
 // or for the bucket list the pseudo-entries of outboxBuckets.
-func (s *Store) Confirm(ctx context.Context, k Key, published []*Entry) error {
+func (o Outbox) Confirm(ctx context.Context, k Key, published []*Entry) error {
 	if k.Bucket != "" {
-		return s.confirmEntries(ctx, k, published)
+		return o.confirmEntries(ctx, k, published)
 	}
-	return s.update(ctx, func(txn *badger.Txn) error {
+	return o.s.update(ctx, func(txn *badger.Txn) error {
 		for _, e := range published {
 			okey := outboxKey(k.User, "", e.Key)
 			val, found, err := getValue(txn, okey)
@@ -80,13 +102,13 @@ func (s *Store) Confirm(ctx context.Context, k Key, published []*Entry) error {
 	})
 }
 
-// OutboxBuckets returns the unpublished bucket creations and deletions of
+// Buckets returns the unpublished bucket creations and deletions of
 // a user as pseudo-entries: Key is the bucket name, Time the later of
 // creation and deletion.
-func (s *Store) OutboxBuckets(k Key) ([]*Entry, error) {
+func (o Outbox) Buckets(k Key) ([]*Entry, error) {
 	var out []*Entry
 	prefix := outboxPrefix(k.User, "")
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := o.s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -108,12 +130,12 @@ func (s *Store) OutboxBuckets(k Key) ([]*Entry, error) {
 
 // confirmEntries removes from the outbox every entry whose key now has
 // a published version at least as new as the one in published.
-func (s *Store) confirmEntries(ctx context.Context, k Key, published []*Entry) error {
+func (o Outbox) confirmEntries(ctx context.Context, k Key, published []*Entry) error {
 	for len(published) > 0 {
 		n := min(len(published), TxnChunk)
 		chunk := published[:n]
 		published = published[n:]
-		err := s.update(ctx, func(txn *badger.Txn) error {
+		err := o.s.update(ctx, func(txn *badger.Txn) error {
 			for _, e := range chunk {
 				if _, err := confirmOne(txn, k, e); err != nil {
 					return err
@@ -128,127 +150,109 @@ func (s *Store) confirmEntries(ctx context.Context, k Key, published []*Entry) e
 	return nil
 }
 
-// confirmOne drops the outbox entry of e.Key if e is as new or newer, and
-// returns the entry it dropped (nil if none).
-func confirmOne(txn *badger.Txn, k Key, e *Entry) (*Entry, error) {
-	okey := outboxKey(k.User, k.Bucket, e.Key)
-	ob, err := getEntry(txn, okey)
-	if err != nil || ob == nil || ob.Newer(e) {
-		return nil, err
-	}
-	return ob, txn.Delete(okey)
-}
-
-// TxnChunk bounds the keys written in one transaction by merges, purges
-// and confirmations, far below badger's transaction size limit.
-const TxnChunk = 256
-
-// LoadBase returns the raw record last merged for k, nil when none.
-func (s *Store) LoadBase(k Key) ([]byte, error) {
-	var raw []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		var err error
-		raw, _, err = getValue(txn, baseKey(k.User, k.Bucket))
-		return err
-	})
-	return raw, err
-}
-
-// StoreBase records raw as the last record merged for k.
-func (s *Store) StoreBase(ctx context.Context, k Key, raw []byte) error {
-	return s.update(ctx, func(txn *badger.Txn) error {
-		return txn.Set(baseKey(k.User, k.Bucket), raw)
-	})
-}
-
-// PurgeBucket removes the entries and unpublished writes of a deleted
-// bucket that are not newer than its deletion, in bounded transactions;
-// the object versions removed go to Config.Replaced, and the
-// bucket's snapshot blobs become garbage when the head merged last is not
-// newer than the deletion.
-func (s *Store) PurgeBucket(ctx context.Context, user, bucket string, deleted Time) error {
-	for _, prefix := range [][]byte{objectsPrefix(user, bucket), outboxPrefix(user, bucket)} {
-		for {
-			removed, n, err := s.purgeChunk(ctx, prefix, deleted)
-			if err != nil {
-				return err
-			}
-			if bytes.HasPrefix(prefix, []byte(prefixObject)) {
-				s.replaced(removed)
-			}
-			if n < TxnChunk {
-				break
-			}
-		}
-	}
-	return s.purgeManifest(ctx, Key{user, bucket}, deleted)
-}
-
-// purgeManifest forgets k's manifest, its blobs becoming garbage, unless
-// the head merged last is newer than deleted (a re-created bucket's).
-func (s *Store) purgeManifest(ctx context.Context, k Key, deleted Time) error {
-	baseRaw, err := s.LoadBase(k)
-	if err != nil {
-		return err
-	}
-	if base, err := record.UnmarshalCatalogHead(baseRaw); baseRaw != nil && err == nil && fromHLC(base.Time).Compare(deleted) > 0 {
-		return nil
-	}
-	return s.SetManifest(ctx, k, StoredManifest{})
-}
-
-// purgeChunk deletes up to TxnChunk entries under prefix dated at or
-// before deleted and returns the object versions (not delete markers)
-// among them and how many it deleted.
-func (s *Store) purgeChunk(ctx context.Context, prefix []byte, deleted Time) ([]*Entry, int, error) {
-	var (
-		doomed  [][]byte
-		removed []*Entry
-	)
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		doomed, removed = doomed[:0], removed[:0]
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
-		for it.Rewind(); it.Valid() && len(doomed) < TxnChunk; it.Next() {
-			e := new(Entry)
-			err := it.Item().Value(e.UnmarshalBinary)
-			if err != nil || e.Time.Compare(deleted) <= 0 {
-				doomed = append(doomed, it.Item().KeyCopy(nil))
-			}
-			if err == nil && e.Time.Compare(deleted) <= 0 && !e.DeleteMarker {
-				removed = append(removed, e)
-			}
-		}
-		it.Close()
-		for _, key := range doomed {
-			if err := txn.Delete(key); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return removed, len(doomed), err
-}
-
-// OutboxEmpty reports whether k has no unpublished writes.
-func (s *Store) OutboxEmpty(k Key) (bool, error) {
+// Empty reports whether k has no unpublished writes.
+func (o Outbox) Empty(k Key) (bool, error) {
 	var has bool
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := o.s.db.View(func(txn *badger.Txn) error {
 		has = hasPrefix(txn, outboxPrefix(k.User, k.Bucket))
 		return nil
 	})
 	return !has, err
 }
 
-// BucketRec returns k's bucket record, live or tombstone.
-func (s *Store) BucketRec(k Key) (entry.BucketRec, bool, error) {
-	var (
-		r     entry.BucketRec
-		found bool
-	)
-	err := s.db.View(func(txn *badger.Txn) error {
-		var err error
-		r, found, err = getBucketRec(txn, k.User, k.Bucket)
-		return err
+// RequeueBuckets puts bucket records back into the user's bucket-list
+// outbox unless it holds them or newer ones already, and returns how many
+// it put back.
+func (o Outbox) RequeueBuckets(ctx context.Context, user string, list []record.BucketListEntry) (int, error) {
+	n := 0
+	err := o.s.update(ctx, func(txn *badger.Txn) error {
+		n = 0
+		for _, e := range list {
+			rec := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
+			okey := outboxKey(user, "", e.Name)
+			val, found, err := getValue(txn, okey)
+			if err != nil {
+				return err
+			}
+			if ob, err := entry.UnmarshalBucketRec(val); found && err == nil && !rec.Newer(ob) {
+				continue
+			}
+			if err := txn.Set(okey, rec.Marshal()); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
 	})
-	return r, found, err
+	return n, err
+}
+
+// Reenqueue puts this node's current entries of k newer than since and
+// not older than cutoff back into the outbox, unless the outbox holds the
+// key's entry already or a newer one; it returns how many it put back.
+// It scans the bucket's index in bounded transactions.
+func (o Outbox) Reenqueue(ctx context.Context, k Key, since, cutoff Time) (int, error) {
+	prefix := objectsPrefix(k.User, k.Bucket)
+	from, total := prefix, 0
+	for from != nil {
+		var n int
+		var next []byte
+		err := o.s.update(ctx, func(txn *badger.Txn) error {
+			var err error
+			n, next, err = o.reenqueueChunk(txn, k, prefix, from, since, cutoff)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		from = next
+	}
+	return total, nil
+}
+
+// reenqueueChunk is one transaction of reenqueue: it scans up to
+// scanChunk entries from key from and returns how many it put back and
+// where to go on (nil at the end).
+func (o Outbox) reenqueueChunk(txn *badger.Txn, k Key, prefix, from []byte, since, cutoff Time) (int, []byte, error) {
+	var own []*Entry
+	var next []byte
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	scanned := 0
+	for it.Seek(from); it.Valid(); it.Next() {
+		if scanned == scanChunk {
+			next = it.Item().KeyCopy(nil)
+			break
+		}
+		scanned++
+		e := new(Entry)
+		if err := it.Item().Value(e.UnmarshalBinary); err != nil {
+			it.Close()
+			return 0, nil, err
+		}
+		if e.Writer == o.s.nodeID && e.Time.Compare(since) > 0 && e.Time.Compare(cutoff) >= 0 {
+			own = append(own, e)
+		}
+	}
+	it.Close()
+	n := 0
+	for _, e := range own {
+		okey := outboxKey(k.User, k.Bucket, e.Key)
+		ob, err := getEntry(txn, okey)
+		if err != nil {
+			return 0, nil, err
+		}
+		if ob != nil && !e.Newer(ob) {
+			continue
+		}
+		val, err := e.MarshalBinary()
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := txn.Set(okey, val); err != nil {
+			return 0, nil, err
+		}
+		n++
+	}
+	return n, next, nil
 }

@@ -79,15 +79,15 @@ func TestReenqueueSkipsWritesOlderThanTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := Key{"u", "b"}
-	n, err := c.Reenqueue(ctx, k, Time{}, cutoff())
+	n, err := c.Outbox().Reenqueue(ctx, k, Time{}, cutoff())
 	if err != nil || n != 1 {
 		t.Fatalf("reenqueued %d (%v), want 1", n, err)
 	}
-	pending, err := c.OutboxEntries(k)
+	pending, err := c.Outbox().Entries(k)
 	if err != nil || len(pending) != 1 || pending[0].Key != "new" {
 		t.Fatalf("outbox %v, %v; want [new]", pending, err)
 	}
-	if n, err := c.Reenqueue(ctx, k, Time{}, cutoff()); err != nil || n != 0 {
+	if n, err := c.Outbox().Reenqueue(ctx, k, Time{}, cutoff()); err != nil || n != 0 {
 		t.Fatalf("second reenqueue put back %d (%v), want 0: the outbox has it", n, err)
 	}
 }
