@@ -5,22 +5,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // BenchmarkListObjects100k lists a 100 000-key bucket from the local
 // cache, as ListObjectsV2 does page after page.
 func BenchmarkListObjects100k(b *testing.B) {
 	const n = 100_000
-	c := newCatalog(b, openDB(b, b.TempDir()))
+	db := openDB(b, b.TempDir())
+	c := newCatalog(b, db)
 	if err := c.CreateBucket(b.Context(), "u", "b"); err != nil {
 		b.Fatal(err)
 	}
-	wb := c.db.NewWriteBatch()
+	wb := db.NewWriteBatch()
 	for i := range n {
 		e := &Entry{Key: fmt.Sprintf("photos/2026/%08d.jpg", i), Size: int64(i), ETag: "0123456789abcdef0123456789abcdef"}
-		c.stamp(e)
+		c.store.Stamp(e)
 		val, _ := e.MarshalBinary()
-		if err := wb.Set(objectKey("u", "b", e.Key), val); err != nil {
+		if err := wb.Set(store.ObjectKey("u", "b", e.Key), val); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/dht/record"
@@ -16,16 +13,16 @@ import (
 
 // getList reads and validates the user's bucket list record.
 func (s *syncer) getList(ctx context.Context, k bkey) (raw []byte, r record.BucketListRecord, found bool, err error) {
-	key := record.BucketsKey(k.user)
+	key := record.BucketsKey(k.User)
 	raw, err = s.cfg.Records.GetRecord(ctx, key)
 	if errors.Is(err, ErrNoRecord) {
 		return nil, r, false, nil
 	}
 	if err != nil {
-		return nil, r, false, fmt.Errorf("get bucket list of %s: %w", k.user, err)
+		return nil, r, false, fmt.Errorf("get bucket list of %s: %w", k.User, err)
 	}
 	if err := validator.Validate(key, raw); err != nil {
-		return nil, r, false, fmt.Errorf("bucket list of %s: %w", k.user, err)
+		return nil, r, false, fmt.Errorf("bucket list of %s: %w", k.User, err)
 	}
 	r, err = record.UnmarshalBucketListRecord(raw)
 	return raw, r, err == nil, err
@@ -47,7 +44,7 @@ func (s *syncer) pullList(ctx context.Context, k bkey, strict bool) error {
 // name, the record whose later of creation and deletion is later wins. A
 // bucket whose deletion wins loses its local entries.
 func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.BucketListRecord) error {
-	baseRaw, err := s.c.loadBase(k)
+	baseRaw, err := s.st.LoadBase(k)
 	if err != nil {
 		return err
 	}
@@ -55,15 +52,7 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.Buc
 		(r.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
 		return nil
 	}
-	var (
-		doomed map[string]Time
-		mark   Time
-	)
-	err = s.c.update(ctx, func(txn *badger.Txn) error {
-		var err error
-		doomed, mark, err = s.c.mergeBuckets(txn, k.user, r.Buckets)
-		return err
-	})
+	doomed, mark, err := s.st.MergeList(ctx, k.User, r.Buckets)
 	if err != nil {
 		return err
 	}
@@ -71,75 +60,15 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.Buc
 		s.watchMark(k, mark)
 	}
 	for name, deleted := range doomed {
-		if err := s.c.purgeBucket(ctx, k.user, name, deleted); err != nil {
+		if err := s.st.PurgeBucket(ctx, k.User, name, deleted); err != nil {
 			return err
 		}
 	}
-	if err := s.c.storeBase(ctx, k, raw); err != nil {
+	if err := s.st.StoreBase(ctx, k, raw); err != nil {
 		return err
 	}
 	s.notify()
 	return s.restoreBuckets(ctx, k, r)
-}
-
-// mergeBuckets applies published bucket entries in txn and returns the
-// buckets whose deletion won over a live local bucket, with the deletion
-// time, and the user's bucket-list mark when the list raised it (zero
-// otherwise): it carries a creation or deletion of this node's outbox as
-// is.
-func (c *Catalog) mergeBuckets(txn *badger.Txn, user string, list []record.BucketListEntry) (map[string]Time, Time, error) {
-	limit := Time{Wall: time.Now().Add(record.MaxClockSkew).UnixNano()}
-	doomed := make(map[string]Time)
-	var ours Time
-	for _, e := range list {
-		remote := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
-		if remote.Latest().Compare(limit) > 0 {
-			continue
-		}
-		c.clock.Observe(remote.Latest())
-		local, found, err := getBucketRec(txn, user, e.Name)
-		if err != nil {
-			return nil, Time{}, err
-		}
-		if !found || remote.Newer(local) {
-			if err := txn.Set(bucketKey(user, e.Name), remote.Marshal()); err != nil {
-				return nil, Time{}, err
-			}
-			if found && local.Live() && !remote.Live() {
-				doomed[e.Name] = remote.Deleted
-			}
-		}
-		same, err := confirmBucket(txn, user, e.Name, remote)
-		if err != nil {
-			return nil, Time{}, err
-		}
-		if same && remote.Latest().Compare(ours) > 0 {
-			ours = remote.Latest()
-		}
-	}
-	if ours.IsZero() {
-		return doomed, Time{}, nil
-	}
-	raised, err := raiseMark(txn, bkey{user: user}, ours)
-	if err != nil || !raised {
-		return doomed, Time{}, err
-	}
-	return doomed, ours, nil
-}
-
-// confirmBucket drops the outbox entry of a bucket if pub is as new, and
-// reports whether pub was that very entry.
-func confirmBucket(txn *badger.Txn, user, name string, pub entry.BucketRec) (bool, error) {
-	okey := outboxKey(user, "", name)
-	val, found, err := getValue(txn, okey)
-	if err != nil || !found {
-		return false, err
-	}
-	ob, err := entry.UnmarshalBucketRec(val)
-	if err == nil && ob.Newer(pub) {
-		return false, nil
-	}
-	return err == nil && ob == pub, txn.Delete(okey)
 }
 
 // restoreBuckets puts back into the bucket list's outbox the local bucket
@@ -150,7 +79,7 @@ func confirmBucket(txn *badger.Txn, user, name string, pub entry.BucketRec) (boo
 // objects (frontier.go), and those the next list would drop past
 // record.MaxBuckets, or every list would look like a loss.
 func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r record.BucketListRecord) error {
-	local, err := s.c.nextList(k)
+	local, err := s.st.NextList(k)
 	if err != nil {
 		return err
 	}
@@ -170,39 +99,12 @@ func (s *syncer) restoreBuckets(ctx context.Context, k bkey, r record.BucketList
 	if len(lost) == 0 {
 		return nil
 	}
-	n, err := s.c.requeueBuckets(ctx, k.user, lost)
+	n, err := s.st.Outbox().RequeueBuckets(ctx, k.User, lost)
 	if err == nil && n > 0 {
-		s.log.Info("republishing buckets the published list lost", "user", k.user, "buckets", n, "list_seq", r.Seq)
+		s.log.Info("republishing buckets the published list lost", "user", k.User, "buckets", n, "list_seq", r.Seq)
 		s.kick(k)
 	}
 	return err
-}
-
-// requeueBuckets puts bucket records back into the user's bucket-list
-// outbox unless it holds them or newer ones already, and returns how many
-// it put back.
-func (c *Catalog) requeueBuckets(ctx context.Context, user string, list []record.BucketListEntry) (int, error) {
-	n := 0
-	err := c.update(ctx, func(txn *badger.Txn) error {
-		n = 0
-		for _, e := range list {
-			rec := entry.BucketRec{Created: fromHLC(e.Created), Deleted: fromHLC(e.Deleted)}
-			okey := outboxKey(user, "", e.Name)
-			val, found, err := getValue(txn, okey)
-			if err != nil {
-				return err
-			}
-			if ob, err := entry.UnmarshalBucketRec(val); found && err == nil && !rec.Newer(ob) {
-				continue
-			}
-			if err := txn.Set(okey, rec.Marshal()); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
 }
 
 // publishList is one read-merge-publish attempt for the bucket list.
@@ -214,7 +116,7 @@ func (s *syncer) publishList(ctx context.Context, k bkey, st *bstate) (bool, tim
 	if err != nil || !publish {
 		return wait == 0 && err == nil, wait, err
 	}
-	pending, err := s.c.outboxBuckets(k)
+	pending, err := s.st.Outbox().Buckets(k)
 	if err != nil {
 		return false, 0, err
 	}
@@ -224,23 +126,23 @@ func (s *syncer) publishList(ctx context.Context, k bkey, st *bstate) (bool, tim
 
 // putList publishes the next bucket list, carrying pending.
 func (s *syncer) putList(ctx context.Context, k bkey, st *bstate, pending []*Entry) (bool, error) {
-	rec, err := s.c.nextList(k)
+	rec, err := s.st.NextList(k)
 	if err != nil {
 		return false, err
 	}
-	priv, err := s.userKey(ctx, k.user)
+	priv, err := s.userKey(ctx, k.User)
 	if err != nil {
 		return false, err
 	}
 	rec.Sign(priv)
 	raw := rec.Marshal()
-	putErr := s.cfg.Records.PutRecord(ctx, record.BucketsKey(k.user), raw)
+	putErr := s.cfg.Records.PutRecord(ctx, record.BucketsKey(k.User), raw)
 	backRaw, back, found, err := s.getList(ctx, k)
 	switch {
 	case err != nil:
 		return false, errors.Join(putErr, err)
 	case found && bytes.Equal(backRaw, raw):
-		if err := s.c.storeBase(ctx, k, raw); err != nil {
+		if err := s.st.StoreBase(ctx, k, raw); err != nil {
 			return false, err
 		}
 		st.ours = &published{raw: raw, at: time.Now(), entries: byKey(pending)}
@@ -249,52 +151,9 @@ func (s *syncer) putList(ctx context.Context, k bkey, st *bstate, pending []*Ent
 		if err := s.mergeList(ctx, k, backRaw, back); err != nil {
 			return false, err
 		}
-		return false, fmt.Errorf("bucket list %d of %s: %w", rec.Seq, k.user, ErrLostRace)
+		return false, fmt.Errorf("bucket list %d of %s: %w", rec.Seq, k.User, ErrLostRace)
 	case putErr != nil:
-		return false, fmt.Errorf("put bucket list of %s: %w", k.user, putErr)
+		return false, fmt.Errorf("put bucket list of %s: %w", k.User, putErr)
 	}
-	return false, fmt.Errorf("bucket list %d of %s not visible after put", rec.Seq, k.user)
-}
-
-// nextList builds the next bucket list from every local bucket record.
-// Past record.MaxBuckets entries the oldest tombstones are left out: their
-// deletions are by then older than any write still in flight.
-func (c *Catalog) nextList(k bkey) (record.BucketListRecord, error) {
-	rec := record.BucketListRecord{Seq: 1}
-	baseRaw, err := c.loadBase(k)
-	if err != nil {
-		return rec, err
-	}
-	if base, err := record.UnmarshalBucketListRecord(baseRaw); baseRaw != nil && err == nil {
-		rec.Seq = base.Seq + 1
-	}
-	err = c.db.View(func(txn *badger.Txn) error {
-		return scanBuckets(txn, k.user, func(name string, r entry.BucketRec) {
-			if record.ValidBucketName(name) {
-				rec.Buckets = append(rec.Buckets, record.BucketListEntry{Name: name, Created: toHLC(r.Created), Deleted: toHLC(r.Deleted)})
-			}
-		})
-	})
-	rec.Buckets = pruneTombstones(rec.Buckets, record.MaxBuckets)
-	return rec, err
-}
-
-// pruneTombstones drops the oldest tombstones until at most max entries
-// remain, keeping name order.
-func pruneTombstones(list []record.BucketListEntry, max int) []record.BucketListEntry {
-	if len(list) <= max {
-		return list
-	}
-	var dead []record.BucketListEntry
-	for _, e := range list {
-		if !e.Live() {
-			dead = append(dead, e)
-		}
-	}
-	slices.SortFunc(dead, func(a, b record.BucketListEntry) int { return a.Deleted.Compare(b.Deleted) })
-	drop := make(map[string]bool)
-	for _, e := range dead[:min(len(dead), len(list)-max)] {
-		drop[e.Name] = true
-	}
-	return slices.DeleteFunc(list, func(e record.BucketListEntry) bool { return drop[e.Name] })
+	return false, fmt.Errorf("bucket list %d of %s not visible after put", rec.Seq, k.User)
 }

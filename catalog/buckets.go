@@ -2,80 +2,21 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
-	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
-// Bucket describes one of a user's buckets.
-type Bucket struct {
-	Name    string
-	Created Time
-}
-
-// getBucketRec returns a bucket's record, live or tombstone.
-func getBucketRec(txn *badger.Txn, user, bucket string) (entry.BucketRec, bool, error) {
-	val, found, err := getValue(txn, bucketKey(user, bucket))
-	if err != nil || !found {
-		return entry.BucketRec{}, false, err
-	}
-	r, err := entry.UnmarshalBucketRec(val)
-	return r, err == nil, err
-}
-
-// setBucketRec stores a bucket record written by this node, together with
-// its outbox entry for the bucket list.
-func setBucketRec(txn *badger.Txn, user, bucket string, r entry.BucketRec) error {
-	val := r.Marshal()
-	if err := txn.Set(bucketKey(user, bucket), val); err != nil {
-		return err
-	}
-	return txn.Set(outboxKey(user, "", bucket), val)
-}
+// Bucket describes one of a user's buckets (store.Bucket).
+type Bucket = store.Bucket
 
 // CreateBucket records a new bucket for user. ErrBucketExists.
 func (c *Catalog) CreateBucket(ctx context.Context, user, bucket string) error {
-	now := c.clock.Now()
-	err := c.update(ctx, func(txn *badger.Txn) error {
-		r, _, err := getBucketRec(txn, user, bucket)
-		if err != nil {
-			return err
-		}
-		if r.Live() && !r.Created.IsZero() {
-			return fmt.Errorf("create bucket %s: %w", bucket, ErrBucketExists)
-		}
-		r.Created = now
-		return setBucketRec(txn, user, bucket, r)
-	})
-	if err == nil {
-		c.kick(user, "")
-	}
-	return err
+	return c.store.CreateBucket(ctx, user, bucket)
 }
 
 // HeadBucket returns the bucket. ErrNoSuchBucket.
 func (c *Catalog) HeadBucket(ctx context.Context, user, bucket string) (Bucket, error) {
-	var b Bucket
-	err := c.view(ctx, func(txn *badger.Txn) error {
-		var err error
-		b, err = getBucket(txn, user, bucket)
-		return err
-	})
-	return b, err
-}
-
-// getBucket returns a live bucket. ErrNoSuchBucket.
-func getBucket(txn *badger.Txn, user, bucket string) (Bucket, error) {
-	r, found, err := getBucketRec(txn, user, bucket)
-	if err != nil {
-		return Bucket{}, err
-	}
-	if !found || !r.Live() {
-		return Bucket{}, fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
-	}
-	return Bucket{Name: bucket, Created: r.Created}, nil
+	return c.store.HeadBucket(ctx, user, bucket)
 }
 
 // DeleteBucket removes an empty bucket. ErrNoSuchBucket, ErrBucketNotEmpty
@@ -85,73 +26,10 @@ func (c *Catalog) DeleteBucket(ctx context.Context, user, bucket string) error {
 	if err := c.Refresh(ctx, user, bucket); err != nil {
 		return err
 	}
-	mu := c.bucketLock(user, bucket)
-	mu.Lock()
-	defer mu.Unlock()
-	var rec entry.BucketRec
-	err := c.update(ctx, func(txn *badger.Txn) error {
-		r, found, err := getBucketRec(txn, user, bucket)
-		if err != nil {
-			return err
-		}
-		if !found || !r.Live() {
-			return fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
-		}
-		if hasLiveEntry(txn, objectsPrefix(user, bucket)) || hasPrefix(txn, uploadsPrefix(user, bucket)) {
-			return fmt.Errorf("delete bucket %s: %w", bucket, ErrBucketNotEmpty)
-		}
-		r.Deleted = c.clock.Now()
-		rec = r
-		return setBucketRec(txn, user, bucket, r)
-	})
-	if err != nil {
-		return err
-	}
-	c.kick(user, "")
-	return c.purgeBucket(ctx, user, bucket, rec.Deleted)
+	return c.store.DeleteBucket(ctx, user, bucket)
 }
 
 // ListBuckets returns user's buckets sorted by name.
 func (c *Catalog) ListBuckets(ctx context.Context, user string) ([]Bucket, error) {
-	var out []Bucket
-	err := c.view(ctx, func(txn *badger.Txn) error {
-		return scanBuckets(txn, user, func(name string, r entry.BucketRec) {
-			if r.Live() {
-				out = append(out, Bucket{Name: name, Created: r.Created})
-			}
-		})
-	})
-	return out, err
-}
-
-// scanBuckets calls fn with every bucket record of user, tombstones
-// included, in name order.
-func scanBuckets(txn *badger.Txn, user string, fn func(name string, r entry.BucketRec)) error {
-	prefix := bucketsPrefix(user)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 100})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		item := it.Item()
-		var r entry.BucketRec
-		err := item.Value(func(v []byte) error {
-			var err error
-			r, err = entry.UnmarshalBucketRec(v)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		fn(string(item.Key()[len(prefix):]), r)
-	}
-	return nil
-}
-
-// withBucket runs a write into bucket under its shared lock, so that it
-// cannot interleave with DeleteBucket; fn checks the bucket exists in its
-// own transaction.
-func (c *Catalog) withBucket(user, bucket string, fn func() error) error {
-	mu := c.bucketLock(user, bucket)
-	mu.RLock()
-	defer mu.RUnlock()
-	return fn()
+	return c.store.ListBuckets(ctx, user)
 }

@@ -1,16 +1,14 @@
 package catalog
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"hash/maphash"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // Config configures a Catalog.
@@ -44,19 +42,11 @@ type Config struct {
 const DefaultTombstoneTTL = 7 * 24 * time.Hour
 
 // Catalog is the local, durable index of users' buckets, objects and
-// multipart uploads.
+// multipart uploads (kept by catalog/internal/store), and its publisher.
 type Catalog struct {
-	db     *badger.DB
-	nodeID string
-	clock  *Clock
-	log    *slog.Logger
-	now    func() time.Time
-	ttl    time.Duration
-	// buckets serialises DeleteBucket against writes into the bucket:
-	// badger's conflict detection cannot see a key inserted into a range
-	// that DeleteBucket scanned empty.
-	buckets [64]sync.RWMutex
-	seed    maphash.Seed
+	store *store.Store
+	now   func() time.Time
+	ttl   time.Duration
 	// sync is set by StartSync; nil while the catalogue is local only.
 	sync atomic.Pointer[syncer]
 }
@@ -78,15 +68,17 @@ func New(cfg Config) (*Catalog, error) {
 	if ttl <= 0 {
 		ttl = DefaultTombstoneTTL
 	}
-	return &Catalog{
-		db:     cfg.DB,
-		nodeID: cfg.NodeID,
-		clock:  NewClock(now),
-		log:    log.With("component", "catalog"),
-		now:    now,
-		ttl:    ttl,
-		seed:   maphash.MakeSeed(),
-	}, nil
+	c := &Catalog{now: now, ttl: ttl}
+	c.store = store.New(store.Config{
+		DB:       cfg.DB,
+		NodeID:   cfg.NodeID,
+		Logger:   log.With("component", "catalog"),
+		Now:      now,
+		Wrote:    c.kick,
+		Replaced: c.replaced,
+		Marked:   c.marked,
+	})
+	return c, nil
 }
 
 // tombstoneCutoff returns the time before which delete markers have
@@ -97,63 +89,11 @@ func (c *Catalog) tombstoneCutoff() Time {
 }
 
 // Clock returns the catalog's hybrid logical clock.
-func (c *Catalog) Clock() *Clock { return c.clock }
+func (c *Catalog) Clock() *Clock { return c.store.Clock() }
 
-// bucketLock returns the lock guarding a bucket's existence.
-func (c *Catalog) bucketLock(user, bucket string) *sync.RWMutex {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	h.WriteString(user)
-	h.WriteByte(0)
-	h.WriteString(bucket)
-	return &c.buckets[h.Sum64()%uint64(len(c.buckets))]
-}
-
-// maxRetries bounds the retries of a transaction that keeps conflicting.
-const maxRetries = 64
-
-// update runs fn in a read-write transaction and commits it, retrying
-// from scratch on badger.ErrConflict; ErrConflict (wrapping badger's)
-// after maxRetries.
-func (c *Catalog) update(ctx context.Context, fn func(txn *badger.Txn) error) error {
-	for range maxRetries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := c.db.Update(fn)
-		if !errors.Is(err, badger.ErrConflict) {
-			return err
-		}
+// marked tells the syncer that a merge raised k's mark.
+func (c *Catalog) marked(k bkey, t Time) {
+	if s := c.sync.Load(); s != nil {
+		s.watchMark(k, t)
 	}
-	return fmt.Errorf("%w after %d tries: %w", ErrConflict, maxRetries, badger.ErrConflict)
-}
-
-// view runs fn in a read-only transaction.
-func (c *Catalog) view(ctx context.Context, fn func(txn *badger.Txn) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return c.db.View(fn)
-}
-
-// getValue returns a copy of key's value, or found=false.
-func getValue(txn *badger.Txn, key []byte) (val []byte, found bool, err error) {
-	item, err := txn.Get(key)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	val, err = item.ValueCopy(nil)
-	return val, err == nil, err
-}
-
-// hasPrefix reports whether any key starts with prefix.
-func hasPrefix(txn *badger.Txn, prefix []byte) bool {
-	opts := badger.IteratorOptions{Prefix: prefix}
-	it := txn.NewIterator(opts)
-	defer it.Close()
-	it.Rewind()
-	return it.Valid()
 }

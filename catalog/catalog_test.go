@@ -169,12 +169,16 @@ func listAll(t *testing.T, c *Catalog, prefix, from string) []string {
 }
 
 func TestListingOrder(t *testing.T) {
-	c := openCatalog(t)
+	db := openDB(t, t.TempDir())
+	c := newCatalog(t, db)
+	if err := c.CreateBucket(t.Context(), "u", "b"); err != nil {
+		t.Fatal(err)
+	}
 	keys := []string{"b", "a\xff", "a", "a\x00", "\xff", "a/b", "a/", "ab", "\x00"}
 	for _, k := range keys {
 		putKey(t, c, k)
 	}
-	other := newCatalog(t, c.db)
+	other := newCatalog(t, db)
 	if err := other.CreateBucket(t.Context(), "u", "b2"); err != nil {
 		t.Fatal(err)
 	}

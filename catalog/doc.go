@@ -233,37 +233,15 @@
 // per version it wrote (Entry.Writer is its ID) and none for versions
 // merged from other nodes.
 //
-// # Badger keys
+// # Local store
 //
-// All keys start with "cat/". lp(s) is s prefixed with its length as an
-// unsigned varint, which makes the fields unambiguous whatever bytes they
-// hold; esc(s) replaces each 0x00 byte with 0x00 0xff and ends with
-// 0x00 0x01, which keeps byte order and makes no escaped key a prefix of
-// another.
-//
-//	cat/b/ lp(user) bucket                 bucket record (sorted by name)
-//	cat/o/ lp(user) lp(bucket) key         current entry (S3 byte order)
-//	cat/u/ lp(user) lp(bucket) esc(key) id multipart upload record
-//	cat/p/ lp(id) uint16be(part)           part record
-//	cat/x/ lp(user) lp(bucket) key         outbox entry (bucket "": bucket list)
-//	cat/h/ lp(user) lp(bucket)             last record merged (bucket "": list)
-//	cat/m/ lp(user) lp(bucket)             manifest merged: ID[32] blob
-//	cat/g/ lp(user) lp(bucket) ID[32]      unreferenced blob: varint unix ns
-//	cat/w/ lp(user) lp(bucket)             mark (bucket "": list): varint wall, logical
-//
-// Object keys follow their bucket's prefix raw, so a bucket listing is one
-// badger range scan in S3's byte order. Upload IDs are 32 hex digits: the
-// initiation time (big-endian nanoseconds and logical counter) and 4
-// random bytes, so uploads
-// of one key list by (initiation, ID) as S3 requires.
-//
-// # Value encodings
-//
-// Entries and bucket records are encoded as catalog/internal/entry
-// describes (version byte, varints, length-prefixed strings; decoders
-// refuse unknown versions with ErrUnknownVersion). An upload record is
-// version(1) lp(key) lp(id) metadata varint(initiated wall) initiated
-// logical; a part record is version(1) number infohash[20] size lp(etag)
-// lp(checksum algorithm) lp(checksum value) varint(time wall) time
-// logical.
+// The badger layout (the index, multipart state, outbox, merged records,
+// marks, manifests and snapshot garbage under "cat/") and the
+// transactions over it belong to catalog/internal/store, whose doc has
+// the keys and the upload and part record encodings. Package catalog is
+// the store's facade (a Catalog's methods are the store's, plus a
+// revalidation before DeleteBucket) and its publisher: the read-merge-
+// publish rounds, refreshes, snapshot cuts, partition repair and the
+// sweep of snapshot blobs above, which read and write the store only
+// through its methods.
 package catalog

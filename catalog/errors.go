@@ -5,21 +5,22 @@ import (
 
 	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // Errors returned by the catalog. Callers test them with errors.Is; the
 // node translates them to S3 error codes in one table.
 var (
 	// ErrNoSuchBucket: the user has no bucket of that name.
-	ErrNoSuchBucket = errors.New("catalog: no such bucket")
+	ErrNoSuchBucket = store.ErrNoSuchBucket
 	// ErrBucketExists: CreateBucket of a bucket the user already has.
-	ErrBucketExists = errors.New("catalog: bucket exists")
+	ErrBucketExists = store.ErrBucketExists
 	// ErrBucketNotEmpty: DeleteBucket of a bucket holding objects or uploads.
-	ErrBucketNotEmpty = errors.New("catalog: bucket not empty")
+	ErrBucketNotEmpty = store.ErrBucketNotEmpty
 	// ErrNotFound: the bucket has no current entry for the key.
-	ErrNotFound = errors.New("catalog: key not found")
+	ErrNotFound = store.ErrNotFound
 	// ErrNoSuchUpload: no multipart upload with that ID for that key.
-	ErrNoSuchUpload = errors.New("catalog: no such upload")
+	ErrNoSuchUpload = store.ErrNoSuchUpload
 	// ErrCorrupt: a stored record does not decode.
 	ErrCorrupt = entry.ErrCorrupt
 	// ErrUnknownVersion: a stored record has an encoding version this
@@ -37,5 +38,5 @@ var (
 	// ErrConflict: a transaction kept conflicting with concurrent ones
 	// through every retry; the operation did not happen and may be
 	// retried.
-	ErrConflict = errors.New("catalog: transaction kept conflicting")
+	ErrConflict = store.ErrConflict
 )

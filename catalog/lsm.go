@@ -27,7 +27,7 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base snapshot.Manifest, rec
 	for _, raw := range recent {
 		e := new(Entry)
 		if err := e.UnmarshalBinary(raw); err != nil {
-			return snap, fmt.Errorf("cut run of %s/%s: %w", k.user, k.bucket, err)
+			return snap, fmt.Errorf("cut run of %s/%s: %w", k.User, k.Bucket, err)
 		}
 		w.Add(raw, e)
 	}
@@ -72,8 +72,8 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base snapshot.Manifest, rec
 			orphans = append(orphans, id)
 		}
 	}
-	err := s.c.addGarbage(ctx, k, orphans)
-	s.log.Debug("snapshot cut", "user", k.user, "bucket", k.bucket, "runs", len(runs), "new_entries", len(recent), "bytes", snap.m.Size(), "horizon", horizon)
+	err := s.st.AddGarbage(ctx, k, orphans)
+	s.log.Debug("snapshot cut", "user", k.User, "bucket", k.Bucket, "runs", len(runs), "new_entries", len(recent), "bytes", snap.m.Size(), "horizon", horizon)
 	return snap, err
 }
 

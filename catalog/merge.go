@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/catalog/internal/store"
 	"github.com/d3s/d3s/dht/record"
 )
 
@@ -24,7 +22,7 @@ var validator = record.Validator{}
 
 // parseHead validates raw as the head stored under k and decodes it.
 func parseHead(k bkey, raw []byte) (record.CatalogHead, error) {
-	key := record.CatalogHeadKey(k.user, k.bucket)
+	key := record.CatalogHeadKey(k.User, k.Bucket)
 	if err := validator.Validate(key, raw); err != nil {
 		return record.CatalogHead{}, err
 	}
@@ -34,16 +32,16 @@ func parseHead(k bkey, raw []byte) (record.CatalogHead, error) {
 // getHead reads and validates k's current head; found is false when the
 // bucket has none yet.
 func (s *syncer) getHead(ctx context.Context, k bkey) (raw []byte, h record.CatalogHead, found bool, err error) {
-	raw, err = s.cfg.Records.GetRecord(ctx, record.CatalogHeadKey(k.user, k.bucket))
+	raw, err = s.cfg.Records.GetRecord(ctx, record.CatalogHeadKey(k.User, k.Bucket))
 	if errors.Is(err, ErrNoRecord) {
 		return nil, h, false, nil
 	}
 	if err != nil {
-		return nil, h, false, fmt.Errorf("get head of %s/%s: %w", k.user, k.bucket, err)
+		return nil, h, false, fmt.Errorf("get head of %s/%s: %w", k.User, k.Bucket, err)
 	}
 	h, err = parseHead(k, raw)
 	if err != nil {
-		return nil, h, false, fmt.Errorf("head of %s/%s: %w", k.user, k.bucket, err)
+		return nil, h, false, fmt.Errorf("head of %s/%s: %w", k.User, k.Bucket, err)
 	}
 	return raw, h, true, nil
 }
@@ -68,7 +66,7 @@ func (s *syncer) pullHead(ctx context.Context, k bkey, strict bool) error {
 // remembers it as the bucket's base. A head older than the base, or a
 // bucket that does not exist here, leaves everything as it is.
 func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.CatalogHead) error {
-	baseRaw, err := s.c.loadBase(k)
+	baseRaw, err := s.st.LoadBase(k)
 	if err != nil {
 		return err
 	}
@@ -81,14 +79,14 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.Cat
 	if baseRaw != nil && (h.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
 		return nil
 	}
-	if live, err := s.c.bucketLive(k); err != nil || !live {
+	if live, err := s.st.BucketLive(k); err != nil || !live {
 		return err
 	}
-	s.c.clock.Observe(fromHLC(h.Time))
+	s.st.Clock().Observe(fromHLC(h.Time))
 	if err := s.mergeManifest(ctx, k, h); err != nil {
 		return err
 	}
-	if err := s.c.applyRemote(ctx, k, s.decodeEntries(k, h.Entries)); err != nil {
+	if err := s.st.ApplyRemote(ctx, k, s.decodeEntries(k, h.Entries)); err != nil {
 		return err
 	}
 	if baseRaw != nil {
@@ -101,7 +99,7 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.Cat
 	if err := s.restoreLost(ctx, k, h); err != nil {
 		return err
 	}
-	if err := s.c.storeBase(ctx, k, raw); err != nil {
+	if err := s.st.StoreBase(ctx, k, raw); err != nil {
 		return err
 	}
 	s.notify()
@@ -112,8 +110,8 @@ func (s *syncer) mergeHead(ctx context.Context, k bkey, raw []byte, h record.Cat
 // than the tombstone horizon of h's manifest (just recorded): this node
 // missed delete markers that compaction has dropped since.
 func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h record.CatalogHead) error {
-	sm, err := s.c.loadManifest(k)
-	if err != nil || !bytes.Equal(sm.id, h.SnapshotID) || base.Time.Wall >= sm.m.Horizon {
+	sm, err := s.st.LoadManifest(k)
+	if err != nil || !bytes.Equal(sm.ID, h.SnapshotID) || base.Time.Wall >= sm.M.Horizon {
 		return err
 	}
 	return s.resync(ctx, k, sm, h)
@@ -124,42 +122,42 @@ func (s *syncer) resyncIfAway(ctx context.Context, k bkey, base, h record.Catalo
 // lists and the new one does not become garbage). Blobs fetched for a
 // manifest that could not be merged are recorded as garbage too.
 func (s *syncer) mergeManifest(ctx context.Context, k bkey, h record.CatalogHead) error {
-	cur, err := s.c.loadManifest(k)
-	if err != nil || bytes.Equal(cur.id, h.SnapshotID) {
+	cur, err := s.st.LoadManifest(k)
+	if err != nil || bytes.Equal(cur.ID, h.SnapshotID) {
 		return err
 	}
 	if len(h.SnapshotID) == 0 {
-		return s.c.setManifest(ctx, k, storedManifest{})
+		return s.st.SetManifest(ctx, k, store.StoredManifest{})
 	}
 	next, fetched, err := s.fetchManifest(ctx, k, h, cur)
 	if err != nil {
-		return errors.Join(err, s.c.addGarbage(context.WithoutCancel(ctx), k, fetched))
+		return errors.Join(err, s.st.AddGarbage(context.WithoutCancel(ctx), k, fetched))
 	}
-	return s.c.setManifest(ctx, k, next)
+	return s.st.SetManifest(ctx, k, next)
 }
 
 // fetchManifest fetches h's manifest and merges the runs that cur does not
 // list; fetched lists the blobs it fetched.
-func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead, cur storedManifest) (next storedManifest, fetched [][]byte, err error) {
-	next.id = h.SnapshotID
-	if next.data, err = s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer); err != nil {
-		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.user, k.bucket, err)
+func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead, cur store.StoredManifest) (next store.StoredManifest, fetched [][]byte, err error) {
+	next.ID = h.SnapshotID
+	if next.Data, err = s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer); err != nil {
+		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.User, k.Bucket, err)
 	}
 	fetched = append(fetched, h.SnapshotID)
-	if next.m, err = snapshot.DecodeManifest(h.SnapshotID, next.data); err != nil {
+	if next.M, err = snapshot.DecodeManifest(h.SnapshotID, next.Data); err != nil {
 		return next, fetched, err
 	}
-	for _, r := range next.m.Runs {
-		if cur.references(r.ID) {
+	for _, r := range next.M.Runs {
+		if cur.References(r.ID) {
 			continue
 		}
 		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
 		if err != nil {
-			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.ID, k.user, k.bucket, err)
+			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.ID, k.User, k.Bucket, err)
 		}
 		fetched = append(fetched, r.ID)
-		err = snapshot.DecodeRun(r.ID, data, txnChunk, func(chunk []*Entry) error {
-			return s.c.applyRemote(ctx, k, chunk)
+		err = snapshot.DecodeRun(r.ID, data, store.TxnChunk, func(chunk []*Entry) error {
+			return s.st.ApplyRemote(ctx, k, chunk)
 		})
 		if err != nil {
 			return next, fetched, err
@@ -176,115 +174,12 @@ func (s *syncer) decodeEntries(k bkey, raws [][]byte) []*Entry {
 	for _, raw := range raws {
 		e := new(Entry)
 		if err := e.UnmarshalBinary(raw); err != nil {
-			s.log.Warn("skip head entry", "user", k.user, "bucket", k.bucket, "err", err)
+			s.log.Warn("skip head entry", "user", k.User, "bucket", k.Bucket, "err", err)
 			continue
 		}
 		out = append(out, e)
 	}
 	return out
-}
-
-// bucketLive reports whether k's bucket exists locally.
-func (c *Catalog) bucketLive(k bkey) (bool, error) {
-	r, found, err := c.bucketRec(k)
-	return found && r.Live(), err
-}
-
-// applyRemote merges published entries into the local index by
-// last-writer-wins, in bounded transactions. Entries not newer than the
-// bucket's last deletion belong to an earlier bucket of the same name and
-// are ignored, as are entries dated beyond the clock-skew bound. Each
-// entry also confirms the outbox entry of its key when it is as new.
-func (c *Catalog) applyRemote(ctx context.Context, k bkey, entries []*Entry) error {
-	limit := Time{Wall: time.Now().Add(record.MaxClockSkew).UnixNano()}
-	for len(entries) > 0 {
-		n := min(len(entries), txnChunk)
-		chunk := entries[:n]
-		entries = entries[n:]
-		var (
-			replaced []*Entry
-			mark     Time
-		)
-		err := c.withBucket(k.user, k.bucket, func() error {
-			return c.update(ctx, func(txn *badger.Txn) error {
-				var err error
-				replaced, mark, err = c.applyChunk(txn, k, chunk, limit)
-				return err
-			})
-		})
-		if err != nil {
-			return err
-		}
-		c.replaced(replaced)
-		if s := c.sync.Load(); s != nil && !mark.IsZero() {
-			s.watchMark(k, mark)
-		}
-	}
-	return nil
-}
-
-// applyChunk merges chunk in txn and returns the object versions (not
-// delete markers) that left the index, and k's mark when the chunk raised
-// it (zero otherwise): an own entry of the outbox that chunk carries as
-// is has been published, so it leaves the outbox and raises the mark.
-func (c *Catalog) applyChunk(txn *badger.Txn, k bkey, chunk []*Entry, limit Time) ([]*Entry, Time, error) {
-	r, found, err := getBucketRec(txn, k.user, k.bucket)
-	if err != nil || !found || !r.Live() {
-		return nil, Time{}, err
-	}
-	var (
-		replaced []*Entry
-		ours     Time
-	)
-	for _, e := range chunk {
-		if e.Time.Compare(r.Deleted) <= 0 || e.Time.Compare(limit) > 0 {
-			continue
-		}
-		c.clock.Observe(e.Time)
-		old, confirmed, err := applyOne(txn, k, e)
-		if err != nil {
-			return nil, Time{}, err
-		}
-		if old != nil && !old.DeleteMarker {
-			replaced = append(replaced, old)
-		}
-		// confirmOne dropped confirmed as not newer than e; not older
-		// either, it is e: the record carries this node's entry itself.
-		if confirmed != nil && confirmed.Writer == c.nodeID && !e.Newer(confirmed) && confirmed.Time.Compare(ours) > 0 {
-			ours = confirmed.Time
-		}
-	}
-	if ours.IsZero() {
-		return replaced, Time{}, nil
-	}
-	raised, err := raiseMark(txn, k, ours)
-	if err != nil || !raised {
-		return replaced, Time{}, err
-	}
-	return replaced, ours, nil
-}
-
-// applyOne makes e the current entry of its key if it is newer, returning
-// the entry it replaced, and confirms the key's outbox entry if e is at
-// least as new, returning the outbox entry it dropped.
-func applyOne(txn *badger.Txn, k bkey, e *Entry) (replaced, confirmed *Entry, err error) {
-	okey := objectKey(k.user, k.bucket, e.Key)
-	cur, err := getEntry(txn, okey)
-	if err != nil {
-		return nil, nil, err
-	}
-	if cur == nil || e.Newer(cur) {
-		val, err := e.MarshalBinary()
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := txn.Set(okey, val); err != nil {
-			return nil, nil, err
-		}
-		replaced = cur
-	}
-	confirmed, err = confirmOne(txn, k, e)
-	return replaced, confirmed, err
 }
 
 // replaced hands entries that a merge or purge removed from the index to

@@ -2,19 +2,28 @@ package catalog
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
-	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
-	"github.com/d3s/d3s/catalog/internal/entry"
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // Check inspects a key's current entry (nil when there is none) inside the
 // write transaction; a non-nil error aborts the write and is returned
-// unchanged, so conditional writes are atomic.
-type Check func(current *Entry) error
+// unchanged, so conditional writes are atomic (store.Check).
+type Check = store.Check
+
+// Iterator walks a bucket's current entries in key byte order over one
+// consistent snapshot, skipping delete markers (store.Iterator). Use it
+// as:
+//
+//	it, err := c.Objects(ctx, user, bucket, prefix)
+//	defer it.Close()
+//	for it.Seek(after); it.Next(); {
+//		e := it.Entry()
+//	}
+//	err = it.Err()
+//
+// Seek may be called again at any point to jump forward (or back).
+type Iterator = store.Iterator
 
 // Put makes e the current entry of e.Key in bucket and returns the entry
 // it replaced (nil if none), whose bytes the caller may now release. Put
@@ -22,104 +31,13 @@ type Check func(current *Entry) error
 // durable, and queued for publication, when Put returns. ErrNoSuchBucket,
 // or check's error.
 func (c *Catalog) Put(ctx context.Context, user, bucket string, e *Entry, check Check) (*Entry, error) {
-	c.stamp(e)
-	val, err := e.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	var replaced *Entry
-	err = c.withBucket(user, bucket, func() error {
-		return c.update(ctx, func(txn *badger.Txn) error {
-			var err error
-			replaced, err = c.putTxn(txn, user, bucket, e.Key, val, check)
-			return err
-		})
-	})
-	if err == nil {
-		c.kick(user, bucket)
-	}
-	return replaced, err
-}
-
-// putTxn writes an entry of this node and its outbox copy; the replaced
-// entry and the one check sees are nil when the key had none or a delete
-// marker.
-func (c *Catalog) putTxn(txn *badger.Txn, user, bucket, key string, val []byte, check Check) (*Entry, error) {
-	if _, err := getBucket(txn, user, bucket); err != nil {
-		return nil, err
-	}
-	okey := objectKey(user, bucket, key)
-	cur, err := getEntry(txn, okey)
-	if err != nil {
-		return nil, err
-	}
-	if cur != nil && cur.DeleteMarker {
-		cur = nil
-	}
-	if check != nil {
-		if err := check(cur); err != nil {
-			return nil, err
-		}
-	}
-	if err := txn.Set(okey, val); err != nil {
-		return nil, err
-	}
-	return cur, txn.Set(outboxKey(user, bucket, key), val)
-}
-
-// stamp fills in the writer's clock reading, ID and a version ID.
-func (c *Catalog) stamp(e *Entry) {
-	if e.Time.IsZero() {
-		e.Time = c.clock.Now()
-	} else {
-		c.clock.Observe(e.Time)
-	}
-	if e.Writer == "" {
-		e.Writer = c.nodeID
-	}
-	if e.VersionID == "" {
-		e.VersionID = versionID(e.Time)
-	}
-}
-
-// versionID derives a version ID from a clock reading: hex of the wall
-// time and counter, so version IDs sort like the versions they name.
-func versionID(t Time) string {
-	var b [12]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.Wall))
-	binary.BigEndian.PutUint32(b[8:], t.Logical)
-	return hex.EncodeToString(b[:])
-}
-
-// getEntry returns the entry stored at key, or nil.
-func getEntry(txn *badger.Txn, key []byte) (*Entry, error) {
-	val, found, err := getValue(txn, key)
-	if err != nil || !found {
-		return nil, err
-	}
-	e := new(Entry)
-	if err := e.UnmarshalBinary(val); err != nil {
-		return nil, fmt.Errorf("entry %q: %w", key, err)
-	}
-	return e, nil
+	return c.store.Put(ctx, user, bucket, e, check)
 }
 
 // Get returns key's current entry. ErrNoSuchBucket, ErrNotFound (also
 // when the key's latest entry is a delete marker).
 func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, error) {
-	var e *Entry
-	err := c.view(ctx, func(txn *badger.Txn) error {
-		if _, err := getBucket(txn, user, bucket); err != nil {
-			return err
-		}
-		var err error
-		e, err = getEntry(txn, objectKey(user, bucket, key))
-		if err == nil && (e == nil || e.DeleteMarker) {
-			e, err = nil, fmt.Errorf("get %q: %w", key, ErrNotFound)
-		}
-		return err
-	})
-	return e, err
+	return c.store.Get(ctx, user, bucket, key)
 }
 
 // Delete replaces key's current entry with a delete marker and returns
@@ -128,55 +46,11 @@ func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, er
 // deletion wins over older writes merged from other nodes; a key that
 // already ends in a marker is left alone. ErrNoSuchBucket.
 func (c *Catalog) Delete(ctx context.Context, user, bucket, key string) (*Entry, error) {
-	var removed *Entry
-	wrote := false
-	err := c.withBucket(user, bucket, func() error {
-		return c.update(ctx, func(txn *badger.Txn) error {
-			var err error
-			removed, wrote, err = c.deleteTxn(txn, user, bucket, key)
-			return err
-		})
-	})
-	if err == nil && wrote {
-		c.kick(user, bucket)
-	}
-	return removed, err
+	return c.store.Delete(ctx, user, bucket, key)
 }
 
-func (c *Catalog) deleteTxn(txn *badger.Txn, user, bucket, key string) (*Entry, bool, error) {
-	if _, err := getBucket(txn, user, bucket); err != nil {
-		return nil, false, err
-	}
-	cur, err := getEntry(txn, objectKey(user, bucket, key))
-	if err != nil || (cur != nil && cur.DeleteMarker) {
-		return nil, false, err
-	}
-	marker := &Entry{Key: key, DeleteMarker: true}
-	c.stamp(marker)
-	val, err := marker.MarshalBinary()
-	if err != nil {
-		return nil, false, err
-	}
-	if err := txn.Set(objectKey(user, bucket, key), val); err != nil {
-		return nil, false, err
-	}
-	return cur, true, txn.Set(outboxKey(user, bucket, key), val)
-}
-
-// hasLiveEntry reports whether any entry under prefix is not a delete
-// marker.
-func hasLiveEntry(txn *badger.Txn, prefix []byte) bool {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		live := false
-		_ = it.Item().Value(func(v []byte) error {
-			live = !entry.IsMarker(v)
-			return nil
-		})
-		if live {
-			return true
-		}
-	}
-	return false
+// Objects returns an iterator over bucket's entries whose keys start with
+// prefix. The caller must Close it. ErrNoSuchBucket.
+func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+	return c.store.Objects(ctx, user, bucket, prefix)
 }

@@ -157,7 +157,7 @@ func TestPartitionHealKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	for _, c := range []*Catalog{a, b} {
 		for _, bucket := range []string{"", "part"} {
-			if empty, err := c.outboxEmpty(bkey{n.user, bucket}); err != nil || !empty {
+			if empty, err := c.store.Outbox().Empty(bkey{User: n.user, Bucket: bucket}); err != nil || !empty {
 				t.Fatalf("outbox of %q not settled before the heal: %v", bucket, err)
 			}
 		}

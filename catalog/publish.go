@@ -12,6 +12,7 @@ import (
 
 	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/catalog/internal/store"
 	"github.com/d3s/d3s/dht/record"
 )
 
@@ -59,7 +60,7 @@ func (s *syncer) publisher(k bkey, st *bstate) {
 		wait = max(again, s.cfg.BatchDelay)
 		if err != nil {
 			wait = backoff(wait, err)
-			s.log.Warn("publish", "user", k.user, "bucket", k.bucket, "err", err, "retry_in", wait)
+			s.log.Warn("publish", "user", k.User, "bucket", k.Bucket, "err", err, "retry_in", wait)
 		}
 		s.mu.Lock()
 		if err == nil && done && !st.dirty {
@@ -89,7 +90,7 @@ func (s *syncer) publishRound(k bkey, st *bstate) (done bool, again time.Duratio
 	ctx, cancel := context.WithTimeout(s.ctx, roundTimeout)
 	defer cancel()
 	for range raceRetries {
-		if k.bucket == "" {
+		if k.Bucket == "" {
 			done, again, err = s.publishList(ctx, k, st)
 		} else {
 			done, again, err = s.publishHead(ctx, k, st)
@@ -112,7 +113,7 @@ func (s *syncer) settle(ctx context.Context, k bkey, st *bstate) (wait time.Dura
 		return 0, false, err
 	}
 	if st.ours != nil {
-		baseRaw, err := s.c.loadBase(k)
+		baseRaw, err := s.st.LoadBase(k)
 		if err != nil {
 			return 0, false, err
 		}
@@ -123,7 +124,7 @@ func (s *syncer) settle(ctx context.Context, k bkey, st *bstate) (wait time.Dura
 				return left, false, nil
 			}
 		} else {
-			if err := s.c.confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
+			if err := s.st.Outbox().Confirm(ctx, k, slices.Collect(maps.Values(st.ours.entries))); err != nil {
 				return 0, false, err
 			}
 			if err := s.raiseMarkTo(ctx, k, s.settledMark(k, st.ours.entries)); err != nil {
@@ -152,10 +153,10 @@ func covered(pending []*Entry, carried map[string]*Entry) bool {
 // outboxFor returns k's outbox entries; bucket list entries come back
 // as entries with only Key and Time (the later of creation and deletion).
 func (s *syncer) outboxFor(k bkey) ([]*Entry, error) {
-	if k.bucket != "" {
-		return s.c.outboxEntries(k)
+	if k.Bucket != "" {
+		return s.st.Outbox().Entries(k)
 	}
-	return s.c.outboxBuckets(k)
+	return s.st.Outbox().Buckets(k)
 }
 
 // publishHead is one read-merge-publish attempt for a bucket's head.
@@ -168,7 +169,7 @@ func (s *syncer) publishHead(ctx context.Context, k bkey, st *bstate) (bool, tim
 	if err != nil || !publish {
 		return wait == 0 && err == nil, wait, err
 	}
-	pending, err := s.c.outboxEntries(k)
+	pending, err := s.st.Outbox().Entries(k)
 	if err != nil {
 		return false, 0, err
 	}
@@ -178,7 +179,7 @@ func (s *syncer) publishHead(ctx context.Context, k bkey, st *bstate) (bool, tim
 
 // publishEntries publishes a head carrying pending.
 func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending []*Entry, pulled time.Time) (bool, error) {
-	rec, found, err := s.c.bucketRec(k)
+	rec, found, err := s.st.BucketRec(k)
 	if err != nil {
 		return false, err
 	}
@@ -187,9 +188,9 @@ func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending
 		// unpublished writes go with it.
 		upto := rec.Deleted
 		if !found {
-			upto = s.c.clock.Now()
+			upto = s.st.Clock().Now()
 		}
-		return true, s.c.purgeBucket(ctx, k.user, k.bucket, upto)
+		return true, s.st.PurgeBucket(ctx, k.User, k.Bucket, upto)
 	}
 	head, snap, err := s.nextHead(ctx, k, rec, pending)
 	if err == nil {
@@ -202,7 +203,7 @@ func (s *syncer) publishEntries(ctx context.Context, k bkey, st *bstate, pending
 	if err != nil {
 		// Blobs written for a head that did not become the base: the
 		// sweep releases those no manifest merged later lists.
-		err = errors.Join(err, s.c.addGarbage(context.WithoutCancel(ctx), k, snap.written))
+		err = errors.Join(err, s.st.AddGarbage(context.WithoutCancel(ctx), k, snap.written))
 	}
 	return done, err
 }
@@ -219,12 +220,12 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 	if err != nil {
 		return err
 	}
-	baseRaw, err := s.c.loadBase(k)
+	baseRaw, err := s.st.LoadBase(k)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(raw, baseRaw) {
-		return fmt.Errorf("head of %s/%s moved while building: %w", k.user, k.bucket, ErrLostRace)
+		return fmt.Errorf("head of %s/%s moved while building: %w", k.User, k.Bucket, ErrLostRace)
 	}
 	return nil
 }
@@ -234,9 +235,9 @@ func (s *syncer) stillCurrent(ctx context.Context, k bkey, pulled time.Time) err
 // raised by pending; maybeCut then turns the recent entries into a run
 // when they grew too many or a tombstone GC is due.
 func (s *syncer) nextHead(ctx context.Context, k bkey, rec entry.BucketRec, pending []*Entry) (record.CatalogHead, builtSnapshot, error) {
-	head := record.CatalogHead{Bucket: k.bucket, Writer: s.cfg.NodeID, Seq: 1}
+	head := record.CatalogHead{Bucket: k.Bucket, Writer: s.cfg.NodeID, Seq: 1}
 	recent := make(map[string]*Entry, len(pending))
-	baseRaw, err := s.c.loadBase(k)
+	baseRaw, err := s.st.LoadBase(k)
 	if err != nil {
 		return head, builtSnapshot{}, err
 	}
@@ -260,7 +261,7 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec entry.BucketRec, pend
 	}
 	head.Frontier = nextFrontier(frontier, pending, s.c.frontierKeep())
 	head.Entries, err = encodeSorted(recent)
-	head.Time = toHLC(s.c.clock.Now())
+	head.Time = toHLC(s.st.Clock().Now())
 	if err != nil {
 		return head, builtSnapshot{}, err
 	}
@@ -279,8 +280,8 @@ func (s *syncer) maybeCut(ctx context.Context, k bkey, rec entry.BucketRec, head
 		if len(head.SnapshotID) == 0 {
 			return builtSnapshot{}, nil
 		}
-		sm, err := s.c.loadManifest(k)
-		if err != nil || !bytes.Equal(sm.id, head.SnapshotID) || !snapshot.GCDue(sm.m, s.c.tombstoneCutoff()) {
+		sm, err := s.st.LoadManifest(k)
+		if err != nil || !bytes.Equal(sm.ID, head.SnapshotID) || !snapshot.GCDue(sm.M, s.c.tombstoneCutoff()) {
 			return builtSnapshot{}, err
 		}
 	}
@@ -299,13 +300,13 @@ func (s *syncer) baseManifest(ctx context.Context, k bkey, id []byte, from strin
 	if len(id) == 0 {
 		return snapshot.Manifest{}, nil
 	}
-	sm, err := s.c.loadManifest(k)
-	if err != nil || bytes.Equal(sm.id, id) {
-		return sm.m, err
+	sm, err := s.st.LoadManifest(k)
+	if err != nil || bytes.Equal(sm.ID, id) {
+		return sm.M, err
 	}
 	data, err := s.cfg.Blobs.GetBlob(ctx, id, from)
 	if err != nil {
-		return snapshot.Manifest{}, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.user, k.bucket, err)
+		return snapshot.Manifest{}, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.User, k.Bucket, err)
 	}
 	return snapshot.DecodeManifest(id, data)
 }
@@ -342,24 +343,24 @@ func byKey(entries []*Entry) map[string]*Entry {
 // store kept; otherwise it merges the winner's
 // record and returns ErrLostRace.
 func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap builtSnapshot, pending []*Entry) (bool, error) {
-	priv, err := s.userKey(ctx, k.user)
+	priv, err := s.userKey(ctx, k.User)
 	if err != nil {
 		return false, err
 	}
 	head.Sign(priv)
 	raw := head.Marshal()
-	putErr := s.cfg.Records.PutRecord(ctx, record.CatalogHeadKey(k.user, k.bucket), raw)
+	putErr := s.cfg.Records.PutRecord(ctx, record.CatalogHeadKey(k.User, k.Bucket), raw)
 	backRaw, back, found, err := s.getHead(ctx, k)
 	switch {
 	case err != nil:
 		return false, errors.Join(putErr, err)
 	case found && bytes.Equal(backRaw, raw):
-		if err := s.c.storeBase(ctx, k, raw); err != nil {
+		if err := s.st.StoreBase(ctx, k, raw); err != nil {
 			return false, err
 		}
 		if snap.id != nil {
 			// Every entry of the new manifest is in the local index already.
-			if err := s.c.setManifest(ctx, k, storedManifest{id: snap.id, data: snap.data, m: snap.m}); err != nil {
+			if err := s.st.SetManifest(ctx, k, store.StoredManifest{ID: snap.id, Data: snap.data, M: snap.m}); err != nil {
 				return false, err
 			}
 		}
@@ -369,9 +370,9 @@ func (s *syncer) putHead(ctx context.Context, k bkey, st *bstate, head record.Ca
 		if err := s.mergeHead(ctx, k, backRaw, back); err != nil {
 			return false, err
 		}
-		return false, fmt.Errorf("head %d of %s/%s: %w", head.Seq, k.user, k.bucket, ErrLostRace)
+		return false, fmt.Errorf("head %d of %s/%s: %w", head.Seq, k.User, k.Bucket, ErrLostRace)
 	case putErr != nil:
-		return false, fmt.Errorf("put head of %s/%s: %w", k.user, k.bucket, putErr)
+		return false, fmt.Errorf("put head of %s/%s: %w", k.User, k.Bucket, putErr)
 	}
-	return false, fmt.Errorf("head %d of %s/%s not visible after put", head.Seq, k.user, k.bucket)
+	return false, fmt.Errorf("head %d of %s/%s not visible after put", head.Seq, k.User, k.Bucket)
 }

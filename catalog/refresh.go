@@ -34,7 +34,7 @@ func (c *Catalog) Refresh(ctx context.Context, user, bucket string) error {
 	if s == nil {
 		return ctx.Err()
 	}
-	done := s.refresh(bkey{user, bucket})
+	done := s.refresh(bkey{User: user, Bucket: bucket})
 	if done == nil {
 		return ctx.Err()
 	}
@@ -78,7 +78,7 @@ func (s *syncer) fetch(k bkey, st *bstate, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(s.ctx, fetchTimeout)
 	defer cancel()
 	if err := s.pull(ctx, k, false); err != nil && s.ctx.Err() == nil {
-		s.log.Info("revalidate", "user", k.user, "bucket", k.bucket, "err", err)
+		s.log.Info("revalidate", "user", k.User, "bucket", k.Bucket, "err", err)
 	}
 	s.mu.Lock()
 	st.checked = time.Now()
@@ -90,13 +90,13 @@ func (s *syncer) fetch(k bkey, st *bstate, done chan struct{}) {
 // pull merges k's published record; for a bucket not known locally it
 // first merges the bucket list. strict: see Revalidate.
 func (s *syncer) pull(ctx context.Context, k bkey, strict bool) error {
-	if k.bucket != "" {
-		live, err := s.c.bucketLive(k)
+	if k.Bucket != "" {
+		live, err := s.st.BucketLive(k)
 		if err != nil {
 			return err
 		}
 		if !live {
-			if err := s.pullLocked(ctx, bkey{user: k.user}, strict); err != nil {
+			if err := s.pullLocked(ctx, bkey{User: k.User}, strict); err != nil {
 				return err
 			}
 		}
@@ -109,7 +109,7 @@ func (s *syncer) pullLocked(ctx context.Context, k bkey, strict bool) error {
 	st := s.stateOf(k)
 	st.work.Lock()
 	defer st.work.Unlock()
-	if k.bucket == "" {
+	if k.Bucket == "" {
 		return s.pullList(ctx, k, strict)
 	}
 	return s.pullHead(ctx, k, strict)
@@ -123,11 +123,11 @@ func (s *syncer) missing(k bkey, strict bool) error {
 	if !strict {
 		return nil
 	}
-	base, err := s.c.loadBase(k)
+	base, err := s.st.LoadBase(k)
 	if err != nil || base == nil {
 		return err
 	}
-	return fmt.Errorf("%w for %s/%s, merged here before: the network did not answer", ErrNoRecord, k.user, k.bucket)
+	return fmt.Errorf("%w for %s/%s, merged here before: the network did not answer", ErrNoRecord, k.User, k.Bucket)
 }
 
 // Revalidate fetches user's bucket (or, with bucket "", the bucket list)
@@ -146,7 +146,7 @@ func (c *Catalog) Revalidate(ctx context.Context, user, bucket string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	k := bkey{user, bucket}
+	k := bkey{User: user, Bucket: bucket}
 	if err := s.pull(ctx, k, true); err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // Records is the signed-record store the catalogue publishes to: the DHT in
@@ -139,7 +141,7 @@ func (cfg SyncConfig) withDefaults() (SyncConfig, error) {
 }
 
 // bkey names a bucket's catalogue; bucket "" is the user's bucket list.
-type bkey struct{ user, bucket string }
+type bkey = store.Key
 
 // bstate is the sync state of one bkey. work serialises the pulls and
 // publish rounds of the key; the other fields are guarded by syncer.mu.
@@ -163,6 +165,7 @@ type published struct {
 // syncer publishes and refreshes a Catalog's buckets.
 type syncer struct {
 	c   *Catalog
+	st  *store.Store // c's
 	cfg SyncConfig
 	ctx context.Context
 	log *slog.Logger
@@ -187,19 +190,19 @@ func (c *Catalog) StartSync(ctx context.Context, cfg SyncConfig) error {
 		return err
 	}
 	s := &syncer{
-		c: c, cfg: cfg, ctx: ctx,
+		c: c, st: c.store, cfg: cfg, ctx: ctx,
 		log:     cfg.Logger.With("component", "catalog"),
 		keys:    make(map[bkey]*bstate),
 		changed: make(chan struct{}),
 		signers: make(map[string]ed25519.PrivateKey),
 	}
-	if s.watch, err = c.loadMarks(ctx, c.tombstoneCutoff()); err != nil {
+	if s.watch, err = c.store.LoadMarks(ctx, c.tombstoneCutoff()); err != nil {
 		return fmt.Errorf("catalog: read marks: %w", err)
 	}
 	if !c.sync.CompareAndSwap(nil, s) {
 		return errors.New("catalog: sync already started")
 	}
-	keys, err := c.outboxKeys()
+	keys, err := c.store.Outbox().Keys()
 	if err != nil {
 		return fmt.Errorf("catalog: read outbox: %w", err)
 	}
@@ -227,7 +230,7 @@ func (c *Catalog) Flush(ctx context.Context) error {
 	}
 	for {
 		ch := s.changedCh()
-		keys, err := c.outboxKeys()
+		keys, err := c.store.Outbox().Keys()
 		if err != nil || len(keys) == 0 {
 			return err
 		}
@@ -250,7 +253,7 @@ func (c *Catalog) Flush(ctx context.Context) error {
 // outbox holds new writes; it does nothing on a local-only catalogue.
 func (c *Catalog) kick(user, bucket string) {
 	if s := c.sync.Load(); s != nil {
-		s.kick(bkey{user, bucket})
+		s.kick(bkey{User: user, Bucket: bucket})
 	}
 }
 

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/catalog/internal/store"
 )
 
 // skewClock is a physical clock that a test moves forward, so delete
@@ -26,15 +25,7 @@ func (c *skewClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
 func countIndex(t testing.TB, c *Catalog, user, bucket string) int {
 	t.Helper()
 	n := 0
-	err := c.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: objectsPrefix(user, bucket)})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.store.ScanEntries(bkey{User: user, Bucket: bucket}, func(*Entry) { n++ }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -49,7 +40,7 @@ func runEntries(t testing.TB, n *testNet, m snapshot.Manifest) []*Entry {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = snapshot.DecodeRun(r.ID, data, txnChunk, func(es []*Entry) error {
+		err = snapshot.DecodeRun(r.ID, data, store.TxnChunk, func(es []*Entry) error {
 			for _, e := range es {
 				out = append(out, e)
 			}
@@ -71,7 +62,7 @@ func TestCompactionDropsMarkersOnlyWithWhatTheyShadow(t *testing.T) {
 	n := newNet(t)
 	a := n.node(t, "node-a")
 	s := a.sync.Load()
-	k := bkey{n.user, "b"}
+	k := bkey{User: n.user, Bucket: "b"}
 	now := time.Now()
 	old, expired, fresh := now.Add(-10*DefaultTombstoneTTL/7).UnixNano(), now.Add(-8*DefaultTombstoneTTL/7).UnixNano(), now.UnixNano()
 	store := func(entries ...*Entry) snapshot.RunRef {
@@ -225,93 +216,6 @@ func TestTombstoneGC(t *testing.T) {
 	putN(t, a, n.user, "tomb", "more", 100)
 	flush(t, a)
 	seesKeys(t, n.node(t, "node-e"), n.user, "tomb", live+100)
-}
-
-// TestDropMarkersKeepsUnpublished checks the index side of the GC: a
-// marker still in the outbox (not yet published) stays, whatever its age,
-// and so do newer markers and every live entry.
-func TestDropMarkersKeepsUnpublished(t *testing.T) {
-	c := openCatalog(t)
-	ctx := t.Context()
-	for _, key := range []string{"live", "pub", "unpub", "fresh"} {
-		putKey(t, c, key)
-	}
-	for _, key := range []string{"pub", "unpub"} {
-		if _, err := c.Delete(ctx, "u", "b", key); err != nil {
-			t.Fatal(err)
-		}
-	}
-	horizon := c.clock.Now()
-	if _, err := c.Delete(ctx, "u", "b", "fresh"); err != nil {
-		t.Fatal(err)
-	}
-	err := c.db.Update(func(txn *badger.Txn) error { // "pub" and "fresh" were published
-		for _, key := range []string{"live", "pub", "fresh"} {
-			if err := txn.Delete(outboxKey("u", "b", key)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := c.dropMarkers(ctx, bkey{"u", "b"}, horizon)
-	if err != nil || n != 1 || countIndex(t, c, "u", "b") != 3 {
-		t.Fatalf("dropped %d markers (%v), %d entries left, want 1 and 3", n, err, countIndex(t, c, "u", "b"))
-	}
-	if keys := listKeys(t, c, "u", "b"); len(keys) != 1 || keys[0] != "live" {
-		t.Fatalf("listing %q", keys)
-	}
-}
-
-// TestReenqueueSkipsWritesOlderThanTTL checks the rule that keeps a
-// node back from a long absence from resurrecting keys: of its own
-// current entries newer than the head's frontier, only those within
-// TombstoneTTL go back into the outbox.
-func TestReenqueueSkipsWritesOlderThanTTL(t *testing.T) {
-	var clock skewClock
-	c, err := New(Config{DB: openDB(t, t.TempDir()), NodeID: "node-a", Now: clock.now, TombstoneTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	if err := c.CreateBucket(ctx, "u", "b"); err != nil {
-		t.Fatal(err)
-	}
-	putKey(t, c, "old")
-	if _, err := c.Delete(ctx, "u", "b", "old"); err != nil {
-		t.Fatal(err)
-	}
-	putKey(t, c, "older")
-	clock.advance(2 * time.Minute)
-	putKey(t, c, "new")
-	if _, err := c.Put(ctx, "u", "b", &Entry{Key: "theirs", Writer: "node-b"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	err = c.db.Update(func(txn *badger.Txn) error { // all published and settled
-		for _, key := range []string{"old", "older", "new", "theirs"} {
-			if err := txn.Delete(outboxKey("u", "b", key)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := bkey{"u", "b"}
-	n, err := c.reenqueue(ctx, k, Time{}, c.tombstoneCutoff())
-	if err != nil || n != 1 {
-		t.Fatalf("reenqueued %d (%v), want 1", n, err)
-	}
-	pending, err := c.outboxEntries(k)
-	if err != nil || len(pending) != 1 || pending[0].Key != "new" {
-		t.Fatalf("outbox %v, %v; want [new]", pending, err)
-	}
-	if n, err := c.reenqueue(ctx, k, Time{}, c.tombstoneCutoff()); err != nil || n != 0 {
-		t.Fatalf("second reenqueue put back %d (%v), want 0: the outbox has it", n, err)
-	}
 }
 
 // testRun encodes entries (in key order) as a run blob.

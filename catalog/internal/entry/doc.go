@@ -3,7 +3,7 @@
 // entries, the stored bucket record, and the Encoder and Decoder every
 // catalogue record is written with. Package catalog exports Entry, Time,
 // Clock, Metadata and Checksum under its own name; its sub-packages (the
-// snapshot format, the publisher) share them from here.
+// snapshot format, the local store) share them from here.
 //
 // # Order
 //

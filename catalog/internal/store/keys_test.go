@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ func TestKeyOrder(t *testing.T) {
 	keys := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x00\xff", "\x01", "a", "a\x00", "a\x00b", "a\x01", "ab", "a\xff", "\xff", "\xff\x00", "\xff\xff"}
 	type enc func(string) []byte
 	encodings := map[string]enc{
-		"object": func(k string) []byte { return objectKey("u", "b", k) },
+		"object": func(k string) []byte { return ObjectKey("u", "b", k) },
 		"upload": func(k string) []byte { return uploadKey("u", "b", k, "") },
 		"bucket": func(k string) []byte { return bucketKey("u", k) },
 	}

@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"context"
@@ -32,11 +32,11 @@ type Iterator struct {
 
 // bucketTxn opens a read transaction in which bucket exists; the caller
 // discards it. ErrNoSuchBucket.
-func (c *Catalog) bucketTxn(ctx context.Context, user, bucket string) (*badger.Txn, error) {
+func (s *Store) bucketTxn(ctx context.Context, user, bucket string) (*badger.Txn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	txn := c.db.NewTransaction(false)
+	txn := s.db.NewTransaction(false)
 	if _, err := getBucket(txn, user, bucket); err != nil {
 		txn.Discard()
 		return nil, err
@@ -46,8 +46,8 @@ func (c *Catalog) bucketTxn(ctx context.Context, user, bucket string) (*badger.T
 
 // Objects returns an iterator over bucket's entries whose keys start with
 // prefix. The caller must Close it. ErrNoSuchBucket.
-func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
-	txn, err := c.bucketTxn(ctx, user, bucket)
+func (s *Store) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+	txn, err := s.bucketTxn(ctx, user, bucket)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"context"
@@ -21,8 +21,8 @@ type UploadIterator struct {
 
 // Uploads returns an iterator over bucket's uploads whose keys start with
 // prefix. The caller must Close it. ErrNoSuchBucket.
-func (c *Catalog) Uploads(ctx context.Context, user, bucket, prefix string) (*UploadIterator, error) {
-	txn, err := c.bucketTxn(ctx, user, bucket)
+func (s *Store) Uploads(ctx context.Context, user, bucket, prefix string) (*UploadIterator, error) {
+	txn, err := s.bucketTxn(ctx, user, bucket)
 	if err != nil {
 		return nil, err
 	}

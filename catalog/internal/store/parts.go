@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 // PutPart records part p of an upload and returns the part it replaced
 // (nil if none), whose bytes the caller may now release. p.Time is
 // stamped when zero. ErrNoSuchUpload.
-func (c *Catalog) PutPart(ctx context.Context, user, bucket, key, id string, p *Part) (*Part, error) {
+func (s *Store) PutPart(ctx context.Context, user, bucket, key, id string, p *Part) (*Part, error) {
 	if p.Time.IsZero() {
-		p.Time = c.clock.Now()
+		p.Time = s.clock.Now()
 	}
 	val := marshalPart(p)
 	pkey := partKey(id, p.Number)
 	var replaced *Part
-	err := c.update(ctx, func(txn *badger.Txn) error {
+	err := s.update(ctx, func(txn *badger.Txn) error {
 		replaced = nil
 		if _, err := getUpload(txn, user, bucket, key, id); err != nil {
 			return err
@@ -40,13 +40,13 @@ func (c *Catalog) PutPart(ctx context.Context, user, bucket, key, id string, p *
 
 // Parts returns up to max parts (all when max <= 0) of an upload with
 // numbers above after, and whether more follow. ErrNoSuchUpload.
-func (c *Catalog) Parts(ctx context.Context, user, bucket, key, id string, after, max int) (Upload, []Part, bool, error) {
+func (s *Store) Parts(ctx context.Context, user, bucket, key, id string, after, max int) (Upload, []Part, bool, error) {
 	var (
 		u         Upload
 		parts     []Part
 		truncated bool
 	)
-	err := c.view(ctx, func(txn *badger.Txn) error {
+	err := s.view(ctx, func(txn *badger.Txn) error {
 		var err error
 		if u, err = getUpload(txn, user, bucket, key, id); err != nil {
 			return err
@@ -84,8 +84,8 @@ func scanParts(txn *badger.Txn, id string, after, max int) ([]Part, bool, error)
 // atomically with removing the upload and all its parts. It returns the
 // entry it replaced and the removed parts, whose references the caller
 // may now release. ErrNoSuchUpload, ErrNoSuchBucket, or check's error.
-func (c *Catalog) CompleteUpload(ctx context.Context, user, bucket, id string, e *Entry, check Check) (*Entry, []Part, error) {
-	c.stamp(e)
+func (s *Store) CompleteUpload(ctx context.Context, user, bucket, id string, e *Entry, check Check) (*Entry, []Part, error) {
+	s.Stamp(e)
 	val, err := e.MarshalBinary()
 	if err != nil {
 		return nil, nil, err
@@ -94,27 +94,27 @@ func (c *Catalog) CompleteUpload(ctx context.Context, user, bucket, id string, e
 		replaced *Entry
 		parts    []Part
 	)
-	err = c.withBucket(user, bucket, func() error {
-		return c.update(ctx, func(txn *badger.Txn) error {
+	err = s.withBucket(user, bucket, func() error {
+		return s.update(ctx, func(txn *badger.Txn) error {
 			var err error
 			if parts, err = removeUpload(txn, user, bucket, e.Key, id); err != nil {
 				return err
 			}
-			replaced, err = c.putTxn(txn, user, bucket, e.Key, val, check)
+			replaced, err = s.putTxn(txn, user, bucket, e.Key, val, check)
 			return err
 		})
 	})
 	if err == nil {
-		c.kick(user, bucket)
+		s.wrote(user, bucket)
 	}
 	return replaced, parts, err
 }
 
 // AbortUpload removes an upload and returns its parts, whose references
 // the caller may now release. ErrNoSuchUpload.
-func (c *Catalog) AbortUpload(ctx context.Context, user, bucket, key, id string) ([]Part, error) {
+func (s *Store) AbortUpload(ctx context.Context, user, bucket, key, id string) ([]Part, error) {
 	var parts []Part
-	err := c.update(ctx, func(txn *badger.Txn) error {
+	err := s.update(ctx, func(txn *badger.Txn) error {
 		var err error
 		parts, err = removeUpload(txn, user, bucket, key, id)
 		return err

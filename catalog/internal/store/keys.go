@@ -1,4 +1,4 @@
-package catalog
+package store
 
 import (
 	"encoding/binary"
@@ -27,7 +27,7 @@ const (
 	prefixManifest = "cat/m/"
 	prefixGarbage  = "cat/g/"
 	// prefixMark holds, per bucket, the latest time of this node's own
-	// writes that left the outbox (frontier.go).
+	// writes that left the outbox (marks.go).
 	prefixMark = "cat/w/"
 )
 
@@ -53,7 +53,9 @@ func objectsPrefix(user, bucket string) []byte {
 	return appendLP(b, bucket)
 }
 
-func objectKey(user, bucket, key string) []byte {
+// ObjectKey is the badger key of a bucket's current entry for key
+// (benchmarks load an index with it directly).
+func ObjectKey(user, bucket, key string) []byte {
 	return append(objectsPrefix(user, bucket), key...)
 }
 
@@ -154,13 +156,13 @@ func garbageKey(user, bucket string, id []byte) []byte {
 }
 
 // splitGarbageKey returns the bucket and blob ID of a garbage key.
-func splitGarbageKey(key []byte) (bkey, []byte, bool) {
+func splitGarbageKey(key []byte) (Key, []byte, bool) {
 	user, rest, ok := readLP(key[len(prefixGarbage):])
 	if !ok {
-		return bkey{}, nil, false
+		return Key{}, nil, false
 	}
 	bucket, id, ok := readLP(rest)
-	return bkey{user, bucket}, id, ok && len(id) == snapshot.IDLen
+	return Key{user, bucket}, id, ok && len(id) == snapshot.IDLen
 }
 
 // splitOutboxKey returns the user and bucket of an outbox key.
