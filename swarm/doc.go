@@ -73,7 +73,7 @@
 // Transport (Config.Transport; plain TCP on Config.ListenAddr when nil),
 // whose peers are opaque names (libp2p peer IDs in a node, "ip:port" over
 // TCP). The engine bans peers by IP, so it only ever sees a stand-in
-// address per name (peers.go): a peer that sends a piece failing its
+// address per name (swarm/internal/peername): a peer that sends a piece failing its
 // SHA-1 is banned alone, not every peer on the same host.
 //
 // Its storage (store) serves a stored object's pieces from the file,

@@ -64,7 +64,7 @@ func (s *Swarm) joinAs(id ID, fi fetchInfo, peers []string, repair bool) (*parti
 		}
 		<-p.ready
 		if p.t != nil {
-			p.t.AddPeers(s.names.peerInfos(s.Self(), peers))
+			p.t.AddPeers(s.names.PeerInfos(s.Self(), peers))
 		}
 		return p, nil
 	}
@@ -213,7 +213,7 @@ func (s *Swarm) countUseful(e torrent.ReceivedUsefulDataEvent) {
 		return
 	}
 	addr := e.Peer.RemoteAddr.String()
-	name, ok := s.names.name(addr)
+	name, ok := s.names.Name(addr)
 	if !ok {
 		name = addr
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/d3s/d3s/swarm/internal/peername"
 )
 
 // startEngine starts the BitTorrent client on the configured Transport
@@ -23,7 +25,7 @@ func (s *Swarm) startEngine(cfg Config) error {
 		}
 		s.tr, s.addr = tcp, tcp.addr
 	}
-	s.names = newPeerNames()
+	s.names = peername.New()
 	cc := torrent.NewDefaultClientConfig()
 	cc.NoDHT = true
 	cc.DisableTrackers = true
@@ -44,9 +46,9 @@ func (s *Swarm) startEngine(cfg Config) error {
 		s.tr.Listener().Close()
 		return fmt.Errorf("swarm: start engine: %w", err)
 	}
-	s.ln = engineListener{s.tr.Listener()}
+	s.ln = peername.Listener{Listener: s.tr.Listener()}
 	s.cl.AddListener(s.ln)
-	s.cl.AddDialer(engineDialer{tr: s.tr, names: s.names})
+	s.cl.AddDialer(peername.NewDialer(s.tr.Dial, s.names))
 	return nil
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/swarm/internal/peername"
 )
 
 // ID names one stored object version: the infohash of its v1 torrent.
@@ -103,8 +105,8 @@ type Swarm struct {
 
 	cl      *torrent.Client
 	tr      Transport
-	ln      engineListener
-	names   *peerNames
+	ln      peername.Listener
+	names   *peername.Names
 	addr    netip.AddrPort // the default TCP transport's address
 	mu      sync.Mutex
 	fetches map[ID]*partial // downloads in progress, served by the storage
