@@ -37,7 +37,7 @@ const flushBatch = 1000
 // at once; access times are written and evictions run on one background
 // goroutine, so no read or commit waits for them.
 //
-// Lock order: cache.mu, then Swarm.mu (pinned reads a download's users).
+// Lock order: cache.mu, then engine.mu (pinned reads a download's users).
 type cache struct {
 	s     *Swarm
 	limit int64 // bytes; 0 keeps nothing
@@ -95,7 +95,7 @@ func (s *Swarm) cacheCommitted(id ID) {
 	if err != nil || rec.refs != 0 {
 		return
 	}
-	s.cache.add(id, rec.size, time.Now().UnixNano(), s.fetching(id))
+	s.cache.add(id, rec.size, time.Now().UnixNano(), s.eng.fetching(id))
 	if rec, err := s.record(id); isNotFound(err) || (err == nil && rec.refs != 0) {
 		s.cache.forget(id)
 	}
@@ -270,9 +270,9 @@ func (c *cache) pinned(e *cacheEntry) bool {
 	if e.p == nil {
 		return false
 	}
-	c.s.mu.Lock()
+	c.s.eng.mu.Lock()
 	users := e.p.users
-	c.s.mu.Unlock()
+	c.s.eng.mu.Unlock()
 	if users > 0 {
 		return true
 	}

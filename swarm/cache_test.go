@@ -351,7 +351,7 @@ func TestCacheNegativeKeepsNothing(t *testing.T) {
 	// Fetch keeps what it fetched, downloaded once: the object is not
 	// evicted between its commit and Fetch taking the reference.
 	downloads := 0
-	b.fetchedFrom = func(ID, map[string]int64) { downloads++ }
+	b.eng.fetchedFrom = func(ID, map[string]int64) { downloads++ }
 	if _, err := b.Fetch(t.Context(), src.ids[0], src.mis[0], []string{src.Self()}); err != nil {
 		t.Fatalf("Fetch with no cache: %v", err)
 	}

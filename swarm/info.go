@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -18,11 +17,6 @@ func infoID(info []byte) ID { return infodict.Hash(info) }
 func (s *Swarm) objPath(id ID) string {
 	h := id.String()
 	return filepath.Join(s.dir, "obj", h[:2], h[2:4], h)
-}
-
-// tempFile creates a temp file that New removes if a crash leaves it.
-func (s *Swarm) tempFile() (*os.File, error) {
-	return os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 }
 
 // pieceHashes returns the SHA-1 piece hashes of a stored object, the

@@ -24,7 +24,7 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 	if size < 0 {
 		return Object{}, ErrSizeMismatch
 	}
-	if s.isClosed() {
+	if s.eng.isClosed() {
 		return Object{}, ErrClosed
 	}
 	if size <= s.inlineMax {

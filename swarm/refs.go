@@ -62,7 +62,7 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 		return nil, err
 	}
 	s.cache.forget(id)
-	s.unload(id)
+	s.eng.unload(id)
 	if gone.kind == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("remove object file", "id", id, "err", err)

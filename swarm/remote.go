@@ -41,7 +41,7 @@ func (s *Swarm) OpenRemote(ctx context.Context, id ID, mi []byte, peers []string
 	if fi.size == 0 {
 		return inlineReader{bytes.NewReader(nil)}, nil
 	}
-	p, err := s.join(id, fi, peers)
+	p, err := s.join(id, fi, peers, false)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 		return err
 	}
 	s.cache.forget(id)
-	s.unload(id)
+	s.eng.unload(id)
 	if k == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("remove object file", "id", id, "err", err)

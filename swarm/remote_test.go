@@ -29,7 +29,7 @@ func seeded(t testing.TB, s *testSwarm, data []byte) (ID, []byte) {
 func recordPeers(s *testSwarm) func() map[string]int64 {
 	var mu sync.Mutex
 	got := map[string]int64{}
-	s.fetchedFrom = func(_ ID, from map[string]int64) {
+	s.eng.fetchedFrom = func(_ ID, from map[string]int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		for k, v := range from {

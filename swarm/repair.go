@@ -49,15 +49,6 @@ func (s *Swarm) Repair(ctx context.Context, id ID, peers []string) error {
 	return nil
 }
 
-// unloadDamaged unloads a torrent loaded for id before its repair starts,
-// and reports whether there was one. Any torrent loaded from here on
-// finds the repair's download in s.fetches and uses its storage.
-func (s *Swarm) unloadDamaged(id ID) bool {
-	seeding := s.Seeding(id)
-	s.unload(id)
-	return seeding
-}
-
 // reseed loads a repaired object's torrent again.
 func (s *Swarm) reseed(id ID) {
 	if err := s.Seed(s.ctx, id); err != nil && !isNotFound(err) && s.ctx.Err() == nil {

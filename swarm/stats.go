@@ -22,9 +22,9 @@ type Stats struct {
 // and present.
 func (s *Swarm) Stats() Stats {
 	n, bytes := s.cache.stats()
-	cs := s.cl.ConnStats()
+	cs := s.eng.cl.ConnStats()
 	return Stats{
-		Loaded:        len(s.cl.Torrents()),
+		Loaded:        len(s.eng.cl.Torrents()),
 		CachedObjects: n,
 		CachedBytes:   bytes,
 		CacheSize:     s.cache.limit,

@@ -27,7 +27,7 @@ var errReadOnly = errors.New("swarm: stored objects are read-only")
 // OpenTorrent implements storage.ClientImpl.
 func (st store) OpenTorrent(ctx context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
 	id := ID(ih)
-	if p := st.s.fetching(id); p != nil {
+	if p := st.s.eng.fetching(id); p != nil {
 		return storage.TorrentImpl{Piece: p.piece, Close: func() error { return nil }}, nil
 	}
 	l, err := st.s.openLayout(ctx, id)
@@ -170,11 +170,4 @@ func (pp partialPiece) Completion() storage.Completion {
 	pp.p.mu.Lock()
 	defer pp.p.mu.Unlock()
 	return storage.Completion{Ok: true, Complete: pp.p.done[pp.i]}
-}
-
-// fetching returns the download in progress for id, if any.
-func (s *Swarm) fetching(id ID) *partial {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fetches[id]
 }

@@ -3,20 +3,14 @@ package swarm
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 
-	"github.com/anacrolix/torrent"
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/d3s/d3s/swarm/internal/peername"
 )
 
 // ID names one stored object version: the infohash of its v1 torrent.
@@ -103,34 +97,14 @@ type Swarm struct {
 	group     *groupCommitter
 	cache     *cache // objects with no reference, least recently used first
 
-	cl      *torrent.Client
-	tr      Transport
-	ln      peername.Listener
-	names   *peername.Names
-	addr    netip.AddrPort // the default TCP transport's address
-	mu      sync.Mutex
-	fetches map[ID]*partial // downloads in progress, served by the storage
-	// loadMu serialises loading and dropping torrents: a download's own
-	// torrent must never be dropped by an Evict, Release or Unseed of the
-	// same ID, nor be a torrent loaded from the stored copy (unload,
-	// startTorrent).
-	loadMu sync.Mutex
-	// owned maps an ID to the download whose torrent is loaded for it,
-	// until that download unloads it (under loadMu): a download stays
-	// loaded after it leaves fetches (committed) while readers use it.
-	owned  map[ID]*partial
-	closed bool
+	eng *engine // the BitTorrent client, loaded torrents, downloads
 
 	ctx  context.Context    // lives until Close: downloads and the sweep
 	stop context.CancelFunc // ends background work
-	wg   sync.WaitGroup
+	wg   sync.WaitGroup     // the sweep
 
 	// onCorrupt is Config.OnCorrupt, or nil (scrub.go: reportCorrupt).
 	onCorrupt func(ID)
-
-	// fetchedFrom, when set (tests), receives the useful bytes each peer
-	// sent for a completed download.
-	fetchedFrom func(id ID, bytes map[string]int64)
 }
 
 // New opens the swarm in cfg.Dir.
@@ -143,8 +117,6 @@ func New(cfg Config) (*Swarm, error) {
 		db:        cfg.DB,
 		log:       cfg.Logger,
 		inlineMax: cfg.InlineMax,
-		fetches:   make(map[ID]*partial),
-		owned:     make(map[ID]*partial),
 		onCorrupt: cfg.OnCorrupt,
 	}
 	if s.log == nil {
@@ -162,10 +134,13 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, err
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	if err := s.startEngine(cfg); err != nil {
+	eng, err := newEngine(cfg, s.log, store{s}, filepath.Join(s.dir, "tmp"))
+	if err != nil {
 		s.stop()
 		return nil, err
 	}
+	eng.ctx, eng.commit = s.ctx, s.verifyAndCommit
+	s.eng = eng
 	s.group = newGroupCommitter(s.db)
 	s.cache.start(s.ctx)
 	s.wg.Go(func() {
@@ -193,25 +168,15 @@ func (s *Swarm) prepareDirs() error {
 
 // Close stops the swarm.
 func (s *Swarm) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.eng.markClosed() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
+	s.eng.wg.Wait()
 	s.cache.close()
 	s.group.close()
-	errs := s.cl.Close()
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("swarm: close engine: %w", errs[0])
-	}
-	return nil
+	return s.eng.close()
 }
 
 // Open returns a reader of the object's bytes. ErrNotFound.
@@ -233,10 +198,4 @@ func (s *Swarm) Stat(ctx context.Context, id ID) (Object, error) {
 		return Object{}, err
 	}
 	return rec.object(id), nil
-}
-
-func (s *Swarm) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }
