@@ -157,7 +157,7 @@ func (s *Swarm) addRefs(id ID, n int64) (held bool, err error) {
 		return txn.Set(key(prefixObject, id), rec.marshal())
 	})
 	if err == nil && wasCached {
-		s.cache.forget(id)
+		s.cache.idx.Forget(id)
 	}
 	return held, err
 }

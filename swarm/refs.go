@@ -61,7 +61,7 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 	if err != nil || gone == nil {
 		return nil, err
 	}
-	s.cache.forget(id)
+	s.cache.idx.Forget(id)
 	s.eng.unload(id)
 	if gone.kind == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -119,7 +119,7 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 	if err != nil {
 		return err
 	}
-	s.cache.forget(id)
+	s.cache.idx.Forget(id)
 	s.eng.unload(id)
 	if k == kindFile {
 		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
