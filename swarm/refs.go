@@ -64,7 +64,7 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 	s.cache.idx.Forget(id)
 	s.eng.unload(id)
 	if gone.kind == kindFile {
-		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(s.data.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("remove object file", "id", id, "err", err)
 		}
 	}

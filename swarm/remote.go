@@ -122,7 +122,7 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 	s.cache.idx.Forget(id)
 	s.eng.unload(id)
 	if k == kindFile {
-		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(s.data.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("remove object file", "id", id, "err", err)
 		}
 	}

@@ -72,7 +72,7 @@ func TestFetchIgnoresCorruptPeer(t *testing.T) {
 	id, mi := seeded(t, good, data)
 	seeded(t, bad, data)
 	// Flip one byte in every 64 KiB of bad's stored file.
-	f, err := os.OpenFile(bad.objPath(id), os.O_RDWR, 0)
+	f, err := os.OpenFile(bad.data.objPath(id), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -89,7 +87,7 @@ const DefaultCacheSize = 1 << 30
 
 // Swarm stores object versions as v1 torrents and serves them.
 type Swarm struct {
-	dir       string
+	data      dataDir // Config.Dir: files.go
 	db        *badger.DB
 	log       *slog.Logger
 	inlineMax int64
@@ -113,7 +111,7 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, fmt.Errorf("swarm: config needs Dir and DB")
 	}
 	s := &Swarm{
-		dir:       cfg.Dir,
+		data:      dataDir(cfg.Dir),
 		db:        cfg.DB,
 		log:       cfg.Logger,
 		inlineMax: cfg.InlineMax,
@@ -126,7 +124,7 @@ func New(cfg Config) (*Swarm, error) {
 	if s.inlineMax == 0 {
 		s.inlineMax = DefaultInlineMax
 	}
-	if err := s.prepareDirs(); err != nil {
+	if err := s.data.prepare(); err != nil {
 		return nil, err
 	}
 	s.cache = newCache(s, cfg.CacheSize)
@@ -134,7 +132,7 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, err
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	eng, err := newEngine(cfg, s.log, store{s}, filepath.Join(s.dir, "tmp"))
+	eng, err := newEngine(cfg, s.log, store{s}, s.data.tmp())
 	if err != nil {
 		s.stop()
 		return nil, err
@@ -149,21 +147,6 @@ func New(cfg Config) (*Swarm, error) {
 		}
 	})
 	return s, nil
-}
-
-// prepareDirs creates the data directories and removes temp files a crash
-// left behind: they never became objects.
-func (s *Swarm) prepareDirs() error {
-	tmp := filepath.Join(s.dir, "tmp")
-	if err := os.RemoveAll(tmp); err != nil {
-		return fmt.Errorf("swarm: clear temp files: %w", err)
-	}
-	for _, d := range []string{tmp, filepath.Join(s.dir, "obj")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("swarm: %w", err)
-		}
-	}
-	return nil
 }
 
 // Close stops the swarm.
