@@ -68,7 +68,8 @@
 //
 // # BitTorrent engine
 //
-// One anacrolix client per swarm, with no DHT, trackers, PEX, uTP, port
+// One anacrolix client per swarm (owned by engine.go's engine, with the
+// loaded torrents and the downloads), with no DHT, trackers, PEX, uTP, port
 // mapping or sockets of its own: every peer connection goes through a
 // Transport (Config.Transport; plain TCP on Config.ListenAddr when nil),
 // whose peers are opaque names (libp2p peer IDs in a node, "ip:port" over
@@ -126,6 +127,7 @@
 // Once every piece is in, the whole file is hashed again (SHA-256 and the
 // pieces) and committed as a cached object with no reference; Fetch then
 // takes its reference. Evict removes a cached object, Fetch or Ref make it
-// held. The last user to leave before completion cancels the download and
+// held; past Config.CacheSize the least recently read go first (their
+// index is swarm/internal/lru). The last user to leave before completion cancels the download and
 // its temp file is removed.
 package swarm

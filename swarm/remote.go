@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/anacrolix/torrent"
@@ -109,22 +108,11 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 			return fmt.Errorf("%w: %s has %d references", ErrHeld, id, rec.refs)
 		}
 		k = rec.kind
-		for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
-			if err := txn.Delete(key(p, id)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return deleteKeys(txn, id)
 	})
 	if err != nil {
 		return err
 	}
-	s.cache.idx.Forget(id)
-	s.eng.unload(id)
-	if k == kindFile {
-		if err := os.Remove(s.data.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("remove object file", "id", id, "err", err)
-		}
-	}
+	s.removed(id, k)
 	return nil
 }
