@@ -77,7 +77,7 @@
 // address per name (swarm/internal/peername): a peer that sends a piece failing its
 // SHA-1 is banned alone, not every peer on the same host.
 //
-// Its storage (store) serves a stored object's pieces from the file,
+// Its storage (store; swarm/internal/held) serves a stored object's pieces from the file,
 // inline bytes or parts, each piece checked the first time the loaded
 // torrent reads it (see Integrity), and writes downloads into a temp file
 // whose piece completion is kept in memory until the whole object is
