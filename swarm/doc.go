@@ -69,20 +69,22 @@
 // # BitTorrent engine
 //
 // One anacrolix client per swarm (owned by engine.go's engine, with the
-// loaded torrents and the downloads), with no DHT, trackers, PEX, uTP, port
-// mapping or sockets of its own: every peer connection goes through a
+// loaded torrents and the downloads), with no DHT, trackers, PEX, uTP,
+// port mapping or sockets of its own: every peer connection goes through a
 // Transport (Config.Transport; plain TCP on Config.ListenAddr when nil),
 // whose peers are opaque names (libp2p peer IDs in a node, "ip:port" over
 // TCP). The engine bans peers by IP, so it only ever sees a stand-in
-// address per name (swarm/internal/peername): a peer that sends a piece failing its
-// SHA-1 is banned alone, not every peer on the same host.
+// address per name (swarm/internal/peername): a peer that sends a piece
+// failing its SHA-1 is banned alone, not every peer on the same host.
 //
-// Its storage (store; swarm/internal/held) serves a stored object's pieces from the file,
-// inline bytes or parts, each piece checked the first time the loaded
-// torrent reads it (see Integrity), and writes downloads into a temp file
-// whose piece completion is kept in memory until the whole object is
-// verified and committed; a crash discards a partial download. Idle objects are not loaded torrents: Seed loads one, Unseed
-// or Release unloads it, a download loads one while it has users.
+// Its storage (store; swarm/internal/held) serves a stored object's
+// pieces from the file, inline bytes or parts, each piece checked the
+// first time the loaded torrent reads it (see Integrity), and writes
+// downloads into a temp file whose piece completion is kept in memory
+// until the whole object is verified and committed; a crash discards a
+// partial download. Idle objects are not loaded torrents: Seed loads
+// one, Unseed or Release unloads it, a download loads one while it has
+// users.
 //
 // # Integrity
 //
