@@ -56,9 +56,11 @@ type engine struct {
 // (plain TCP on cfg.ListenAddr when there is none): the engine's own TCP
 // and uTP sockets are off, every connection goes through the transport.
 // Objects are not loaded as torrents until Seed or a download asks: idle
-// objects cost no memory.
-func newEngine(cfg Config, log *slog.Logger, st storage.ClientImpl, tmp string) (*engine, error) {
-	e := &engine{tr: cfg.Transport, log: log, tmp: tmp, names: peername.New(),
+// objects cost no memory. Downloads run on ctx, write their files in tmp
+// and end with commit.
+func newEngine(ctx context.Context, cfg Config, log *slog.Logger, st storage.ClientImpl, tmp string,
+	commit func(context.Context, ID, fetchInfo, *partial) error) (*engine, error) {
+	e := &engine{tr: cfg.Transport, log: log, tmp: tmp, ctx: ctx, commit: commit, names: peername.New(),
 		fetches: make(map[ID]*partial), owned: make(map[ID]*partial)}
 	if e.tr == nil {
 		tcp, err := listenTCP(cfg.ListenAddr)

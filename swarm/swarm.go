@@ -132,13 +132,11 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, err
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	eng, err := newEngine(cfg, s.log, store{s}, s.data.tmp())
-	if err != nil {
+	var err error
+	if s.eng, err = newEngine(s.ctx, cfg, s.log, store{s}, s.data.tmp(), s.verifyAndCommit); err != nil {
 		s.stop()
 		return nil, err
 	}
-	eng.ctx, eng.commit = s.ctx, s.verifyAndCommit
-	s.eng = eng
 	s.group = newGroupCommitter(s.db)
 	s.cache.start(s.ctx)
 	s.wg.Go(func() {
