@@ -18,7 +18,7 @@ func BenchmarkOpenRead256MiB(b *testing.B) {
 		open func() (io.ReadCloser, error)
 	}{
 		{"verified", func() (io.ReadCloser, error) { return s.Open(b.Context(), obj.ID) }},
-		{"raw", func() (io.ReadCloser, error) { return os.Open(s.objPath(obj.ID)) }},
+		{"raw", func() (io.ReadCloser, error) { return os.Open(s.data.objPath(obj.ID)) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(obj.Size)

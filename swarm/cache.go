@@ -1,8 +1,6 @@
 package swarm
 
 import (
-	"cmp"
-	"container/list"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,6 +10,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/swarm/internal/lru"
 )
 
 // prefixCache keys hold the last access time of a cached object (8 bytes,
@@ -19,48 +19,36 @@ import (
 // Only objects with no reference have one.
 const prefixCache = "swarm/c/"
 
-// touchPersistEvery bounds how often one object's access time is written:
-// a hot cached object costs at most one small commit a minute, and after a
-// crash (not a Close, which writes them all) the order is off by at most
-// that much.
-const touchPersistEvery = time.Minute
-
 // flushBatch bounds the access times written in one transaction.
 const flushBatch = 1000
 
-// cache indexes the cached objects (stored with no reference, by a remote
-// read) in least-recently-used order and evicts the oldest while their
-// bytes exceed the budget. Objects with references are never in it.
+// cache keeps the cached objects (stored with no reference, by a remote
+// read) under the budget: it evicts the least recently used while their
+// bytes exceed it. Objects with references are never in it.
 //
-// The index is in memory and rebuilt at open from the records and the
-// prefixCache access times. Registration, touches and removals change it
-// at once; access times are written and evictions run on one background
-// goroutine, so no read or commit waits for them.
-//
-// Lock order: cache.mu, then Swarm.mu (pinned reads a download's users).
+// Its index (lru.Index) is in memory and rebuilt at open from the records
+// and the prefixCache access times. Registration, touches and removals
+// change it at once; access times are written and evictions run on one
+// background goroutine, so no read or commit waits for them.
 type cache struct {
-	s     *Swarm
-	limit int64 // bytes; 0 keeps nothing
-
-	mu    sync.Mutex
-	order *list.List // of *cacheEntry, most recently used first
-	byID  map[ID]*list.Element
-	bytes int64
-	dirty map[ID]struct{} // entries whose access time must be written
-	wake  chan struct{}
-	wg    sync.WaitGroup // the background loop
+	s    *Swarm
+	idx  *lru.Index
+	wake chan struct{}
+	wg   sync.WaitGroup // the background loop
 }
 
-// cacheEntry is one cached object.
-type cacheEntry struct {
-	id    ID
-	size  int64
-	at    int64 // last access, Unix nanoseconds
-	saved int64 // the access time last written, 0 if none
-	// p is the download that committed the object, while it may have
-	// users; graceEnd is when unpinGrace ends once it has none.
-	p        *partial
-	graceEnd time.Time
+// downloadPin pins a cached object while the download that committed it
+// has users (lru.Pin).
+type downloadPin struct {
+	e *engine
+	p *partial
+}
+
+// Users returns the download's users.
+func (d downloadPin) Users() int {
+	d.e.mu.Lock()
+	defer d.e.mu.Unlock()
+	return d.p.users
 }
 
 // cacheLimit turns Config.CacheSize into the byte budget.
@@ -75,14 +63,7 @@ func cacheLimit(size int64) int64 {
 }
 
 func newCache(s *Swarm, size int64) *cache {
-	return &cache{
-		s:     s,
-		limit: cacheLimit(size),
-		order: list.New(),
-		byID:  make(map[ID]*list.Element),
-		dirty: make(map[ID]struct{}),
-		wake:  make(chan struct{}, 1),
-	}
+	return &cache{s: s, idx: lru.New(cacheLimit(size)), wake: make(chan struct{}, 1)}
 }
 
 // cacheCommitted registers id if it is stored with no reference: a remote
@@ -95,62 +76,23 @@ func (s *Swarm) cacheCommitted(id ID) {
 	if err != nil || rec.refs != 0 {
 		return
 	}
-	s.cache.add(id, rec.size, time.Now().UnixNano(), s.fetching(id))
+	var pin lru.Pin
+	if p := s.eng.fetching(id); p != nil {
+		pin = downloadPin{s.eng, p}
+	}
+	s.cache.idx.Add(id, rec.size, time.Now().UnixNano(), pin)
 	if rec, err := s.record(id); isNotFound(err) || (err == nil && rec.refs != 0) {
-		s.cache.forget(id)
+		s.cache.idx.Forget(id)
 	}
 	s.cache.kick()
 }
 
-// add indexes id as the most recently used object, its access time to be
-// written.
-func (c *cache) add(id ID, size, at int64, p *partial) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.byID[id]; ok {
-		e := el.Value.(*cacheEntry)
-		c.bytes += size - e.size
-		e.size, e.at, e.p = size, at, p
-		c.order.MoveToFront(el)
-	} else {
-		c.byID[id] = c.order.PushFront(&cacheEntry{id: id, size: size, at: at, p: p})
-		c.bytes += size
-	}
-	c.dirty[id] = struct{}{}
-}
-
-// touch makes a cached object the most recently used. Its access time is
-// written at most once per touchPersistEvery.
+// touch makes a cached object the most recently used, and wakes the
+// background loop when its access time is to be written.
 func (c *cache) touch(id ID) {
-	now := time.Now().UnixNano()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.byID[id]
-	if !ok {
-		return
-	}
-	e := el.Value.(*cacheEntry)
-	e.at = now
-	c.order.MoveToFront(el)
-	if now-e.saved >= int64(touchPersistEvery) {
-		c.dirty[id] = struct{}{}
+	if c.idx.Touch(id) {
 		c.kick()
 	}
-}
-
-// forget drops id from the index: it gained a reference or was removed.
-// Its prefixCache key is deleted by the transaction that did so.
-func (c *cache) forget(id ID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.byID[id]
-	if !ok {
-		return
-	}
-	c.order.Remove(el)
-	delete(c.byID, id)
-	delete(c.dirty, id)
-	c.bytes -= el.Value.(*cacheEntry).size
 }
 
 // kick wakes the background loop without waiting.
@@ -159,13 +101,6 @@ func (c *cache) kick() {
 	case c.wake <- struct{}{}:
 	default:
 	}
-}
-
-// stats returns the number and bytes of cached objects.
-func (c *cache) stats() (n int, bytes int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.byID), c.bytes
 }
 
 // start runs the background loop until ctx ends.
@@ -180,11 +115,11 @@ func (c *cache) close() {
 }
 
 // run writes access times and enforces the budget when kicked, and once
-// per touchPersistEvery in case a download's last user left without a
+// per lru.TouchPersistEvery in case a download's last user left without a
 // kick.
 func (c *cache) run(ctx context.Context) {
 	retry := c.enforce(ctx) // the budget may have shrunk since the last run
-	tick := time.NewTicker(touchPersistEvery)
+	tick := time.NewTicker(lru.TouchPersistEvery)
 	defer tick.Stop()
 	for {
 		var later <-chan time.Time
@@ -205,13 +140,13 @@ func (c *cache) run(ctx context.Context) {
 
 // enforce evicts least recently used objects while the cached bytes
 // exceed the budget, and returns when to try again for objects kept only
-// by unpinGrace (zero if none). A victim may gain a reference between
+// by lru.UnpinGrace (zero if none). A victim may gain a reference between
 // the pick and Evict: Evict then refuses (ErrHeld) and the object leaves
 // the index held, as it would have through addRefs.
 func (c *cache) enforce(ctx context.Context) (retry time.Time) {
-	failed := make(map[ID]bool)
+	failed := make(map[lru.ID]bool)
 	for ctx.Err() == nil {
-		id, ok, retry := c.victim(failed)
+		id, ok, retry := c.idx.Victim(failed)
 		if !ok {
 			return retry
 		}
@@ -220,7 +155,7 @@ func (c *cache) enforce(ctx context.Context) (retry time.Time) {
 		case err == nil:
 			c.s.log.Debug("evicted cached object", "id", id)
 		case errors.Is(err, ErrHeld), errors.Is(err, ErrNotFound):
-			c.forget(id)
+			c.idx.Forget(id)
 		default:
 			if ctx.Err() == nil {
 				c.s.log.Warn("evict cached object", "id", id, "err", err)
@@ -231,118 +166,36 @@ func (c *cache) enforce(ctx context.Context) (retry time.Time) {
 	return time.Time{}
 }
 
-// victim picks the least recently used object that may be evicted now,
-// if the cached bytes exceed the budget; with none, it returns the
-// earliest time one kept by unpinGrace may go.
-func (c *cache) victim(failed map[ID]bool) (id ID, ok bool, retry time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.bytes <= c.limit {
-		return ID{}, false, time.Time{}
-	}
-	now := time.Now()
-	for el := c.order.Back(); el != nil; el = el.Prev() {
-		e := el.Value.(*cacheEntry)
-		switch {
-		case failed[e.id] || c.pinned(e):
-		case now.Before(e.graceEnd):
-			if retry.IsZero() || e.graceEnd.Before(retry) {
-				retry = e.graceEnd
-			}
-		default:
-			return e.id, true, time.Time{}
-		}
-	}
-	return ID{}, false, retry
-}
-
-// unpinGrace is how long an object stays after its download is seen to
-// have no users. The last user may be a Fetch, which takes its reference
-// just after leaving the download: evicting the object in between would
-// make it download the object again (with no cache, every time).
-const unpinGrace = time.Second
-
-// pinned reports whether users of e's download (remote readers, which
-// read through its torrent, or a Fetch) still wait on it. A committed
-// download gains no users, so the first time it has none the entry
-// forgets it and its grace starts.
-func (c *cache) pinned(e *cacheEntry) bool {
-	if e.p == nil {
-		return false
-	}
-	c.s.mu.Lock()
-	users := e.p.users
-	c.s.mu.Unlock()
-	if users > 0 {
-		return true
-	}
-	e.p, e.graceEnd = nil, time.Now().Add(unpinGrace)
-	return false
-}
-
-// stamp is an access time to write.
-type stamp struct {
-	id ID
-	at int64
-}
-
 // flush writes the access times of dirty entries, or with all of every
 // entry whose last access is not written yet.
 func (c *cache) flush(all bool) {
-	c.mu.Lock()
-	if all {
-		for id, el := range c.byID {
-			if e := el.Value.(*cacheEntry); e.at != e.saved {
-				c.dirty[id] = struct{}{}
-			}
-		}
-	}
-	batch := make([]stamp, 0, len(c.dirty))
-	for id := range c.dirty {
-		if el, ok := c.byID[id]; ok {
-			batch = append(batch, stamp{id, el.Value.(*cacheEntry).at})
-		}
-	}
-	clear(c.dirty)
-	c.mu.Unlock()
+	batch := c.idx.Dirty(all)
 	for chunk := range slices.Chunk(batch, flushBatch) {
 		if err := c.s.update(func(txn *badger.Txn) error { return putStamps(txn, chunk) }); err != nil {
 			c.s.log.Warn("write cache access times", "err", err)
 			return // the index is right; the order after a restart may not be
 		}
-		c.saved(chunk)
+		c.idx.Saved(chunk)
 	}
 }
 
 // putStamps writes access times for objects still cached. Reading each
 // record makes the write conflict with a concurrent reference or
 // removal, so no key outlives its object's cached state.
-func putStamps(txn *badger.Txn, batch []stamp) error {
+func putStamps(txn *badger.Txn, batch []lru.Stamp) error {
 	for _, st := range batch {
-		rec, err := getRecord(txn, st.id)
+		rec, err := getRecord(txn, st.ID)
 		if isNotFound(err) || (err == nil && rec.refs != 0) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if err := txn.Set(key(prefixCache, st.id), binary.BigEndian.AppendUint64(nil, uint64(st.at))); err != nil {
+		if err := txn.Set(key(prefixCache, st.ID), binary.BigEndian.AppendUint64(nil, uint64(st.At))); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// saved notes the access times now written.
-func (c *cache) saved(batch []stamp) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range batch {
-		if el, ok := c.byID[st.id]; ok {
-			e := el.Value.(*cacheEntry)
-			e.saved = max(e.saved, st.at)
-		}
-	}
 }
 
 // load rebuilds the index from the database in one pass over the access
@@ -352,7 +205,7 @@ func (c *cache) saved(batch []stamp) {
 // the least recently used. Access times whose object is gone or held are
 // deleted.
 func (c *cache) load() error {
-	var entries []*cacheEntry
+	var entries []lru.Entry
 	var stale []ID
 	err := c.s.db.View(func(txn *badger.Txn) error {
 		stamps, err := scanStamps(txn)
@@ -368,7 +221,7 @@ func (c *cache) load() error {
 			at, ok := stamps[id]
 			delete(stamps, id)
 			if refs == 0 {
-				entries = append(entries, &cacheEntry{id: id, size: size, at: at, saved: at})
+				entries = append(entries, lru.Entry{ID: id, Size: size, At: at})
 			} else if ok {
 				stale = append(stale, id)
 			}
@@ -382,11 +235,7 @@ func (c *cache) load() error {
 	if err != nil {
 		return fmt.Errorf("swarm: load cache index: %w", err)
 	}
-	slices.SortStableFunc(entries, func(a, b *cacheEntry) int { return cmp.Compare(a.at, b.at) })
-	for _, e := range entries {
-		c.byID[e.id] = c.order.PushFront(e)
-		c.bytes += e.size
-	}
+	c.idx.Restore(entries)
 	return c.deleteStamps(stale)
 }
 

@@ -138,14 +138,16 @@ func checkCached(t *testing.T, s *testSwarm, objects int, bytes int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
+	index := map[ID]bool{}
+	for _, id := range s.cache.idx.IDs() {
+		index[id] = true
+	}
 	for id, cached := range want {
-		if _, indexed := s.cache.byID[id]; indexed != cached {
+		if _, indexed := index[id]; indexed != cached {
 			t.Errorf("%s: indexed %v, record says cached %v", id, indexed, cached)
 		}
 	}
-	for id := range s.cache.byID {
+	for id := range index {
 		if _, ok := want[id]; !ok {
 			t.Errorf("%s indexed without a record", id)
 		}
@@ -225,10 +227,10 @@ func TestCacheVictimGainsReference(t *testing.T) {
 	b := openCacheSwarm(t, t.TempDir(), cacheObj)
 	data := randBytes(300, 2*cacheObj)
 	obj := mustPut(t, b, data)
-	b.cache.add(obj.ID, obj.Size, 1, nil) // as if listed before the reference
+	b.cache.idx.Add(obj.ID, obj.Size, 1, nil) // as if listed before the reference
 	b.cache.kick()
 	waitFor(t, "the held object to leave the index", func() bool {
-		n, _ := b.cache.stats()
+		n, _ := b.cache.idx.Stats()
 		return n == 0
 	})
 	if got := readAll(t, b, obj.ID); !bytes.Equal(got, data) {
@@ -351,7 +353,7 @@ func TestCacheNegativeKeepsNothing(t *testing.T) {
 	// Fetch keeps what it fetched, downloaded once: the object is not
 	// evicted between its commit and Fetch taking the reference.
 	downloads := 0
-	b.fetchedFrom = func(ID, map[string]int64) { downloads++ }
+	b.eng.fetchedFrom = func(ID, map[string]int64) { downloads++ }
 	if _, err := b.Fetch(t.Context(), src.ids[0], src.mis[0], []string{src.Self()}); err != nil {
 		t.Fatalf("Fetch with no cache: %v", err)
 	}
@@ -429,7 +431,7 @@ func BenchmarkCacheLoad100k(b *testing.B) {
 		if err := c.load(); err != nil {
 			b.Fatal(err)
 		}
-		if n, size := c.stats(); n != cached || size != cached*cacheObj {
+		if n, size := c.idx.Stats(); n != cached || size != cached*cacheObj {
 			b.Fatalf("loaded %d cached objects of %d bytes; want %d", n, size, cached)
 		}
 	}

@@ -68,20 +68,23 @@
 //
 // # BitTorrent engine
 //
-// One anacrolix client per swarm, with no DHT, trackers, PEX, uTP, port
-// mapping or sockets of its own: every peer connection goes through a
+// One anacrolix client per swarm (owned by engine.go's engine, with the
+// loaded torrents and the downloads), with no DHT, trackers, PEX, uTP,
+// port mapping or sockets of its own: every peer connection goes through a
 // Transport (Config.Transport; plain TCP on Config.ListenAddr when nil),
 // whose peers are opaque names (libp2p peer IDs in a node, "ip:port" over
 // TCP). The engine bans peers by IP, so it only ever sees a stand-in
-// address per name (peers.go): a peer that sends a piece failing its
-// SHA-1 is banned alone, not every peer on the same host.
+// address per name (swarm/internal/peername): a peer that sends a piece
+// failing its SHA-1 is banned alone, not every peer on the same host.
 //
-// Its storage (store) serves a stored object's pieces from the file,
-// inline bytes or parts, each piece checked the first time the loaded
-// torrent reads it (see Integrity), and writes downloads into a temp file
-// whose piece completion is kept in memory until the whole object is
-// verified and committed; a crash discards a partial download. Idle objects are not loaded torrents: Seed loads one, Unseed
-// or Release unloads it, a download loads one while it has users.
+// Its storage (store; swarm/internal/held) serves a stored object's
+// pieces from the file, inline bytes or parts, each piece checked the
+// first time the loaded torrent reads it (see Integrity), and writes
+// downloads into a temp file whose piece completion is kept in memory
+// until the whole object is verified and committed; a crash discards a
+// partial download. Idle objects are not loaded torrents: Seed loads
+// one, Unseed or Release unloads it, a download loads one while it has
+// users.
 //
 // # Integrity
 //
@@ -126,6 +129,7 @@
 // Once every piece is in, the whole file is hashed again (SHA-256 and the
 // pieces) and committed as a cached object with no reference; Fetch then
 // takes its reference. Evict removes a cached object, Fetch or Ref make it
-// held. The last user to leave before completion cancels the download and
+// held; past Config.CacheSize the least recently read go first (their
+// index is swarm/internal/lru). The last user to leave before completion cancels the download and
 // its temp file is removed.
 package swarm

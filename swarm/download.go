@@ -1,8 +1,6 @@
 package swarm
 
 import (
-	"github.com/d3s/d3s/swarm/internal/infodict"
-
 	"context"
 	"fmt"
 	"maps"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/d3s/d3s/swarm/internal/infodict"
 )
 
 // partial is a download in progress into a temp file, shared by every
@@ -27,7 +27,7 @@ type partial struct {
 	t      *torrent.Torrent
 	ready  chan struct{} // t is set (nil for an empty object)
 	cancel context.CancelFunc
-	users  int // under Swarm.mu
+	users  int // under engine.mu
 	fin    chan struct{}
 	err    error // set before fin closes
 	drop   sync.Once
@@ -40,16 +40,12 @@ type partial struct {
 	reseed bool
 }
 
-// join registers a user of id's download, starting it if none runs, and
-// adds peers to it.
-func (s *Swarm) join(id ID, fi fetchInfo, peers []string) (*partial, error) {
-	return s.joinAs(id, fi, peers, false)
-}
-
-// joinAs is join; a download it starts is a repair if repair is set.
-func (s *Swarm) joinAs(id ID, fi fetchInfo, peers []string, repair bool) (*partial, error) {
+// join registers a user of id's download, starting it if none runs (a
+// repair if repair is set), and adds peers to it.
+func (s *Swarm) join(id ID, fi fetchInfo, peers []string, repair bool) (*partial, error) {
+	e := s.eng
 	for {
-		p, owner, err := s.register(id, fi, repair)
+		p, owner, err := e.register(id, fi, repair)
 		if err != nil {
 			return nil, err
 		}
@@ -58,38 +54,53 @@ func (s *Swarm) joinAs(id ID, fi fetchInfo, peers []string, repair bool) (*parti
 		}
 		if owner {
 			if repair {
-				p.reseed = s.unloadDamaged(id)
+				p.reseed = e.unloadDamaged(id)
 			}
-			s.startTorrent(id, fi, p)
+			e.startTorrent(id, fi, p)
 		}
 		<-p.ready
 		if p.t != nil {
-			p.t.AddPeers(s.names.peerInfos(s.Self(), peers))
+			p.t.AddPeers(e.names.PeerInfos(e.tr.Self(), peers))
 		}
 		return p, nil
 	}
 }
 
+// leave drops a user of a download (engine.leave), then seeds a repaired
+// object again if its damaged copy was seeding.
+func (s *Swarm) leave(p *partial) {
+	if s.eng.leave(p) && p.reseed && p.err == nil {
+		s.reseed(p.id)
+	}
+}
+
+// fetching returns the download in progress for id, if any.
+func (e *engine) fetching(id ID) *partial {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fetches[id]
+}
+
 // register returns id's running download with one more user, or a new one
 // (owner); nil after waiting for a download that was being torn down.
-func (s *Swarm) register(id ID, fi fetchInfo, repair bool) (p *partial, owner bool, err error) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+func (e *engine) register(id ID, fi fetchInfo, repair bool) (p *partial, owner bool, err error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
 		return nil, false, ErrClosed
 	}
-	if p = s.fetches[id]; p != nil {
+	if p = e.fetches[id]; p != nil {
 		if p.users == 0 {
-			s.mu.Unlock()
+			e.mu.Unlock()
 			<-p.fin
 			return nil, false, nil
 		}
 		p.users++
-		s.mu.Unlock()
+		e.mu.Unlock()
 		return p, false, nil
 	}
-	defer s.mu.Unlock()
-	f, err := s.tempFile()
+	defer e.mu.Unlock()
+	f, err := e.tempFile()
 	if err == nil {
 		if err = f.Truncate(fi.size); err != nil {
 			f.Close()
@@ -99,97 +110,94 @@ func (s *Swarm) register(id ID, fi fetchInfo, repair bool) (p *partial, owner bo
 	if err != nil {
 		return nil, false, fmt.Errorf("swarm: fetch: %w", err)
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
+	ctx, cancel := context.WithCancel(e.ctx)
 	p = &partial{f: f, done: make([]bool, infodict.NumPieces(fi.size, infodict.PieceLength(fi.size))),
 		from: make(map[string]int64), ready: make(chan struct{}), cancel: cancel, users: 1, fin: make(chan struct{}),
 		id: id, repair: repair}
-	s.fetches[id] = p
-	s.wg.Go(func() { s.run(ctx, id, fi, p) })
+	e.fetches[id] = p
+	e.wg.Go(func() { e.run(ctx, id, fi, p) })
 	return p, true, nil
 }
 
 // startTorrent loads the download's torrent (its storage finds p in
-// s.fetches) and asks for every piece.
-func (s *Swarm) startTorrent(id ID, fi fetchInfo, p *partial) {
+// fetches) and asks for every piece.
+func (e *engine) startTorrent(id ID, fi fetchInfo, p *partial) {
 	defer close(p.ready)
 	if fi.size == 0 {
 		return
 	}
 	opts := torrent.AddTorrentOpts{InfoHash: metainfo.Hash(id), InfoBytes: fi.info}
-	s.loadMu.Lock()
-	t, isNew := s.cl.AddTorrentOpt(opts)
+	e.loadMu.Lock()
+	t, isNew := e.cl.AddTorrentOpt(opts)
 	if !isNew {
 		// A torrent loaded from the stored copy (being evicted, released
 		// or repaired): its storage is not the download's, and whoever
 		// unloads the stored copy would drop it under the readers.
 		t.Drop()
-		t, _ = s.cl.AddTorrentOpt(opts)
+		t, _ = e.cl.AddTorrentOpt(opts)
 	}
 	p.t = t
-	s.owned[id] = p
-	s.loadMu.Unlock()
+	e.owned[id] = p
+	e.loadMu.Unlock()
 	p.t.DownloadAll()
 }
 
 // leave drops a user; the last one cancels an unfinished download, waits
-// for its cleanup and unloads its torrent, then seeds a repaired object
-// again if its damaged copy was seeding.
-func (s *Swarm) leave(p *partial) {
-	s.mu.Lock()
+// for its cleanup and unloads its torrent, and reports true.
+func (e *engine) leave(p *partial) (last bool) {
+	e.mu.Lock()
 	p.users--
-	last := p.users == 0
-	s.mu.Unlock()
+	last = p.users == 0
+	e.mu.Unlock()
 	if !last {
-		return
+		return false
 	}
 	p.cancel()
 	<-p.fin
-	s.unloadPartial(p)
-	if p.reseed && p.err == nil {
-		s.reseed(p.id)
-	}
+	e.unloadPartial(p)
+	return true
 }
 
 // unloadPartial drops p's torrent and closes its file, once; the file
 // only after closeGrace, since the engine may still be reading it for a
 // peer.
-func (s *Swarm) unloadPartial(p *partial) {
+func (e *engine) unloadPartial(p *partial) {
 	p.drop.Do(func() {
 		<-p.ready
-		s.loadMu.Lock()
-		if s.owned[p.id] == p {
-			delete(s.owned, p.id)
+		e.loadMu.Lock()
+		if e.owned[p.id] == p {
+			delete(e.owned, p.id)
 		}
 		if p.t != nil {
 			p.t.Drop()
 		}
-		s.loadMu.Unlock()
+		e.loadMu.Unlock()
 		closeLater(p.f)
 	})
 }
 
 // run waits for every piece, verifies and commits the object, then
 // unregisters the download.
-func (s *Swarm) run(ctx context.Context, id ID, fi fetchInfo, p *partial) {
-	err := s.awaitPieces(ctx, id, p)
+func (e *engine) run(ctx context.Context, id ID, fi fetchInfo, p *partial) {
+	err := p.await(ctx, id)
 	if err == nil {
-		s.reportPeers(id, p)
-		err = s.verifyAndCommit(ctx, id, fi, p)
+		e.reportPeers(id, p)
+		err = e.commit(ctx, id, fi, p)
 	}
-	s.mu.Lock()
-	delete(s.fetches, id)
+	e.mu.Lock()
+	delete(e.fetches, id)
 	p.err = err
-	s.mu.Unlock()
+	e.mu.Unlock()
 	if err != nil {
-		s.unloadPartial(p) // readers see the error; a new download starts afresh
+		e.unloadPartial(p) // readers see the error; a new download starts afresh
 		os.Remove(p.f.Name())
-		s.log.Debug("download failed", "id", id, "err", err)
+		e.log.Debug("download failed", "id", id, "err", err)
 	}
 	close(p.fin)
 }
 
-// awaitPieces waits until every piece is verified.
-func (s *Swarm) awaitPieces(ctx context.Context, id ID, p *partial) error {
+// await waits until every piece is verified.
+func (p *partial) await(ctx context.Context, id ID) error {
 	select {
 	case <-p.ready:
 	case <-ctx.Done():
@@ -207,29 +215,29 @@ func (s *Swarm) awaitPieces(ctx context.Context, id ID, p *partial) error {
 }
 
 // countUseful adds a received piece's bytes to its peer's count.
-func (s *Swarm) countUseful(e torrent.ReceivedUsefulDataEvent) {
-	p := s.fetching(ID(e.Peer.Torrent().InfoHash()))
-	if p == nil || e.Message == nil {
+func (e *engine) countUseful(ev torrent.ReceivedUsefulDataEvent) {
+	p := e.fetching(ID(ev.Peer.Torrent().InfoHash()))
+	if p == nil || ev.Message == nil {
 		return
 	}
-	addr := e.Peer.RemoteAddr.String()
-	name, ok := s.names.name(addr)
+	addr := ev.Peer.RemoteAddr.String()
+	name, ok := e.names.Name(addr)
 	if !ok {
 		name = addr
 	}
 	p.mu.Lock()
-	p.from[name] += int64(len(e.Message.Piece))
+	p.from[name] += int64(len(ev.Message.Piece))
 	p.mu.Unlock()
 }
 
 // reportPeers logs (and hands to the test hook) how many useful bytes
 // each peer sent.
-func (s *Swarm) reportPeers(id ID, p *partial) {
+func (e *engine) reportPeers(id ID, p *partial) {
 	p.mu.Lock()
 	from := maps.Clone(p.from)
 	p.mu.Unlock()
-	s.log.Debug("downloaded", "id", id, "from", from)
-	if s.fetchedFrom != nil {
-		s.fetchedFrom(id, from)
+	e.log.Debug("downloaded", "id", id, "from", from)
+	if e.fetchedFrom != nil {
+		e.fetchedFrom(id, from)
 	}
 }

@@ -75,7 +75,7 @@ func (s *Swarm) Fetch(ctx context.Context, id ID, mi []byte, peers []string) (Ob
 // awaitDownload joins id's download (a repair if it starts one and
 // repair is set) and waits for it to finish.
 func (s *Swarm) awaitDownload(ctx context.Context, id ID, fi fetchInfo, peers []string, repair bool) error {
-	p, err := s.joinAs(id, fi, peers, repair)
+	p, err := s.join(id, fi, peers, repair)
 	if err != nil {
 		return err
 	}

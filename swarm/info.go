@@ -6,24 +6,10 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // infoID returns the infohash of an encoded info dictionary.
 func infoID(info []byte) ID { return infodict.Hash(info) }
-
-// objPath is where a file object lives: obj/ab/cd/abcd…, fanned out so no
-// directory grows past 65536 entries of subdirectories.
-func (s *Swarm) objPath(id ID) string {
-	h := id.String()
-	return filepath.Join(s.dir, "obj", h[:2], h[2:4], h)
-}
-
-// tempFile creates a temp file that New removes if a crash leaves it.
-func (s *Swarm) tempFile() (*os.File, error) {
-	return os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
-}
 
 // pieceHashes returns the SHA-1 piece hashes of a stored object, the
 // "pieces" of its info dictionary, once the dictionary is shown to be the

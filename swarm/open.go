@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -39,7 +38,7 @@ func (s *Swarm) openSource(ctx context.Context, id ID, rec *record) (*verified.S
 	ps := s.newSource(id, rec.size, rec.pieceLen, hashes)
 	switch rec.kind {
 	case kindFile:
-		f, err := s.openFile(id)
+		f, err := s.data.open(id)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -112,17 +111,6 @@ func valueCopy(txn *badger.Txn, prefix string, id ID) ([]byte, error) {
 	return item.ValueCopy(nil)
 }
 
-func (s *Swarm) openFile(id ID) (*os.File, error) {
-	f, err := os.Open(s.objPath(id))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("swarm: open %s: %w", id, err)
-	}
-	return f, nil
-}
-
 type inlineReader struct{ *bytes.Reader }
 
 func (inlineReader) Close() error { return nil }
@@ -153,7 +141,7 @@ func (s *Swarm) appendSegments(ctx context.Context, l *layout.Reader, id ID, dep
 	}
 	switch rec.kind {
 	case kindFile:
-		f, err := s.openFile(id)
+		f, err := s.data.open(id)
 		if err != nil {
 			return err
 		}

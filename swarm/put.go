@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/d3s/d3s/internal/fsutil"
 	"github.com/d3s/d3s/swarm/internal/onepass"
 )
 
@@ -24,13 +22,13 @@ func (s *Swarm) Put(ctx context.Context, r io.Reader, size int64, want Expect) (
 	if size < 0 {
 		return Object{}, ErrSizeMismatch
 	}
-	if s.isClosed() {
+	if s.eng.isClosed() {
 		return Object{}, ErrClosed
 	}
 	if size <= s.inlineMax {
 		return s.putInline(ctx, r, size, want)
 	}
-	f, err := onepass.CreateTemp(filepath.Join(s.dir, "tmp"))
+	f, err := onepass.CreateTemp(s.data.tmp())
 	if err != nil {
 		return Object{}, fmt.Errorf("swarm: put: %w", err)
 	}
@@ -89,8 +87,8 @@ func (s *Swarm) commitFile(id ID, tmp string, rec *record, info []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	dst := s.objPath(id)
-	if err := s.placeFile(tmp, dst); err != nil {
+	dst := s.data.objPath(id)
+	if err := s.data.place(tmp, dst); err != nil {
 		return err
 	}
 	err := s.update(func(txn *badger.Txn) error {
@@ -104,28 +102,6 @@ func (s *Swarm) commitFile(id ID, tmp string, rec *record, info []byte) error {
 		return fmt.Errorf("swarm: commit %s: %w", id, err)
 	}
 	return nil
-}
-
-// placeFile renames tmp to dst durably, creating the fan-out directories.
-func (s *Swarm) placeFile(tmp, dst string) error {
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("swarm: %w", err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("swarm: %w", err)
-	}
-	// The fan-out directories may be new: sync each level up to obj/.
-	root := filepath.Join(s.dir, "obj")
-	for d := dir; ; d = filepath.Dir(d) {
-		if err := fsutil.SyncDir(d); err != nil {
-			os.Remove(dst)
-			return fmt.Errorf("swarm: sync dir: %w", err)
-		}
-		if d == root || len(d) <= len(root) {
-			return nil
-		}
-	}
 }
 
 // addRef adds a reference to id if it is stored and reports whether it was.
@@ -157,7 +133,7 @@ func (s *Swarm) addRefs(id ID, n int64) (held bool, err error) {
 		return txn.Set(key(prefixObject, id), rec.marshal())
 	})
 	if err == nil && wasCached {
-		s.cache.forget(id)
+		s.cache.idx.Forget(id)
 	}
 	return held, err
 }

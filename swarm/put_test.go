@@ -59,7 +59,7 @@ func TestPutRoundTrip(t *testing.T) {
 			if err != nil || !bytes.Equal(got, b) {
 				t.Fatalf("read back %d bytes, err %v; want the %d bytes put", len(got), err, len(b))
 			}
-			if _, err := os.Stat(s.objPath(obj.ID)); (err == nil) != tc.file {
+			if _, err := os.Stat(s.data.objPath(obj.ID)); (err == nil) != tc.file {
 				t.Errorf("object file exists: %v, want %v", err == nil, tc.file)
 			}
 		})

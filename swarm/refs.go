@@ -51,24 +51,36 @@ func (s *Swarm) release(id ID) (gone *record, err error) {
 			return txn.Set(key(prefixObject, id), rec.marshal())
 		}
 		gone = rec
-		for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
-			if err := txn.Delete(key(p, id)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return deleteKeys(txn, id)
 	})
 	if err != nil || gone == nil {
 		return nil, err
 	}
-	s.cache.forget(id)
-	s.unload(id)
-	if gone.kind == kindFile {
-		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	s.removed(id, gone.kind)
+	return gone, nil
+}
+
+// deleteKeys deletes every key of id: a removal that commits leaves
+// nothing of the object in the database.
+func deleteKeys(txn *badger.Txn, id ID) error {
+	for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
+		if err := txn.Delete(key(p, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removed drops what a committed removal of id (kind k) left outside the
+// database: its cache entry, a loaded torrent and a file object's file.
+func (s *Swarm) removed(id ID, k kind) {
+	s.cache.idx.Forget(id)
+	s.eng.unload(id)
+	if k == kindFile {
+		if err := os.Remove(s.data.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.log.Warn("remove object file", "id", id, "err", err)
 		}
 	}
-	return gone, nil
 }
 
 // MetaInfo returns the object's .torrent file. ErrNotFound.

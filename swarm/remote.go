@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/anacrolix/torrent"
@@ -41,7 +40,7 @@ func (s *Swarm) OpenRemote(ctx context.Context, id ID, mi []byte, peers []string
 	if fi.size == 0 {
 		return inlineReader{bytes.NewReader(nil)}, nil
 	}
-	p, err := s.join(id, fi, peers)
+	p, err := s.join(id, fi, peers, false)
 	if err != nil {
 		return nil, err
 	}
@@ -109,22 +108,11 @@ func (s *Swarm) Evict(ctx context.Context, id ID) error {
 			return fmt.Errorf("%w: %s has %d references", ErrHeld, id, rec.refs)
 		}
 		k = rec.kind
-		for _, p := range []string{prefixObject, prefixInfo, prefixInline, prefixCache} {
-			if err := txn.Delete(key(p, id)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return deleteKeys(txn, id)
 	})
 	if err != nil {
 		return err
 	}
-	s.cache.forget(id)
-	s.unload(id)
-	if k == kindFile {
-		if err := os.Remove(s.objPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("remove object file", "id", id, "err", err)
-		}
-	}
+	s.removed(id, k)
 	return nil
 }

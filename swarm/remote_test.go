@@ -29,7 +29,7 @@ func seeded(t testing.TB, s *testSwarm, data []byte) (ID, []byte) {
 func recordPeers(s *testSwarm) func() map[string]int64 {
 	var mu sync.Mutex
 	got := map[string]int64{}
-	s.fetchedFrom = func(_ ID, from map[string]int64) {
+	s.eng.fetchedFrom = func(_ ID, from map[string]int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		for k, v := range from {
@@ -72,7 +72,7 @@ func TestFetchIgnoresCorruptPeer(t *testing.T) {
 	id, mi := seeded(t, good, data)
 	seeded(t, bad, data)
 	// Flip one byte in every 64 KiB of bad's stored file.
-	f, err := os.OpenFile(bad.objPath(id), os.O_RDWR, 0)
+	f, err := os.OpenFile(bad.data.objPath(id), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

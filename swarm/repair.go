@@ -7,12 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/dgraph-io/badger/v4"
 	"golang.org/x/sys/unix"
-
-	"github.com/d3s/d3s/internal/fsutil"
 )
 
 // Repair replaces the stored bytes of a damaged object with a copy
@@ -47,15 +44,6 @@ func (s *Swarm) Repair(ctx context.Context, id ID, peers []string) error {
 	}
 	s.log.Info("repaired", "id", id)
 	return nil
-}
-
-// unloadDamaged unloads a torrent loaded for id before its repair starts,
-// and reports whether there was one. Any torrent loaded from here on
-// finds the repair's download in s.fetches and uses its storage.
-func (s *Swarm) unloadDamaged(id ID) bool {
-	seeding := s.Seeding(id)
-	s.unload(id)
-	return seeding
 }
 
 // reseed loads a repaired object's torrent again.
@@ -99,8 +87,8 @@ func (s *Swarm) replaceBytes(id ID, fi fetchInfo, f *os.File) ([]ID, error) {
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {
 		return nil, fmt.Errorf("sync: %w", err)
 	}
-	dst := s.objPath(id)
-	if err := s.renameDurable(f.Name(), dst); err != nil {
+	dst := s.data.objPath(id)
+	if err := s.data.renameDurable(f.Name(), dst); err != nil {
 		return nil, err
 	}
 	if rec.kind == kindFile {
@@ -134,26 +122,4 @@ func (s *Swarm) replaceInline(id ID, fi fetchInfo, f *os.File) error {
 		}
 		return txn.Set(key(prefixInline, id), b)
 	})
-}
-
-// renameDurable renames tmp over dst and syncs the directories up to obj/
-// (the fan-out levels may be new). Unlike placeFile it never removes dst:
-// a repaired file that is not yet durable is still better than none.
-func (s *Swarm) renameDurable(tmp, dst string) error {
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return err
-	}
-	root := filepath.Join(s.dir, "obj")
-	for d := dir; ; d = filepath.Dir(d) {
-		if err := fsutil.SyncDir(d); err != nil {
-			return fmt.Errorf("sync dir: %w", err)
-		}
-		if d == root || len(d) <= len(root) {
-			return nil
-		}
-	}
 }

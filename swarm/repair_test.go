@@ -169,16 +169,16 @@ func TestRepairConcurrentShareDownload(t *testing.T) {
 	mustPut(t, b, data)
 	flipFile(t, a.testSwarm, id, 5)
 	var downloads atomic.Int32
-	a.fetchedFrom = func(ID, map[string]int64) { downloads.Add(1) }
+	a.eng.fetchedFrom = func(ID, map[string]int64) { downloads.Add(1) }
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	repair := func(i int) { errs[i] = a.Repair(repairCtx(t), id, []string{b.Self()}) }
 	wg.Go(func() { repair(0) })
 	wg.Go(func() { repair(1) })
 	deadline := time.Now().Add(10 * time.Second)
-	for a.users(id) < 2 {
+	for a.eng.users(id) < 2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the repairs never joined one download (%d users)", a.users(id))
+			t.Fatalf("the repairs never joined one download (%d users)", a.eng.users(id))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -201,10 +201,10 @@ func TestRepairConcurrentShareDownload(t *testing.T) {
 }
 
 // users returns how many callers share id's download.
-func (s *Swarm) users(id ID) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p := s.fetches[id]; p != nil {
+func (e *engine) users(id ID) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.fetches[id]; p != nil {
 		return p.users
 	}
 	return 0
@@ -257,7 +257,7 @@ func TestFetchFromDamagedPeer(t *testing.T) {
 	if got := readAll(t, c, id); !bytes.Equal(got, data) {
 		t.Fatal("fetched bytes differ")
 	}
-	stats := c.cl.Stats()
+	stats := c.eng.cl.Stats()
 	if n := stats.PiecesDirtiedBad.Int64(); n != 0 {
 		t.Fatalf("%d pieces received failed their hash: a damaged piece was served", n)
 	}

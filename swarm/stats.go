@@ -21,13 +21,13 @@ type Stats struct {
 // second peer also sent) and sent (BytesUp) over all connections, past
 // and present.
 func (s *Swarm) Stats() Stats {
-	n, bytes := s.cache.stats()
-	cs := s.cl.ConnStats()
+	n, bytes := s.cache.idx.Stats()
+	cs := s.eng.cl.ConnStats()
 	return Stats{
-		Loaded:        len(s.cl.Torrents()),
+		Loaded:        len(s.eng.cl.Torrents()),
 		CachedObjects: n,
 		CachedBytes:   bytes,
-		CacheSize:     s.cache.limit,
+		CacheSize:     s.cache.idx.Limit(),
 		BytesDown:     cs.BytesReadData.Int64(),
 		BytesUp:       cs.BytesWrittenData.Int64(),
 	}

@@ -3,17 +3,11 @@ package swarm
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
 
-	"github.com/anacrolix/torrent"
 	"github.com/dgraph-io/badger/v4"
 )
 
@@ -93,7 +87,7 @@ const DefaultCacheSize = 1 << 30
 
 // Swarm stores object versions as v1 torrents and serves them.
 type Swarm struct {
-	dir       string
+	data      dataDir // Config.Dir: files.go
 	db        *badger.DB
 	log       *slog.Logger
 	inlineMax int64
@@ -101,34 +95,14 @@ type Swarm struct {
 	group     *groupCommitter
 	cache     *cache // objects with no reference, least recently used first
 
-	cl      *torrent.Client
-	tr      Transport
-	ln      engineListener
-	names   *peerNames
-	addr    netip.AddrPort // the default TCP transport's address
-	mu      sync.Mutex
-	fetches map[ID]*partial // downloads in progress, served by the storage
-	// loadMu serialises loading and dropping torrents: a download's own
-	// torrent must never be dropped by an Evict, Release or Unseed of the
-	// same ID, nor be a torrent loaded from the stored copy (unload,
-	// startTorrent).
-	loadMu sync.Mutex
-	// owned maps an ID to the download whose torrent is loaded for it,
-	// until that download unloads it (under loadMu): a download stays
-	// loaded after it leaves fetches (committed) while readers use it.
-	owned  map[ID]*partial
-	closed bool
+	eng *engine // the BitTorrent client, loaded torrents, downloads
 
 	ctx  context.Context    // lives until Close: downloads and the sweep
 	stop context.CancelFunc // ends background work
-	wg   sync.WaitGroup
+	wg   sync.WaitGroup     // the sweep
 
 	// onCorrupt is Config.OnCorrupt, or nil (scrub.go: reportCorrupt).
 	onCorrupt func(ID)
-
-	// fetchedFrom, when set (tests), receives the useful bytes each peer
-	// sent for a completed download.
-	fetchedFrom func(id ID, bytes map[string]int64)
 }
 
 // New opens the swarm in cfg.Dir.
@@ -137,12 +111,10 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, fmt.Errorf("swarm: config needs Dir and DB")
 	}
 	s := &Swarm{
-		dir:       cfg.Dir,
+		data:      dataDir(cfg.Dir),
 		db:        cfg.DB,
 		log:       cfg.Logger,
 		inlineMax: cfg.InlineMax,
-		fetches:   make(map[ID]*partial),
-		owned:     make(map[ID]*partial),
 		onCorrupt: cfg.OnCorrupt,
 	}
 	if s.log == nil {
@@ -152,7 +124,7 @@ func New(cfg Config) (*Swarm, error) {
 	if s.inlineMax == 0 {
 		s.inlineMax = DefaultInlineMax
 	}
-	if err := s.prepareDirs(); err != nil {
+	if err := s.data.prepare(); err != nil {
 		return nil, err
 	}
 	s.cache = newCache(s, cfg.CacheSize)
@@ -160,7 +132,8 @@ func New(cfg Config) (*Swarm, error) {
 		return nil, err
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
-	if err := s.startEngine(cfg); err != nil {
+	var err error
+	if s.eng, err = newEngine(s.ctx, cfg, s.log, store{s}, s.data.tmp(), s.verifyAndCommit); err != nil {
 		s.stop()
 		return nil, err
 	}
@@ -174,42 +147,17 @@ func New(cfg Config) (*Swarm, error) {
 	return s, nil
 }
 
-// prepareDirs creates the data directories and removes temp files a crash
-// left behind: they never became objects.
-func (s *Swarm) prepareDirs() error {
-	tmp := filepath.Join(s.dir, "tmp")
-	if err := os.RemoveAll(tmp); err != nil {
-		return fmt.Errorf("swarm: clear temp files: %w", err)
-	}
-	for _, d := range []string{tmp, filepath.Join(s.dir, "obj")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("swarm: %w", err)
-		}
-	}
-	return nil
-}
-
 // Close stops the swarm.
 func (s *Swarm) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.eng.markClosed() {
 		return nil
 	}
-	s.closed = true
-	s.mu.Unlock()
 	s.stop()
 	s.wg.Wait()
+	s.eng.wg.Wait()
 	s.cache.close()
 	s.group.close()
-	errs := s.cl.Close()
-	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("swarm: close engine: %w", errs[0])
-	}
-	return nil
+	return s.eng.close()
 }
 
 // Open returns a reader of the object's bytes. ErrNotFound.
@@ -231,10 +179,4 @@ func (s *Swarm) Stat(ctx context.Context, id ID) (Object, error) {
 		return Object{}, err
 	}
 	return rec.object(id), nil
-}
-
-func (s *Swarm) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }

@@ -15,7 +15,7 @@ import (
 // checked under its lock, which commitFile and Release hold while they
 // create or delete that ID's data, so a concurrent Put is never swept.
 func (s *Swarm) sweepOrphans(ctx context.Context) (removed int, err error) {
-	root := filepath.Join(s.dir, "obj")
+	root := s.data.root()
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || ctx.Err() != nil {
 			return errors.Join(err, ctx.Err())

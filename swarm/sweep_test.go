@@ -37,7 +37,7 @@ func TestSweepOrphans(t *testing.T) {
 	// Crash 2: a file for an ID that was never committed.
 	var never ID
 	never[0], never[19] = 0xab, 0xcd
-	planted := ts.objPath(never)
+	planted := ts.data.objPath(never)
 	os.MkdirAll(filepath.Dir(planted), 0o755)
 	if err := os.WriteFile(planted, gone, 0o644); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestSweepOrphans(t *testing.T) {
 
 	ts = openSwarm(t, dir, 0)
 	ts.wg.Wait() // the sweep New started
-	for _, p := range []string{ts.objPath(released.ID), planted} {
+	for _, p := range []string{ts.data.objPath(released.ID), planted} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("orphan %s survived the sweep (%v)", p, err)
 		}

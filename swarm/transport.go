@@ -54,4 +54,4 @@ func (t *tcpTransport) Self() string { return t.addr.String() }
 
 // Addr returns the listen address of the default TCP transport; it is
 // the zero AddrPort when Config.Transport is set (see Self).
-func (s *Swarm) Addr() netip.AddrPort { return s.addr }
+func (s *Swarm) Addr() netip.AddrPort { return s.eng.addr }

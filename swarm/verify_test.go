@@ -67,7 +67,7 @@ func (cs *corruptSwarm) reported(id ID) int {
 // flipFile flips the byte at off of a stored file object.
 func flipFile(t testing.TB, s *testSwarm, id ID, off int64) {
 	t.Helper()
-	f, err := os.OpenFile(s.objPath(id), os.O_RDWR, 0)
+	f, err := os.OpenFile(s.data.objPath(id), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
