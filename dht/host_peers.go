@@ -14,6 +14,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/d3s/d3s/dht/record"
 )
 
 // PeersPrefix prefixes, in the node's badger database, the stored
@@ -129,14 +131,14 @@ func (b *peerBook) forget(old []knownPeer) {
 
 // decodeKnownPeer decodes a stored entry; a corrupt one is skipped.
 func decodeKnownPeer(id peer.ID, v []byte) (knownPeer, bool) {
-	d := reader{buf: v}
-	kp := knownPeer{info: peer.AddrInfo{ID: id}, seen: int64(d.u64())}
-	n := int(d.u16())
-	for i := 0; i < n && !d.fail; i++ {
-		a, err := ma.NewMultiaddrBytes(d.take(int(d.u16())))
+	d := record.NewReader(v)
+	kp := knownPeer{info: peer.AddrInfo{ID: id}, seen: int64(d.U64())}
+	n := int(d.U16())
+	for i := 0; i < n && !d.Failed(); i++ {
+		a, err := ma.NewMultiaddrBytes(d.Take(int(d.U16())))
 		if err == nil {
 			kp.info.Addrs = append(kp.info.Addrs, a)
 		}
 	}
-	return kp, !d.fail && len(kp.info.Addrs) > 0 && id.Validate() == nil
+	return kp, !d.Failed() && len(kp.info.Addrs) > 0 && id.Validate() == nil
 }

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/d3s/d3s/dht/record"
 )
 
 // TokenPrefix starts every join token; the digit is the format version.
@@ -89,14 +90,14 @@ func ParseToken(s string) (Token, error) {
 // decodeToken decodes a checksummed payload.
 func decodeToken(payload []byte) (Token, error) {
 	var t Token
-	d := reader{buf: payload}
-	copy(t.NetworkKey[:], d.take(record.NetworkKeySize))
-	n := int(d.u8())
+	d := record.NewReader(payload)
+	copy(t.NetworkKey[:], d.Take(record.NetworkKeySize))
+	n := int(d.U8())
 	if n == 0 || n > MaxTokenAddrs {
 		return Token{}, fmt.Errorf("%w: %d addresses", ErrBadToken, n)
 	}
-	for i := 0; i < n && !d.fail; i++ {
-		a, err := ma.NewMultiaddrBytes(d.take(int(d.u16())))
+	for i := 0; i < n && !d.Failed(); i++ {
+		a, err := ma.NewMultiaddrBytes(d.Take(int(d.U16())))
 		if err != nil {
 			return Token{}, fmt.Errorf("%w: address %d: %v", ErrBadToken, i, err)
 		}
@@ -105,7 +106,7 @@ func decodeToken(payload []byte) (Token, error) {
 		}
 		t.Addrs = append(t.Addrs, a)
 	}
-	if err := d.finish("join token"); err != nil {
+	if err := d.Finish("join token"); err != nil {
 		return Token{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
 	if t.NetworkKey == (record.NetworkKey{}) {

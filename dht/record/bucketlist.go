@@ -110,21 +110,21 @@ func UnmarshalBucketListRecord(data []byte) (BucketListRecord, error) {
 	if err := checkHeader(what, data, RecordTypeBucketList); err != nil {
 		return BucketListRecord{}, err
 	}
-	d := reader{buf: data[2:]}
+	d := NewReader(data[2:])
 	r := BucketListRecord{Version: data[0]}
-	r.PublicKey = ed25519.PublicKey(d.bytes(ed25519.PublicKeySize))
-	r.Seq = d.u64()
-	n := int(d.u16())
+	r.PublicKey = ed25519.PublicKey(d.Bytes(ed25519.PublicKeySize))
+	r.Seq = d.U64()
+	n := int(d.U16())
 	if n > MaxBuckets {
 		return BucketListRecord{}, fmt.Errorf("%s: %w: %d buckets, at most %d", what, ErrMalformedRecord, n, MaxBuckets)
 	}
 	for i := 0; i < n && !d.fail; i++ {
-		e := BucketListEntry{Name: string(d.take(int(d.u8())))}
-		e.Created, e.Deleted = d.hlc(), d.hlc()
+		e := BucketListEntry{Name: string(d.Take(int(d.U8())))}
+		e.Created, e.Deleted = d.HLC(), d.HLC()
 		r.Buckets = append(r.Buckets, e)
 	}
-	r.Signature = d.bytes(ed25519.SignatureSize)
-	if err := d.finish(what); err != nil {
+	r.Signature = d.Bytes(ed25519.SignatureSize)
+	if err := d.Finish(what); err != nil {
 		return BucketListRecord{}, err
 	}
 	return r, r.checkFields()

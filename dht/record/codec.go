@@ -65,15 +65,22 @@ func appendHLC(b []byte, t HLC) []byte {
 	return binary.BigEndian.AppendUint32(b, t.Logical)
 }
 
-// reader decodes length-prefixed fields without ever panicking: after a
-// short read every further read returns zero values and err reports the
-// record as truncated, so decoding code stays straight-line.
-type reader struct {
+// Reader decodes the fixed-layout formats of the network — these records,
+// and in package dht the join token and the stored peer addresses —
+// without ever panicking: after a short read every further read returns
+// zero values and Finish reports the input as truncated, so decoding code
+// stays straight-line.
+type Reader struct {
 	buf  []byte
 	fail bool
 }
 
-func (r *reader) take(n int) []byte {
+// NewReader returns a Reader over b.
+func NewReader(b []byte) *Reader { return &Reader{buf: b} }
+
+// Take returns the next n bytes (aliasing the input), or nil after a
+// short read.
+func (r *Reader) Take(n int) []byte {
 	if r.fail || n < 0 || n > len(r.buf) {
 		r.fail = true
 		return nil
@@ -83,46 +90,55 @@ func (r *reader) take(n int) []byte {
 	return b
 }
 
-func (r *reader) u8() uint8 {
-	if b := r.take(1); b != nil {
+// U8 reads one byte.
+func (r *Reader) U8() uint8 {
+	if b := r.Take(1); b != nil {
 		return b[0]
 	}
 	return 0
 }
 
-func (r *reader) u16() uint16 {
-	if b := r.take(2); b != nil {
+// U16 reads a big-endian uint16.
+func (r *Reader) U16() uint16 {
+	if b := r.Take(2); b != nil {
 		return binary.BigEndian.Uint16(b)
 	}
 	return 0
 }
 
-func (r *reader) u32() uint32 {
-	if b := r.take(4); b != nil {
+// U32 reads a big-endian uint32.
+func (r *Reader) U32() uint32 {
+	if b := r.Take(4); b != nil {
 		return binary.BigEndian.Uint32(b)
 	}
 	return 0
 }
 
-func (r *reader) u64() uint64 {
-	if b := r.take(8); b != nil {
+// U64 reads a big-endian uint64.
+func (r *Reader) U64() uint64 {
+	if b := r.Take(8); b != nil {
 		return binary.BigEndian.Uint64(b)
 	}
 	return 0
 }
 
-// bytes returns a copy of the next n bytes, so a record does not alias its
+// Bytes returns a copy of the next n bytes, so a record does not alias its
 // input.
-func (r *reader) bytes(n int) []byte {
-	return append([]byte(nil), r.take(n)...)
+func (r *Reader) Bytes(n int) []byte {
+	return append([]byte(nil), r.Take(n)...)
 }
 
-func (r *reader) hlc() HLC {
-	return HLC{Wall: int64(r.u64()), Logical: r.u32()}
+// HLC reads a 12-byte hybrid-logical-clock time.
+func (r *Reader) HLC() HLC {
+	return HLC{Wall: int64(r.U64()), Logical: r.U32()}
 }
 
-// finish reports a truncated record or trailing bytes.
-func (r *reader) finish(what string) error {
+// Failed reports whether a read ran past the input.
+func (r *Reader) Failed() bool { return r.fail }
+
+// Finish reports a truncated input or trailing bytes as
+// ErrMalformedRecord, naming what.
+func (r *Reader) Finish(what string) error {
 	if r.fail {
 		return fmt.Errorf("%s: %w: truncated", what, ErrMalformedRecord)
 	}

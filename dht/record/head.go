@@ -174,34 +174,34 @@ func UnmarshalCatalogHead(data []byte) (CatalogHead, error) {
 	if err := checkHeaderUpTo(what, data, RecordTypeCatalogHead, CatalogHeadVersion); err != nil {
 		return CatalogHead{}, err
 	}
-	d := reader{buf: data[2:]}
+	d := NewReader(data[2:])
 	h := CatalogHead{Version: data[0]}
-	h.PublicKey = ed25519.PublicKey(d.bytes(ed25519.PublicKeySize))
-	h.Seq = d.u64()
-	h.Bucket = string(d.take(int(d.u8())))
-	h.Time = d.hlc()
-	h.SnapshotID = d.bytes(int(d.u8()))
-	h.Writer = string(d.take(int(d.u8())))
+	h.PublicKey = ed25519.PublicKey(d.Bytes(ed25519.PublicKeySize))
+	h.Seq = d.U64()
+	h.Bucket = string(d.Take(int(d.U8())))
+	h.Time = d.HLC()
+	h.SnapshotID = d.Bytes(int(d.U8()))
+	h.Writer = string(d.Take(int(d.U8())))
 	if h.hasFrontier() {
-		n := d.u16()
+		n := d.U16()
 		if n > MaxFrontier {
 			return CatalogHead{}, fmt.Errorf("%s: %w: %d frontier marks, at most %d", what, ErrMalformedRecord, n, MaxFrontier)
 		}
 		for i := uint16(0); i < n && !d.fail; i++ {
-			m := FrontierMark{Writer: string(d.take(int(d.u8())))}
-			m.Time = d.hlc()
+			m := FrontierMark{Writer: string(d.Take(int(d.U8())))}
+			m.Time = d.HLC()
 			h.Frontier = append(h.Frontier, m)
 		}
 	}
-	n := d.u32()
+	n := d.U32()
 	if n > MaxHeadEntries {
 		return CatalogHead{}, fmt.Errorf("%s: %w: %d entries, at most %d", what, ErrMalformedRecord, n, MaxHeadEntries)
 	}
 	for i := uint32(0); i < n && !d.fail; i++ {
-		h.Entries = append(h.Entries, d.bytes(int(d.u32())))
+		h.Entries = append(h.Entries, d.Bytes(int(d.U32())))
 	}
-	h.Signature = d.bytes(ed25519.SignatureSize)
-	if err := d.finish(what); err != nil {
+	h.Signature = d.Bytes(ed25519.SignatureSize)
+	if err := d.Finish(what); err != nil {
 		return CatalogHead{}, err
 	}
 	return h, h.checkFields()
