@@ -124,6 +124,9 @@ func (s *Swarm) commitFetched(id ID, fi fetchInfo, f *os.File, d onepass.Digests
 			return fmt.Errorf("swarm: fetch %s: %w", id, err)
 		}
 		rec.kind = kindInline
+		// The bytes now live in the database: the download file goes
+		// (its descriptor stays open for the engine until closeLater).
+		defer os.Remove(f.Name())
 		return s.commitInline(id, rec, fi.info, b)
 	}
 	if err := unix.Fdatasync(int(f.Fd())); err != nil {

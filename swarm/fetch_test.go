@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"testing"
 	"time"
 )
@@ -104,5 +105,35 @@ func TestFetchWithoutPeersHonoursContext(t *testing.T) {
 	}
 	if files := b.dataFiles(t); len(files) != 0 {
 		t.Fatalf("files kept after a failed fetch: %v", files)
+	}
+}
+
+// TestFetchInlineLeavesNoFile checks that a small object read from a peer
+// (Fetch or OpenRemote) ends up in the database only: its download file
+// is not left behind in tmp/, uncounted by the cache budget.
+func TestFetchInlineLeavesNoFile(t *testing.T) {
+	a, b := newSwarm(t), newSwarm(t)
+	for i, open := range []bool{false, true} {
+		data := randBytes(uint64(90+i), 900)
+		id, mi := seeded(t, a, data)
+		if open {
+			r, err := b.OpenRemote(t.Context(), id, mi, []string{a.Self()})
+			if err != nil {
+				t.Fatalf("OpenRemote: %v", err)
+			}
+			if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("OpenRemote read: %v (equal %v)", err, bytes.Equal(got, data))
+			}
+			waitStored(t, b, id)
+			r.Close()
+		} else if _, err := b.Fetch(t.Context(), id, mi, []string{a.Self()}); err != nil {
+			t.Fatalf("Fetch: %v", err)
+		}
+		if files := b.dataFiles(t); len(files) != 0 {
+			t.Fatalf("open=%v: files left after an inline object was fetched: %v", open, files)
+		}
+		if got := readAll(t, b, id); !bytes.Equal(got, data) {
+			t.Fatalf("open=%v: cached bytes differ", open)
+		}
 	}
 }
