@@ -42,5 +42,21 @@
 // heals, and checks that every node lists exactly the keys the
 // acknowledged operations leave and serves them with the right SHA-256.
 // It takes under a minute. Set D3S_TEST_LOG=1 to run the daemons at log
-// level info; their logs are printed when the test fails.
+// level info; their logs are printed when the test fails.//
+// # Chaos: build tags fault and chaos
+//
+//	sudo CGO_ENABLED=0 go test -tags 'fault chaos' ./e2e -run TestChaos -v -count=1 -timeout 30m
+//
+// TestChaos (chaos_test.go) uses the same namespaces as TestPartitionHeal:
+// five d3sd processes; four clients PUT, GET, LIST, DELETE and upload
+// two-part multipart objects through random nodes for five minutes
+// (D3S_CHAOS_DURATION overrides) while a driver, one fault at a time,
+// kills a node (SIGKILL) or stops it (SIGTERM) and restarts it 10–25 s
+// later, or cuts two nodes off for 30–45 s. After each fault the clients
+// pause until every node lists the same keys, those the acknowledged
+// operations allow (a quiet point, at most 90 s); at the end every key is
+// read from every node. A GET that returns bytes never written for its
+// key, a LIST (200) that misses a stable key, a NoSuchKey for a stable key
+// or a quiet point that does not come fails the test; it logs the count
+// of every operation by outcome.
 package e2e
