@@ -26,13 +26,26 @@ const (
 )
 
 // LookupUser returns the user owning accessKeyID and its secret access key,
-// or s3.ErrInvalidAccessKeyID when no such user exists here or in the
-// network. It runs on every request: a user's record is validated and
-// unsealed once, then served from memory.
+// or an error wrapping s3.ErrInvalidAccessKeyID when no such user exists
+// here or in the network, or it was removed, or it lost its name. It runs
+// on every request: a user's record is validated and unsealed once, then
+// served from memory. A node that rejoined its network first merges the
+// members' user records (Network.Fresh), so it never serves a key whose
+// removal or rotation it missed while away; when it cannot, the error
+// wraps s3.ErrSlowDown (503), which clients retry.
 func (u *DB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, string, error) {
+	if err := u.fresh(ctx); errors.Is(err, ErrNotSynced) {
+		return s3.User{}, "", fmt.Errorf("look up user %s: %w: %w", accessKeyID, err, s3.WithMessage(s3.ErrSlowDown,
+			"This node has just rejoined its network and has not yet merged its user records. Please retry."))
+	} else if err != nil {
+		return s3.User{}, "", err
+	}
 	c, err := u.lookup(ctx, accessKeyID)
 	if err != nil {
 		return s3.User{}, "", err
+	}
+	if c.refused != nil {
+		return s3.User{}, "", c.refused
 	}
 	return c.user, c.secret, nil
 }
@@ -140,8 +153,39 @@ func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
 	c := cachedUser{user: s3.User{AccessKeyID: accessKeyID, Name: rec.Name}, secret: secret, priv: priv}
+	if c.refused, err = u.refusal(rec); err != nil {
+		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
+	}
 	u.remember(accessKeyID, c)
 	return c, nil
+}
+
+// refusal returns why S3 requests with rec's keys are refused, or nil:
+// the user was removed, or lost its name (record.NameConflicts).
+func (u *DB) refusal(rec record.UserRecord) (error, error) {
+	akid := rec.AccessKeyID()
+	if rec.Revoked {
+		return fmt.Errorf("user %s (%s): %w: %w", rec.Name, akid, ErrUserRemoved, s3.WithMessage(s3.ErrInvalidAccessKeyID,
+			fmt.Sprintf("The AWS Access Key Id you provided belonged to user %q, which was removed.", rec.Name))), nil
+	}
+	g, err := u.group(rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if winner := g.lost[akid]; winner != "" {
+		return fmt.Errorf("user %s (%s): %w: %w", rec.Name, akid, ErrNameConflict, s3.WithMessage(s3.ErrInvalidAccessKeyID,
+			fmt.Sprintf("The AWS Access Key Id you provided belongs to user %q, created at the same time as another user of that name "+
+				"on another node; that user (access key %s) kept the name and this key is disabled. Create a new user.", rec.Name, winner))), nil
+	}
+	return nil, nil
+}
+
+// forgetAll empties the cache of opened users: a stored record can change
+// the verdict on other users of its name.
+func (u *DB) forgetAll() {
+	u.mu.Lock()
+	clear(u.cache)
+	u.mu.Unlock()
 }
 
 // remember caches an opened user and forgets any miss of it.
@@ -152,12 +196,15 @@ func (u *DB) remember(accessKeyID string, c cachedUser) {
 	u.mu.Unlock()
 }
 
-// sortUsers orders users oldest first, then by name.
+// sortUsers orders users oldest first, then by name and access key ID.
 func sortUsers(users []Info) {
 	sort.Slice(users, func(i, j int) bool {
 		if !users[i].Created.Equal(users[j].Created) {
 			return users[i].Created.Before(users[j].Created)
 		}
-		return users[i].Name < users[j].Name
+		if users[i].Name != users[j].Name {
+			return users[i].Name < users[j].Name
+		}
+		return users[i].AccessKeyID < users[j].AccessKeyID
 	})
 }
