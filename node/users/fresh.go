@@ -120,12 +120,19 @@ func (s *Sync) exchangeAll(peers []peer.ID) {
 }
 
 // watchDisconnects marks the records stale when the last member
-// disconnects; it runs in libp2p's notification path, so it only flips a
-// flag.
+// disconnects, and again when a first member connects after none (the
+// disconnect notice is delivered asynchronously and may come after a
+// quick reconnect). It runs in libp2p's notification path, so it only
+// flips a flag.
 func (s *Sync) watchDisconnects() {
 	s.host.Network().Notify(&network.NotifyBundle{
 		DisconnectedF: func(n network.Network, _ network.Conn) {
 			if len(n.Peers()) == 0 {
+				s.fresh.markStale()
+			}
+		},
+		ConnectedF: func(n network.Network, c network.Conn) {
+			if len(n.Peers()) == 1 && len(n.ConnsToPeer(c.RemotePeer())) == 1 {
 				s.fresh.markStale()
 			}
 		},
