@@ -42,7 +42,7 @@ func askWith(t testing.TB, endpoint, access, secret string) (keyAnswer, error) {
 func expectKey(t *testing.T, since time.Time, within time.Duration, what string, endpoints []string, access, secret string, status int, code string) time.Duration {
 	t.Helper()
 	var longest time.Duration
-	for i, ep := range endpoints {
+	for _, ep := range endpoints {
 		var last keyAnswer
 		for {
 			a, err := askWith(t, ep, access, secret)
@@ -58,7 +58,6 @@ func expectKey(t *testing.T, since time.Time, within time.Duration, what string,
 		if d := time.Since(since); d > longest {
 			longest = d
 		}
-		_ = i
 	}
 	return longest
 }
@@ -67,10 +66,12 @@ func expectKey(t *testing.T, since time.Time, within time.Duration, what string,
 // retrying: a node that rejoined must not serve a stale key even once.
 func expectFirst(t *testing.T, what, endpoint, access, secret string, status int, code string) keyAnswer {
 	t.Helper()
+	start := time.Now()
 	a, err := askWith(t, endpoint, access, secret)
 	if err != nil || a.status != status || a.code != code {
 		t.Fatalf("%s: first answer %v (err %v), want %d %s", what, a, err, status, code)
 	}
+	t.Logf("%s: %d %s in %v", what, a.status, a.code, time.Since(start))
 	return a
 }
 
