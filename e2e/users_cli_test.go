@@ -3,7 +3,7 @@ package e2e
 import (
 	"bytes"
 	"errors"
-	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,14 +25,18 @@ func startJoinProc(t *testing.T, dir, addr string, extra ...string) *procNode {
 	}
 	p := &procNode{testNode: testNode{dir: dir, endpoint: "http://" + addr}, cmd: cmd}
 	t.Cleanup(p.kill)
+	// The S3 port accepts connections before the node has started (it is
+	// bound first); an HTTP answer means Start is done, the join token
+	// written and the admin socket served.
 	deadline := time.Now().Add(60 * time.Second)
+	client := &http.Client{Timeout: time.Second}
 	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
+		if resp, err := client.Get(p.endpoint + "/"); err == nil {
+			resp.Body.Close()
 			return p
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("d3sd did not listen on %s within 60 s", addr)
+			t.Fatalf("d3sd did not answer on %s within 60 s", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
