@@ -69,7 +69,7 @@ func (u *DB) UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKe
 func (u *DB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error) {
 	u.mu.RLock()
 	c, ok := u.cache[accessKeyID]
-	missUntil := u.miss[accessKeyID]
+	missUntil, gen := u.miss[accessKeyID], u.gen
 	u.mu.RUnlock()
 	switch {
 	case ok:
@@ -87,7 +87,7 @@ func (u *DB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error)
 	if err != nil {
 		return cachedUser{}, err
 	}
-	return u.open(accessKeyID, raw)
+	return u.open(accessKeyID, raw, gen)
 }
 
 // loadLocal returns the stored record of accessKeyID, or an error wrapping
@@ -142,8 +142,9 @@ func (u *DB) rememberMiss(accessKeyID string) {
 	u.miss[accessKeyID] = time.Now().Add(missTTL)
 }
 
-// open validates and unseals a record and caches it.
-func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
+// open validates and unseals a record and caches it, unless a record was
+// stored since generation gen of the cache, when raw may be outdated.
+func (u *DB) open(accessKeyID string, raw []byte, gen uint64) (cachedUser, error) {
 	if err := record.ValidateUserRecord(record.UserKey(accessKeyID), raw); err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
@@ -156,7 +157,12 @@ func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
 	if c.refused, err = u.refusal(rec); err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
-	u.remember(accessKeyID, c)
+	u.mu.Lock()
+	if u.gen == gen {
+		u.cache[accessKeyID] = c
+		delete(u.miss, accessKeyID)
+	}
+	u.mu.Unlock()
 	return c, nil
 }
 
@@ -181,10 +187,12 @@ func (u *DB) refusal(rec record.UserRecord) (error, error) {
 }
 
 // forgetAll empties the cache of opened users: a stored record can change
-// the verdict on other users of its name.
+// the verdict on other users of its name. It starts a new generation, so
+// a lookup that read a record before cannot cache it after.
 func (u *DB) forgetAll() {
 	u.mu.Lock()
 	clear(u.cache)
+	u.gen++
 	u.mu.Unlock()
 }
 

@@ -40,8 +40,8 @@ func (u *DB) Store(accessKeyID string, raw []byte) (bool, error) {
 		return false, fmt.Errorf("store user %s: %w", accessKeyID, err)
 	}
 	if stored {
+		u.forgetAll() // reopened from the better record
 		u.mu.Lock()
-		clear(u.cache) // reopened from the better record; see forgetAll
 		delete(u.miss, accessKeyID)
 		u.mu.Unlock()
 	}

@@ -58,6 +58,7 @@ type DB struct {
 
 	mu    sync.RWMutex
 	cache map[string]cachedUser // opened records by access key ID
+	gen   uint64                // counts forgetAll: see open
 	miss  map[string]time.Time  // access key IDs the network did not know, until when
 	net   Network               // nil until Attach
 }
