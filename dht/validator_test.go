@@ -48,6 +48,7 @@ func forgeries(t *testing.T) []forgery {
 		winner, loser = loser, winner
 	}
 	user1, user2 := testUserRecords(t)
+	revoked, resurrect := removedUser(t, user1)
 	return []forgery{
 		{"bad signature", headKey, flipped, nil, record.ErrBadSignature},
 		{"wrong signer", headKey, wrongSigner.Marshal(), nil, record.ErrBadSignature},
@@ -67,6 +68,8 @@ func forgeries(t *testing.T) []forgery {
 		{"older head sequence replayed", headKey, alice.head("photos", 2).Marshal(), good, record.ErrStaleRecord},
 		{"older bucket list replayed", record.BucketsKey(alice.akid), alice.list(1, "a-1").Marshal(), alice.list(2, "a-1", "b-2").Marshal(), record.ErrStaleRecord},
 		{"older user record replayed", record.UserKey(user1.AccessKeyID()), user1.Marshal(), user2.Marshal(), record.ErrStaleRecord},
+		{"user record replayed after removal", record.UserKey(user1.AccessKeyID()), user1.Marshal(), revoked, record.ErrStaleRecord},
+		{"removal undone by a higher sequence", record.UserKey(user1.AccessKeyID()), resurrect, revoked, record.ErrStaleRecord},
 		{"equal sequence, different content", headKey, loser, winner, record.ErrStaleRecord},
 	}
 }
@@ -93,6 +96,26 @@ func testUserRecords(t *testing.T) (record.UserRecord, record.UserRecord) {
 		t.Fatal(err)
 	}
 	return r1, r2
+}
+
+// removedUser returns the record removing r's user (sequence r.Seq+1) and a
+// record of sequence r.Seq+2 without the revoked flag, signed by the same
+// key: the removal must win over both r and it.
+func removedUser(t *testing.T, r record.UserRecord) (revoked, resurrect []byte) {
+	t.Helper()
+	rv, err := r.Revoke(record.NetworkKey{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := r.Rotate(record.NetworkKey{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3, _, err := r2.Rotate(record.NetworkKey{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rv.Marshal(), r3.Marshal()
 }
 
 func TestForgedRecordsRejectedWhereStored(t *testing.T) {

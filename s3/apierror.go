@@ -21,6 +21,14 @@ func errorf(code Code, format string, args ...any) error {
 	return &codeError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
+// WithMessage returns an error that renders as code with msg instead of
+// the code's default message (for a lower layer that knows why, such as
+// the user database refusing a removed user's key). errors.Is and AsCode
+// see code.
+func WithMessage(code Code, msg string) error {
+	return &codeError{code: code, msg: msg}
+}
+
 // errorMessage is the message to render for err, whose code is c.
 func errorMessage(err error, c Code) string {
 	var ce *codeError

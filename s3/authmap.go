@@ -44,7 +44,7 @@ func toCode(err error) (Code, string) {
 	for _, e := range authCodes {
 		if errors.Is(err, e.sentinel) {
 			if e.msg == "" {
-				return e.code, e.code.Error()
+				return e.code, errorMessage(err, e.code)
 			}
 			return e.code, e.msg
 		}
@@ -63,7 +63,8 @@ type credsAdapter struct{ creds Credentials }
 func (a credsAdapter) Secret(ctx context.Context, accessKeyID string) (string, any, error) {
 	u, secret, err := a.creds.LookupUser(ctx, accessKeyID)
 	if errors.Is(err, ErrInvalidAccessKeyID) {
-		return "", nil, fmt.Errorf("lookup %s: %w", accessKeyID, auth.ErrInvalidAccessKeyID)
+		// err may carry a message more precise than the code's (WithMessage).
+		return "", nil, fmt.Errorf("lookup %s: %w: %w", accessKeyID, auth.ErrInvalidAccessKeyID, err)
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("lookup %s: %w", accessKeyID, err)

@@ -195,6 +195,8 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 const usageText = `usage:
   d3sd [flags]              run a node
   d3sd user add NAME        create a user on the running node, print its keys
+  d3sd user rotate NAME     give the user a new secret key, print its keys
+  d3sd user remove NAME     remove the user: its keys are refused on every node
   d3sd user list            list the users of the network, as the running node knows them
   d3sd token                print the join token of this node's network (a secret)
   d3sd status [--json]      show the running node: peers, held objects, repair, transfers

@@ -9,13 +9,17 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/node/admin"
+	"github.com/d3s/d3s/node/users"
 )
 
 // adminTimeout bounds one admin call to the running daemon.
 const adminTimeout = 30 * time.Second
 
-// userCommand runs "user add NAME" or "user list" against the daemon
-// serving dataDir (--data after the subcommand overrides it).
+// userUsage names the user subcommands, for usage errors.
+const userUsage = `want "user add NAME", "user remove NAME", "user rotate NAME" or "user list"`
+
+// userCommand runs "user add|remove|rotate NAME" or "user list" against
+// the daemon serving dataDir (--data after the subcommand overrides it).
 func userCommand(ctx context.Context, dataDir string, args []string, out io.Writer) error {
 	fs := newFlagSet("user")
 	fs.StringVar(&dataDir, "data", dataDir, "data directory")
@@ -24,29 +28,44 @@ func userCommand(ctx context.Context, dataDir string, args []string, out io.Writ
 		return err
 	}
 	if len(pos) == 0 {
-		return usageErrorf("user: missing subcommand: want \"user add NAME\" or \"user list\"")
+		return usageErrorf("user: missing subcommand: %s", userUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, adminTimeout)
 	defer cancel()
 	switch pos[0] {
-	case "add":
+	case "add", "remove", "rotate":
 		if len(pos) != 2 {
-			return usageErrorf("user add: want exactly one NAME, got %d arguments", len(pos)-1)
+			return usageErrorf("user %s: want exactly one NAME, got %d arguments", pos[0], len(pos)-1)
 		}
-		return userAdd(ctx, dataDir, pos[1], out)
+		return userChange(ctx, dataDir, pos[0], pos[1], out)
 	case "list":
 		if len(pos) != 1 {
 			return usageErrorf("user list: unexpected argument %q", pos[1])
 		}
 		return userList(ctx, dataDir, out)
 	default:
-		return usageErrorf("user: unknown subcommand %q: want add or list", pos[0])
+		return usageErrorf("user: unknown subcommand %q: %s", pos[0], userUsage)
 	}
 }
 
-// userAdd creates a user and prints its keys as shell exports.
-func userAdd(ctx context.Context, dataDir, name string, out io.Writer) error {
-	creds, err := admin.AddUser(ctx, dataDir, name)
+// userChange adds, removes or rotates the user called name. Add and rotate
+// print the new keys as shell exports (the secret is shown this once);
+// remove prints what it removed.
+func userChange(ctx context.Context, dataDir, op, name string, out io.Writer) error {
+	var creds *users.Credentials
+	var err error
+	switch op {
+	case "add":
+		creds, err = admin.AddUser(ctx, dataDir, name)
+	case "rotate":
+		creds, err = admin.RotateUser(ctx, dataDir, name)
+	default:
+		var info users.Info
+		if info, err = admin.RemoveUser(ctx, dataDir, name); err == nil {
+			_, err = fmt.Fprintf(out, "removed user %s (access key %s)\n", info.Name, info.AccessKeyID)
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -61,9 +80,13 @@ func userList(ctx context.Context, dataDir string, out io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tACCESS KEY ID\tCREATED")
+	fmt.Fprintln(tw, "NAME\tACCESS KEY ID\tCREATED\tSTATUS")
 	for _, u := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.AccessKeyID, u.Created.UTC().Format(time.RFC3339))
+		status := u.Status
+		if u.Status == users.StatusConflict {
+			status = "conflict: name kept by " + u.LostTo
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.AccessKeyID, u.Created.UTC().Format(time.RFC3339), status)
 	}
 	return tw.Flush()
 }

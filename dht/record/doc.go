@@ -23,7 +23,7 @@
 //
 // # Key namespaces
 //
-//	/d3s/user/<AccessKeyID>              the user's credential record (UserRecord)
+//	/d3s/user/<AccessKeyID>              the user's credential record (UserRecord), also its name claim
 //	/d3s/buckets/<AccessKeyID>           the user's bucket list (BucketListRecord)
 //	/d3s/bucket/<AccessKeyID>/<bucket>   a bucket's catalogue head (CatalogHead)
 //
@@ -31,20 +31,26 @@
 // record namespace "d3s" (RecordNamespace); Validator dispatches on the
 // second element and rejects any other key with ErrBadRecordKey.
 //
-// # User record, version 1
+// # User record, version 2
 //
 // All integers are big-endian.
 //
 //	size  field
-//	1     version = 1
+//	1     version = 2
 //	1     name length n, 1..64
 //	n     name, [A-Za-z0-9._@-]
 //	32    Ed25519 public key
 //	8     created, Unix nanoseconds
 //	8     sequence number, >= 1
+//	8     changed, Unix nanoseconds, >= created (this version's change)
+//	1     flags: bit 0 = revoked; other bits must be zero
 //	2     sealed length m, = 100
 //	m     sealed: 12-byte nonce || AES-256-GCM(secret (40) || private key seed (32))
 //	64    Ed25519 signature by the user key
+//
+// Version 1 is the same without the changed and flags fields; it still
+// decodes (Changed = Created, not revoked), validates and competes in
+// Select. The version byte is signed, so neither passes for the other.
 //
 // The sealing key is HKDF-SHA256(network key, no salt, info
 // "d3s user seal v1"); the GCM additional data is "d3s user seal v1" ||
@@ -54,14 +60,39 @@
 //
 // The signature covers "d3s user record v1\x00" followed by every byte
 // before the signature. A record is at most MaxUserRecordSize (4 KiB)
-// bytes; a version-1 record is at most 280.
+// bytes; a version-2 record is at most 289.
 //
 // ValidateUserRecord checks size, version, field bounds, that the DHT key's
 // access key ID is the one derived from the record's public key, and the
-// signature; it needs no network key. SelectUserRecord keeps the highest
-// sequence number, then the latest creation time, then the greatest
-// encoding, so all nodes converge on the same record. UserValidator
-// offers both with the methods of libp2p's record.Validator.
+// signature; it needs no network key. SelectUserRecord puts a revoked
+// record above every record without the flag, then keeps the highest
+// sequence number, then the latest change time, then the latest creation
+// time, then the greatest encoding, so all nodes converge on the same
+// record. UserValidator offers both with the methods of libp2p's
+// record.Validator.
+//
+// # Changing a user
+//
+// Rotate and Revoke make the next record of a user: sequence + 1, signed
+// by the user's key (opened from the sealed part, so any member can sign).
+// Rotate seals a new secret and keeps the key pair, hence the access key
+// ID and the user's buckets. Revoke sets the revoked flag and seals a
+// random secret. The promise: once a revoked record exists, Select never
+// prefers another record of that user, so no replay of an older record,
+// and no later record that drops the flag, brings the user back; a node
+// that keeps the best record it has seen (package dht, node/users) never
+// serves the user again.
+//
+// # Names
+//
+// A user record is the signed, dated claim of its name; no other record
+// or registry holds names. NameConflicts takes the records of one name
+// and returns the users that lost it: claims in order of creation time,
+// then access key ID; a claim loses when an earlier claim that did not
+// lose itself was not revoked at the time. Two nodes that created one
+// name without seeing each other thus agree, once they hold the same
+// records, on which user keeps it; the other loses it for good, and a
+// removed user's name is free for users created after the removal.
 //
 // # Bucket records
 //

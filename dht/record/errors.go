@@ -45,4 +45,6 @@ var (
 	// offline store) has already seen or holds for the same key, by
 	// Select's order: a replay, or a writer that lost a race.
 	ErrStaleRecord = errors.New("record: record older than one already seen")
+	// ErrRevoked: the user was removed; its record cannot change any more.
+	ErrRevoked = errors.New("record: user was removed")
 )

@@ -123,12 +123,14 @@ func NewUser(name string, netKey NetworkKey) (UserRecord, string, error) {
 	if err != nil {
 		return UserRecord{}, "", fmt.Errorf("generate secret: %w", err)
 	}
+	now := time.Unix(0, time.Now().UnixNano()).UTC()
 	r := UserRecord{
 		Version:   UserRecordVersion,
 		Name:      name,
 		PublicKey: pub,
-		Created:   time.Unix(0, time.Now().UnixNano()).UTC(),
+		Created:   now,
 		Seq:       1,
+		Changed:   now,
 	}
 	if r.Sealed, err = seal(netKey, pub, secret, priv); err != nil {
 		return UserRecord{}, "", err

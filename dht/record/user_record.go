@@ -7,12 +7,21 @@ import (
 	"time"
 )
 
-// UserRecordVersion is the version byte of the record format this package
-// writes.
-const UserRecordVersion = 1
+// User record format versions.
+const (
+	// UserRecordV1 is the first format, without change time and flags;
+	// such records still decode and validate, as active users.
+	UserRecordV1 = 1
+	// UserRecordVersion is the format this package writes: version 1 plus
+	// the time of the change and the revoked flag.
+	UserRecordVersion = 2
+)
 
-// MaxUserRecordSize bounds an encoded user record. A version-1 record is at
-// most 280 bytes; the slack leaves room for later versions.
+// flagRevoked marks a removed user's record (the only flag defined).
+const flagRevoked = 1
+
+// MaxUserRecordSize bounds an encoded user record. A version-2 record is at
+// most 289 bytes; the slack leaves room for later versions.
 const MaxUserRecordSize = 4 << 10
 
 // signDomain prefixes the signed bytes so that a user record signature can
@@ -31,8 +40,15 @@ type UserRecord struct {
 	PublicKey ed25519.PublicKey
 	// Created is when the user was created.
 	Created time.Time
-	// Seq orders successive records of one user; Select keeps the highest.
+	// Seq orders successive records of one user; Select keeps the highest
+	// (after revocation, which is final: see SelectUserRecord).
 	Seq uint64
+	// Changed is when this version of the record was made (creation,
+	// rotation or removal); a version-1 record has Changed == Created.
+	Changed time.Time
+	// Revoked marks a removed user: its keys are refused everywhere, and
+	// no later record of the user can undo it.
+	Revoked bool
 	// Sealed holds the secret access key and the user's private key,
 	// sealed with a key derived from the network key (see Open).
 	Sealed []byte
@@ -58,8 +74,20 @@ func (r UserRecord) signedBytes() []byte {
 	b = append(b, r.PublicKey...)
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Created.UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, r.Seq)
+	if r.Version >= UserRecordVersion {
+		b = binary.BigEndian.AppendUint64(b, uint64(r.Changed.UnixNano()))
+		b = append(b, r.flags())
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(r.Sealed)))
 	return append(b, r.Sealed...)
+}
+
+// flags encodes the record's flag byte.
+func (r UserRecord) flags() byte {
+	if r.Revoked {
+		return flagRevoked
+	}
+	return 0
 }
 
 // signedMessage is what the signature covers: the domain string, then the
@@ -92,7 +120,7 @@ func UnmarshalUserRecord(data []byte) (UserRecord, error) {
 	if len(data) == 0 {
 		return UserRecord{}, fmt.Errorf("user record: %w: empty", ErrMalformedRecord)
 	}
-	if data[0] != UserRecordVersion {
+	if data[0] != UserRecordV1 && data[0] != UserRecordVersion {
 		return UserRecord{}, fmt.Errorf("user record version %d: %w", data[0], ErrUnknownVersion)
 	}
 	d := decoder{buf: data[1:]}
@@ -101,15 +129,25 @@ func UnmarshalUserRecord(data []byte) (UserRecord, error) {
 	r.PublicKey = ed25519.PublicKey(d.clone(ed25519.PublicKeySize))
 	r.Created = time.Unix(0, int64(binary.BigEndian.Uint64(d.next(8)))).UTC()
 	r.Seq = binary.BigEndian.Uint64(d.next(8))
+	r.Changed = r.Created
+	flags := byte(0)
+	if r.Version >= UserRecordVersion {
+		r.Changed = time.Unix(0, int64(binary.BigEndian.Uint64(d.next(8)))).UTC()
+		flags = d.next(1)[0]
+	}
+	r.Revoked = flags&flagRevoked != 0
 	r.Sealed = d.clone(int(binary.BigEndian.Uint16(d.next(2))))
 	r.Signature = d.clone(ed25519.SignatureSize)
 	if err := d.finish(); err != nil {
 		return UserRecord{}, err
 	}
+	if flags&^flagRevoked != 0 {
+		return UserRecord{}, fmt.Errorf("user record: %w: unknown flags %#x", ErrMalformedRecord, flags)
+	}
 	return r, r.checkFields()
 }
 
-// checkFields enforces the bounds of a decoded version-1 record.
+// checkFields enforces the bounds of a decoded record.
 func (r UserRecord) checkFields() error {
 	if err := ValidateUserName(r.Name); err != nil {
 		return fmt.Errorf("user record: %w", err)
@@ -119,6 +157,9 @@ func (r UserRecord) checkFields() error {
 	}
 	if r.Created.UnixNano() <= 0 || r.Seq == 0 {
 		return fmt.Errorf("user record: %w: zero creation time or sequence", ErrMalformedRecord)
+	}
+	if r.Changed.Before(r.Created) {
+		return fmt.Errorf("user record: %w: changed before created", ErrMalformedRecord)
 	}
 	return nil
 }

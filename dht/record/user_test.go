@@ -112,7 +112,7 @@ func TestValidateUserRecordRejects(t *testing.T) {
 		{"trailing bytes", key, append(bytes.Clone(good), 0), ErrMalformedRecord},
 		{"empty", key, nil, ErrMalformedRecord},
 		{"oversized", key, append(bytes.Clone(good), make([]byte, MaxUserRecordSize)...), ErrRecordTooLarge},
-		{"wrong version", key, append([]byte{2}, good[1:]...), ErrUnknownVersion},
+		{"wrong version", key, append([]byte{3}, good[1:]...), ErrUnknownVersion},
 		{"version zero", key, append([]byte{0}, good[1:]...), ErrUnknownVersion},
 		{"bad name", key, resigned(t, r, func(r *UserRecord) { r.Name = "bad name" }), ErrInvalidUserName},
 		{"empty name", key, resigned(t, r, func(r *UserRecord) { r.Name = "" }), ErrInvalidUserName},

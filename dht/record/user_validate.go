@@ -37,11 +37,13 @@ func parseUserRecord(key string, value []byte) (UserRecord, error) {
 	return r, nil
 }
 
-// SelectUserRecord returns the index of the best of values for key: the
-// valid record with the highest sequence number; ties go to the later
-// creation time, then to the greater encoding, so every node picks the same
-// record. Invalid values never win; if none is valid the error wraps
-// ErrNoRecords.
+// SelectUserRecord returns the index of the best of values for key. A
+// revoked record beats every record that is not, so a removal is final:
+// no replay of an older record, and no later record that drops the flag,
+// can bring the user back. Otherwise the highest sequence number wins;
+// ties go to the later change time, then the later creation time, then to
+// the greater encoding, so every node picks the same record. Invalid
+// values never win; if none is valid the error wraps ErrNoRecords.
 func SelectUserRecord(key string, values [][]byte) (int, error) {
 	best, bestRec := -1, UserRecord{}
 	for i, v := range values {
@@ -61,8 +63,14 @@ func SelectUserRecord(key string, values [][]byte) (int, error) {
 
 // userRecordBetter reports whether a (encoded as av) beats b (encoded as bv).
 func userRecordBetter(a UserRecord, av []byte, b UserRecord, bv []byte) bool {
+	if a.Revoked != b.Revoked {
+		return a.Revoked
+	}
 	if a.Seq != b.Seq {
 		return a.Seq > b.Seq
+	}
+	if !a.Changed.Equal(b.Changed) {
+		return a.Changed.After(b.Changed)
 	}
 	if !a.Created.Equal(b.Created) {
 		return a.Created.After(b.Created)

@@ -173,3 +173,57 @@ func TestAdminLongDataDir(t *testing.T) {
 		t.Errorf("ListUsers = %+v, %v", list, err)
 	}
 }
+
+func TestAdminRemoveRotate(t *testing.T) {
+	u, dir := newTestUsers(t)
+	startAdmin(t, u, dir)
+	ctx := t.Context()
+	creds, err := AddUser(ctx, dir, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := RotateUser(ctx, dir, "bob")
+	if err != nil || rotated.AccessKeyID != creds.AccessKeyID || rotated.SecretAccessKey == creds.SecretAccessKey {
+		t.Fatalf("RotateUser = %+v, %v", rotated, err)
+	}
+	if _, secret, err := u.LookupUser(ctx, creds.AccessKeyID); err != nil || secret != rotated.SecretAccessKey {
+		t.Errorf("after RotateUser the daemon serves %v", err)
+	}
+	info, err := RemoveUser(ctx, dir, "bob")
+	if err != nil || info.AccessKeyID != creds.AccessKeyID || info.Status != users.StatusRemoved {
+		t.Fatalf("RemoveUser = %+v, %v", info, err)
+	}
+	tests := []struct {
+		name string
+		op   func(context.Context, string, string) error
+		arg  string
+		want error
+	}{
+		{"remove twice", removeOp, "bob", users.ErrUserRemoved},
+		{"rotate removed", rotateOp, "bob", users.ErrUserRemoved},
+		{"remove unknown", removeOp, "nobody", users.ErrUnknownUser},
+		{"rotate unknown", rotateOp, "nobody", users.ErrUnknownUser},
+		{"remove missing name", removeOp, "", record.ErrInvalidUserName},
+		{"rotate bad name", rotateOp, "a/b", record.ErrInvalidUserName},
+	}
+	for _, tt := range tests {
+		err := tt.op(ctx, dir, tt.arg)
+		if !errors.Is(err, tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line wrapping %v", tt.name, err, tt.want)
+		}
+	}
+	list, err := ListUsers(ctx, dir)
+	if err != nil || len(list) != 1 || list[0].Status != users.StatusRemoved {
+		t.Errorf("ListUsers after remove = %+v, %v", list, err)
+	}
+}
+
+func removeOp(ctx context.Context, dir, name string) error {
+	_, err := RemoveUser(ctx, dir, name)
+	return err
+}
+
+func rotateOp(ctx context.Context, dir, name string) error {
+	_, err := RotateUser(ctx, dir, name)
+	return err
+}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/d3s/d3s/dht/record"
 	"github.com/d3s/d3s/node/users"
 )
 
@@ -22,6 +21,26 @@ import (
 func AddUser(ctx context.Context, dataDir, name string) (*users.Credentials, error) {
 	var creds users.Credentials
 	if err := call(ctx, dataDir, http.MethodPost, "/users", addUserRequest{Name: name}, &creds); err != nil {
+		return nil, err
+	}
+	return &creds, nil
+}
+
+// RemoveUser asks the d3sd running with dataDir to remove the user called
+// name and returns it. The error wraps ErrNoDaemon, users.ErrUnknownUser,
+// users.ErrUserRemoved, record.ErrInvalidUserName or users.ErrNotSynced.
+func RemoveUser(ctx context.Context, dataDir, name string) (users.Info, error) {
+	var info users.Info
+	err := call(ctx, dataDir, http.MethodPost, "/users/remove", addUserRequest{Name: name}, &info)
+	return info, err
+}
+
+// RotateUser asks the d3sd running with dataDir for a new secret of the
+// user called name and returns its credentials. Errors are RemoveUser's,
+// and users.ErrNameConflict.
+func RotateUser(ctx context.Context, dataDir, name string) (*users.Credentials, error) {
+	var creds users.Credentials
+	if err := call(ctx, dataDir, http.MethodPost, "/users/rotate", addUserRequest{Name: name}, &creds); err != nil {
 		return nil, err
 	}
 	return &creds, nil
@@ -107,11 +126,10 @@ func decodeResponse(resp *http.Response, out any) error {
 	if json.Unmarshal(data, &ae) != nil || ae.Message == "" {
 		return fmt.Errorf("admin API: %s", resp.Status)
 	}
-	switch ae.Code {
-	case codeUserExists:
-		return &remoteError{msg: ae.Message, kind: users.ErrUserExists}
-	case codeInvalidName:
-		return &remoteError{msg: ae.Message, kind: record.ErrInvalidUserName}
+	for _, e := range userErrors {
+		if e.code == ae.Code {
+			return &remoteError{msg: ae.Message, kind: e.err}
+		}
 	}
 	return errors.New(ae.Message)
 }

@@ -15,11 +15,30 @@ import (
 
 // Error codes of the admin API (see the package doc).
 const (
-	codeUserExists  = "user_exists"
-	codeInvalidName = "invalid_name"
-	codeBadRequest  = "bad_request"
-	codeInternal    = "internal"
+	codeUserExists   = "user_exists"
+	codeInvalidName  = "invalid_name"
+	codeUnknownUser  = "unknown_user"
+	codeUserRemoved  = "user_removed"
+	codeNameConflict = "name_conflict"
+	codeUnavailable  = "unavailable"
+	codeBadRequest   = "bad_request"
+	codeInternal     = "internal"
 )
+
+// userErrors maps the user database's sentinels to the API's status and
+// code; the client maps the codes back (decodeResponse).
+var userErrors = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{users.ErrUserExists, http.StatusConflict, codeUserExists},
+	{record.ErrInvalidUserName, http.StatusBadRequest, codeInvalidName},
+	{users.ErrUnknownUser, http.StatusNotFound, codeUnknownUser},
+	{users.ErrUserRemoved, http.StatusConflict, codeUserRemoved},
+	{users.ErrNameConflict, http.StatusConflict, codeNameConflict},
+	{users.ErrNotSynced, http.StatusServiceUnavailable, codeUnavailable},
+}
 
 // maxBody bounds an admin request body.
 const maxBody = 4 << 10
@@ -30,7 +49,8 @@ type errorBody struct {
 	Code    string `json:"code"`
 }
 
-// addUserRequest is the body of POST /users.
+// addUserRequest is the body of POST /users, /users/remove and
+// /users/rotate.
 type addUserRequest struct {
 	Name string `json:"name"`
 }
@@ -60,6 +80,13 @@ type Users interface {
 	Add(ctx context.Context, name string) (*users.Credentials, error)
 	// List returns every user, oldest first.
 	List(ctx context.Context) ([]users.Info, error)
+	// Remove removes the user called name. The error wraps
+	// users.ErrUnknownUser, users.ErrUserRemoved,
+	// record.ErrInvalidUserName or users.ErrNotSynced.
+	Remove(ctx context.Context, name string) (users.Info, error)
+	// Rotate gives the user called name a new secret. Errors are
+	// Remove's, and users.ErrNameConflict.
+	Rotate(ctx context.Context, name string) (*users.Credentials, error)
 }
 
 var _ Users = (*users.DB)(nil)
@@ -73,6 +100,8 @@ func Serve(ctx context.Context, ln net.Listener, b Backend, log *slog.Logger) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /users", a.addUser)
 	mux.HandleFunc("GET /users", a.listUsers)
+	mux.HandleFunc("POST /users/remove", a.removeUser)
+	mux.HandleFunc("POST /users/rotate", a.rotateUser)
 	mux.HandleFunc("GET /token", a.getToken)
 	mux.HandleFunc("GET /status", a.getStatus)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -130,23 +159,44 @@ func (a *server) getToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *server) addUser(w http.ResponseWriter, r *http.Request) {
+	a.userOp(w, r, "add user", http.StatusCreated, func(ctx context.Context, name string) (any, error) {
+		return a.users.Add(ctx, name)
+	})
+}
+
+func (a *server) removeUser(w http.ResponseWriter, r *http.Request) {
+	a.userOp(w, r, "remove user", http.StatusOK, func(ctx context.Context, name string) (any, error) {
+		return a.users.Remove(ctx, name)
+	})
+}
+
+func (a *server) rotateUser(w http.ResponseWriter, r *http.Request) {
+	a.userOp(w, r, "rotate user", http.StatusOK, func(ctx context.Context, name string) (any, error) {
+		return a.users.Rotate(ctx, name)
+	})
+}
+
+// userOp decodes a {"name": N} body, runs op and answers its result with
+// status, or its error per userErrors.
+func (a *server) userOp(w http.ResponseWriter, r *http.Request, what string, status int, op func(context.Context, string) (any, error)) {
 	var req addUserRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	if err := dec.Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "bad request body: "+err.Error())
 		return
 	}
-	creds, err := a.users.Add(r.Context(), req.Name)
-	switch {
-	case errors.Is(err, users.ErrUserExists):
-		writeError(w, http.StatusConflict, codeUserExists, err.Error())
-	case errors.Is(err, record.ErrInvalidUserName):
-		writeError(w, http.StatusBadRequest, codeInvalidName, err.Error())
-	case err != nil:
-		a.internalError(w, "add user", err)
-	default:
-		writeJSON(w, http.StatusCreated, creds)
+	out, err := op(r.Context(), req.Name)
+	if err == nil {
+		writeJSON(w, status, out)
+		return
 	}
+	for _, e := range userErrors {
+		if errors.Is(err, e.err) {
+			writeError(w, e.status, e.code, err.Error())
+			return
+		}
+	}
+	a.internalError(w, what, err)
 }
 
 func (a *server) listUsers(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,7 @@
 // key, and its secret access key and private key travel in its record,
 // sealed with the network key, so every member can serve every user of its
 // network. DB stores the records under users/ak/<AccessKeyID>, with an
-// index users/name/<name> that keeps the names it creates unique. It
+// index users/byname/<name>/<AccessKeyID> (names.go). It
 // answers the S3 front end's credential lookups (LookupUser, an
 // s3.Credentials) and opens the private keys the catalogue signs with
 // (UserKey, a catalog.Signer). The founder of a network creates the first
@@ -26,6 +26,29 @@
 // all records when they connect; every record is validated and must open
 // with the network key, and a stored record is replaced only by a better
 // one (record.SelectUserRecord). "user list" therefore shows every user any
-// connected member knows. Names are unique among the users one node
-// creates; two nodes adding the same name at once both succeed.
+// connected member knows, with its status.
+//
+// # Rotation, removal, names
+//
+// Rotate and Remove (change.go) store and publish the user's next record
+// (record.UserRecord.Rotate, Revoke) the same way, so connected members
+// refuse the old secret or the removed key as soon as the push arrives. A
+// removed user's key is refused with InvalidAccessKeyId, an old secret
+// fails its signature check (SignatureDoesNotMatch). Every stored record
+// empties the cache of opened users, so the next request re-reads.
+//
+// A node that was away may hold stale records. Sync tracks whether it has
+// completed an exchange of all records with a member since it was last
+// connected to none (fresh.go): until then, when a member is connected,
+// LookupUser, Add, Rotate and Remove wait up to 5 s for that exchange
+// (starting one with every connected member if none runs) and then fail
+// with ErrNotSynced, which S3 clients see as 503 SlowDown. A node with no
+// member connected serves what it has.
+//
+// Names are unique in the network: Add refuses a name that an active user
+// holds among all records the node has merged. Two nodes that cannot see
+// each other may still add one name; when the records meet, every node
+// applies record.NameConflicts to the records of that name, and the user
+// that lost it is refused (InvalidAccessKeyId, with a message naming the
+// holder) and listed as StatusConflict.
 package users

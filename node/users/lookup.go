@@ -26,13 +26,26 @@ const (
 )
 
 // LookupUser returns the user owning accessKeyID and its secret access key,
-// or s3.ErrInvalidAccessKeyID when no such user exists here or in the
-// network. It runs on every request: a user's record is validated and
-// unsealed once, then served from memory.
+// or an error wrapping s3.ErrInvalidAccessKeyID when no such user exists
+// here or in the network, or it was removed, or it lost its name. It runs
+// on every request: a user's record is validated and unsealed once, then
+// served from memory. A node that rejoined its network first merges the
+// members' user records (Network.Fresh), so it never serves a key whose
+// removal or rotation it missed while away; when it cannot, the error
+// wraps s3.ErrSlowDown (503), which clients retry.
 func (u *DB) LookupUser(ctx context.Context, accessKeyID string) (s3.User, string, error) {
+	if err := u.fresh(ctx); errors.Is(err, ErrNotSynced) {
+		return s3.User{}, "", fmt.Errorf("look up user %s: %w: %w", accessKeyID, err, s3.WithMessage(s3.ErrSlowDown,
+			"This node has just rejoined its network and has not yet merged its user records. Please retry."))
+	} else if err != nil {
+		return s3.User{}, "", err
+	}
 	c, err := u.lookup(ctx, accessKeyID)
 	if err != nil {
 		return s3.User{}, "", err
+	}
+	if c.refused != nil {
+		return s3.User{}, "", c.refused
 	}
 	return c.user, c.secret, nil
 }
@@ -56,7 +69,7 @@ func (u *DB) UserKey(ctx context.Context, accessKeyID string) (ed25519.PrivateKe
 func (u *DB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error) {
 	u.mu.RLock()
 	c, ok := u.cache[accessKeyID]
-	missUntil := u.miss[accessKeyID]
+	missUntil, gen := u.miss[accessKeyID], u.gen
 	u.mu.RUnlock()
 	switch {
 	case ok:
@@ -74,7 +87,7 @@ func (u *DB) lookup(ctx context.Context, accessKeyID string) (cachedUser, error)
 	if err != nil {
 		return cachedUser{}, err
 	}
-	return u.open(accessKeyID, raw)
+	return u.open(accessKeyID, raw, gen)
 }
 
 // loadLocal returns the stored record of accessKeyID, or an error wrapping
@@ -129,8 +142,9 @@ func (u *DB) rememberMiss(accessKeyID string) {
 	u.miss[accessKeyID] = time.Now().Add(missTTL)
 }
 
-// open validates and unseals a record and caches it.
-func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
+// open validates and unseals a record and caches it, unless a record was
+// stored since generation gen of the cache, when raw may be outdated.
+func (u *DB) open(accessKeyID string, raw []byte, gen uint64) (cachedUser, error) {
 	if err := record.ValidateUserRecord(record.UserKey(accessKeyID), raw); err != nil {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
@@ -140,8 +154,46 @@ func (u *DB) open(accessKeyID string, raw []byte) (cachedUser, error) {
 		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
 	}
 	c := cachedUser{user: s3.User{AccessKeyID: accessKeyID, Name: rec.Name}, secret: secret, priv: priv}
-	u.remember(accessKeyID, c)
+	if c.refused, err = u.refusal(rec); err != nil {
+		return cachedUser{}, fmt.Errorf("look up user %s: %w", accessKeyID, err)
+	}
+	u.mu.Lock()
+	if u.gen == gen {
+		u.cache[accessKeyID] = c
+		delete(u.miss, accessKeyID)
+	}
+	u.mu.Unlock()
 	return c, nil
+}
+
+// refusal returns why S3 requests with rec's keys are refused, or nil:
+// the user was removed, or lost its name (record.NameConflicts).
+func (u *DB) refusal(rec record.UserRecord) (error, error) {
+	akid := rec.AccessKeyID()
+	if rec.Revoked {
+		return fmt.Errorf("user %s (%s): %w: %w", rec.Name, akid, ErrUserRemoved, s3.WithMessage(s3.ErrInvalidAccessKeyID,
+			fmt.Sprintf("The AWS Access Key Id you provided belonged to user %q, which was removed.", rec.Name))), nil
+	}
+	g, err := u.group(rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if winner := g.lost[akid]; winner != "" {
+		return fmt.Errorf("user %s (%s): %w: %w", rec.Name, akid, ErrNameConflict, s3.WithMessage(s3.ErrInvalidAccessKeyID,
+			fmt.Sprintf("The AWS Access Key Id you provided belongs to user %q, created at the same time as another user of that name "+
+				"on another node; that user (access key %s) kept the name and this key is disabled. Create a new user.", rec.Name, winner))), nil
+	}
+	return nil, nil
+}
+
+// forgetAll empties the cache of opened users: a stored record can change
+// the verdict on other users of its name. It starts a new generation, so
+// a lookup that read a record before cannot cache it after.
+func (u *DB) forgetAll() {
+	u.mu.Lock()
+	clear(u.cache)
+	u.gen++
+	u.mu.Unlock()
 }
 
 // remember caches an opened user and forgets any miss of it.
@@ -152,12 +204,15 @@ func (u *DB) remember(accessKeyID string, c cachedUser) {
 	u.mu.Unlock()
 }
 
-// sortUsers orders users oldest first, then by name.
+// sortUsers orders users oldest first, then by name and access key ID.
 func sortUsers(users []Info) {
 	sort.Slice(users, func(i, j int) bool {
 		if !users[i].Created.Equal(users[j].Created) {
 			return users[i].Created.Before(users[j].Created)
 		}
-		return users[i].Name < users[j].Name
+		if users[i].Name != users[j].Name {
+			return users[i].Name < users[j].Name
+		}
+		return users[i].AccessKeyID < users[j].AccessKeyID
 	})
 }

@@ -40,6 +40,8 @@ func (f *fakeNetwork) Publish(ctx context.Context, key string, record []byte) er
 	return nil
 }
 
+func (f *fakeNetwork) Fresh(context.Context) error { return nil }
+
 func (f *fakeNetwork) lookups() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -14,11 +14,11 @@ import (
 
 // Store keeps a user record that came from the network: it must validate
 // under its access key ID, open with this network's key, and beat the
-// record stored already (record.SelectUserRecord), else it is ignored. The
-// name index takes the record's name unless another user holds it: names
-// are unique among the users one node created, but two nodes may create
-// the same name at once; both users work, and List shows both. It reports
-// whether the record was new or better.
+// record stored already (record.SelectUserRecord: a removal is final),
+// else it is ignored. Two nodes may create one name at once: both records
+// are kept, and record.NameConflicts decides which user holds the name;
+// the other one's keys are refused. It reports whether the record was new
+// or better.
 func (u *DB) Store(accessKeyID string, raw []byte) (bool, error) {
 	key := record.UserKey(accessKeyID)
 	if err := record.ValidateUserRecord(key, raw); err != nil {
@@ -40,8 +40,8 @@ func (u *DB) Store(accessKeyID string, raw []byte) (bool, error) {
 		return false, fmt.Errorf("store user %s: %w", accessKeyID, err)
 	}
 	if stored {
+		u.forgetAll() // reopened from the better record
 		u.mu.Lock()
-		delete(u.cache, accessKeyID) // reopened from the better record
 		delete(u.miss, accessKeyID)
 		u.mu.Unlock()
 	}
@@ -67,10 +67,7 @@ func (u *DB) storeTxn(accessKeyID, name string, raw []byte) (bool, error) {
 		if err := txn.Set([]byte(usersRecordPrefix+accessKeyID), raw); err != nil {
 			return err
 		}
-		if _, taken, err := kv.Get(txn, usersNamePrefix+name); err != nil || taken {
-			return err
-		}
-		return txn.Set([]byte(usersNamePrefix+name), []byte(accessKeyID))
+		return txn.Set(byNameKey(name, accessKeyID), nil)
 	})
 	return stored && err == nil, err
 }

@@ -52,6 +52,8 @@ type Sync struct {
 	users *DB
 	log   *slog.Logger
 	sem   chan struct{}
+	fresh *freshness
+	wg    *sync.WaitGroup // from Run: counts the exchanges Fresh starts
 }
 
 var _ Network = (*Sync)(nil)
@@ -60,8 +62,9 @@ var _ Network = (*Sync)(nil)
 // until ctx (the node's lifetime) ends;
 // Run starts the exchanges with members that connect.
 func NewSync(ctx context.Context, h *dht.Host, d *dht.DHT, u *DB, log *slog.Logger) *Sync {
-	s := &Sync{ctx: ctx, host: h, dht: d, users: u, log: log.With("component", "usersync"), sem: make(chan struct{}, maxSyncs)}
+	s := &Sync{ctx: ctx, host: h, dht: d, users: u, log: log.With("component", "usersync"), sem: make(chan struct{}, maxSyncs), fresh: newFreshness()}
 	h.SetStreamHandler(Protocol, s.handle)
+	s.watchDisconnects()
 	return s
 }
 
@@ -99,6 +102,7 @@ func (s *Sync) Run(ctx context.Context, wg *sync.WaitGroup) error {
 	if err != nil {
 		return fmt.Errorf("user sync: subscribe to connections: %w", err)
 	}
+	s.wg = wg
 	wg.Go(func() {
 		defer sub.Close()
 		for {
@@ -147,7 +151,8 @@ func (s *Sync) goExchange(ctx context.Context, wg *sync.WaitGroup, p peer.ID) {
 	})
 }
 
-// exchange sends all local records to p and stores p's.
+// exchange sends all local records to p and stores p's; once it has, this
+// node's records are merged with the network's (Fresh).
 func (s *Sync) exchange(ctx context.Context, p peer.ID) error {
 	recs, err := s.users.Records(ctx)
 	if err != nil {
@@ -157,7 +162,11 @@ func (s *Sync) exchange(ctx context.Context, p peer.ID) error {
 	for _, r := range recs {
 		batch = append(batch, r)
 	}
-	return s.send(ctx, p, batch, true)
+	if err := s.send(ctx, p, batch, true); err != nil {
+		return err
+	}
+	s.fresh.markMerged()
+	return nil
 }
 
 // send writes batch to p and, with reply, stores p's answer.

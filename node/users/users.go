@@ -3,7 +3,6 @@ package users
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -15,13 +14,11 @@ import (
 	"github.com/d3s/d3s/s3"
 )
 
-// Badger key prefixes of the user database: the signed credential record of
-// each user by access key ID, and an index from name to access key ID that
-// keeps names unique.
-const (
-	usersRecordPrefix = "users/ak/"
-	usersNamePrefix   = "users/name/"
-)
+// usersRecordPrefix prefixes, in badger, the signed credential record of
+// each user by access key ID; names.go has the index by name. (Data dirs
+// written before names were network-wide also hold a users/name/ index,
+// no longer read.)
+const usersRecordPrefix = "users/ak/"
 
 // firstUserName is the user created on a node's very first start.
 const firstUserName = "admin"
@@ -39,6 +36,11 @@ type Info struct {
 	Name        string    `json:"name"`
 	AccessKeyID string    `json:"access_key_id"`
 	Created     time.Time `json:"created"`
+	// Status is StatusActive, StatusRemoved or StatusConflict.
+	Status string `json:"status"`
+	// LostTo is, for StatusConflict, the access key ID of the user that
+	// kept the name.
+	LostTo string `json:"lost_to,omitempty"`
 }
 
 // DB keeps the users this node knows, as signed record.UserRecords in badger,
@@ -56,6 +58,7 @@ type DB struct {
 
 	mu    sync.RWMutex
 	cache map[string]cachedUser // opened records by access key ID
+	gen   uint64                // counts forgetAll: see open
 	miss  map[string]time.Time  // access key IDs the network did not know, until when
 	net   Network               // nil until Attach
 }
@@ -69,6 +72,12 @@ type Network interface {
 	// Publish stores a user record in the DHT and pushes it to the
 	// connected members.
 	Publish(ctx context.Context, key string, record []byte) error
+	// Fresh returns nil when this node has merged the user records of a
+	// member since it was last connected to none, or is connected to none
+	// (offline-first: it serves what it has). Otherwise it waits, within
+	// a bound, for that merge, and fails with an error wrapping
+	// ErrNotSynced.
+	Fresh(ctx context.Context) error
 }
 
 // cachedUser is an opened record: LookupUser runs on every request, so the
@@ -77,6 +86,10 @@ type cachedUser struct {
 	user   s3.User
 	secret string
 	priv   ed25519.PrivateKey
+	// refused, when not nil, is why S3 requests with this key are refused:
+	// the user was removed or lost its name. Its private key still signs
+	// the catalogue records its data needs.
+	refused error
 }
 
 var _ s3.Credentials = (*DB)(nil)
@@ -84,13 +97,17 @@ var _ s3.Credentials = (*DB)(nil)
 // Open opens the user database in db; netKey seals and opens the users'
 // secrets.
 func Open(db *badger.DB, netKey record.NetworkKey, log *slog.Logger) *DB {
-	return &DB{
+	u := &DB{
 		db:      db,
 		log:     log.With("component", "users"),
 		network: netKey,
 		cache:   make(map[string]cachedUser),
 		miss:    make(map[string]time.Time),
 	}
+	if err := u.reindex(); err != nil {
+		u.log.Error("user name index", "err", err)
+	}
+	return u
 }
 
 // Attach connects the user database to the network: lookups that miss
@@ -115,12 +132,14 @@ const publishTimeout = 10 * time.Second
 
 // Add creates a user called name and returns its credentials. The name must
 // be 1–64 characters of [A-Za-z0-9._@-] (else the error wraps
-// record.ErrInvalidUserName) and not taken among the users this node knows
-// (else ErrUserExists). On the network the record is published to the DHT
-// and pushed to the connected members before Add returns.
+// record.ErrInvalidUserName) and held by no active user of the network
+// (else ErrUserExists). Before checking, a node connected to members waits
+// until it has merged their user records (else ErrNotSynced). On the
+// network the record is published to the DHT and pushed to the connected
+// members before Add returns.
 func (u *DB) Add(ctx context.Context, name string) (*Credentials, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if err := u.fresh(ctx); err != nil {
+		return nil, fmt.Errorf("add user %q: %w", name, err)
 	}
 	u.addMu.Lock()
 	creds, raw, err := u.add(name)
@@ -130,6 +149,18 @@ func (u *DB) Add(ctx context.Context, name string) (*Credentials, error) {
 	}
 	u.publish(ctx, creds.AccessKeyID, raw)
 	return creds, nil
+}
+
+// fresh returns nil once this node's user records are merged with the
+// network's (or it has no member to merge with); see Network.Fresh.
+func (u *DB) fresh(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if net := u.netw(); net != nil {
+		return net.Fresh(ctx)
+	}
+	return nil
 }
 
 // publish sends a record to the network, if attached; failures are logged.
@@ -157,60 +188,52 @@ func (u *DB) add(name string) (*Credentials, []byte, error) {
 	}
 	akid, raw := rec.AccessKeyID(), rec.Marshal()
 	err = u.db.Update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(usersNamePrefix + name)); err == nil {
-			return fmt.Errorf("add user %q: %w", name, ErrUserExists)
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		g, err := loadName(txn, name)
+		if err != nil {
 			return err
+		}
+		if h, taken := g.holder(); taken {
+			return fmt.Errorf("add user %q: %w in the network (access key %s)", name, ErrUserExists, h.AccessKeyID())
 		}
 		if err := txn.Set([]byte(usersRecordPrefix+akid), raw); err != nil {
 			return err
 		}
-		return txn.Set([]byte(usersNamePrefix+name), []byte(akid))
+		return txn.Set(byNameKey(name, akid), nil)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	u.forgetAll()
 	u.remember(akid, cachedUser{user: s3.User{AccessKeyID: akid, Name: name}, secret: secret, priv: priv})
 	u.log.Info("user added", "name", name, "access_key_id", akid)
 	return &Credentials{Name: name, AccessKeyID: akid, SecretAccessKey: secret}, raw, nil
 }
 
-// List returns every user, oldest first.
+// List returns every user the node knows, active, removed or in conflict,
+// oldest first.
 func (u *DB) List(ctx context.Context) ([]Info, error) {
-	var users []Info
-	err := u.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(usersRecordPrefix), PrefetchValues: true, PrefetchSize: 64})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			info, err := userInfo(it.Item())
-			if err != nil {
-				return err
-			}
-			users = append(users, info)
-		}
-		return nil
-	})
+	recs, err := u.Records(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
+	byName := make(map[string][]record.UserRecord)
+	for akid, raw := range recs {
+		r, err := record.UnmarshalUserRecord(raw)
+		if err != nil {
+			return nil, fmt.Errorf("list users: user %s: %w", akid, err)
+		}
+		byName[r.Name] = append(byName[r.Name], r)
+	}
+	users := make([]Info, 0, len(recs))
+	for _, group := range byName {
+		g := nameGroup{recs: group, lost: record.NameConflicts(group)}
+		for _, r := range group {
+			users = append(users, Info{Name: r.Name, AccessKeyID: r.AccessKeyID(), Created: r.Created,
+				Status: g.status(r), LostTo: g.lost[r.AccessKeyID()]})
+		}
+	}
 	sortUsers(users)
 	return users, nil
-}
-
-// userInfo decodes the record stored in item.
-func userInfo(item *badger.Item) (Info, error) {
-	val, err := item.ValueCopy(nil)
-	if err != nil {
-		return Info{}, err
-	}
-	rec, err := record.UnmarshalUserRecord(val)
-	if err != nil {
-		return Info{}, fmt.Errorf("user %s: %w", item.Key(), err)
-	}
-	return Info{Name: rec.Name, AccessKeyID: rec.AccessKeyID(), Created: rec.Created}, nil
 }
 
 // EnsureFirstUser creates the user "admin" when the database holds no user
