@@ -11,8 +11,12 @@ import (
 	"github.com/d3s/d3s/s3"
 )
 
-// ListParts implements s3.ObjectStore.
+// ListParts implements s3.ObjectStore, over the bucket revalidated so
+// that parts stored through other nodes are listed.
 func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID string, opts s3.ListPartsOptions) (s3.ListPartsResult, error) {
+	if err := n.revalidate(ctx, u, bucket); err != nil {
+		return s3.ListPartsResult{}, err
+	}
 	_, parts, truncated, err := n.cat.Parts(ctx, u.AccessKeyID, bucket, key, uploadID, opts.PartNumberMarker, opts.MaxParts)
 	if err != nil {
 		return s3.ListPartsResult{}, toS3(err)
@@ -28,8 +32,11 @@ func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID s
 }
 
 // ListMultipartUploads implements s3.ObjectStore: s3.PaginateUploads over
-// a range scan of the bucket's uploads in the catalog.
+// a range scan of the bucket's uploads in the catalog, revalidated first.
 func (n *Node) ListMultipartUploads(ctx context.Context, u s3.User, bucket string, opts s3.ListUploadsOptions) (s3.ListUploadsResult, error) {
+	if err := n.revalidate(ctx, u, bucket); err != nil {
+		return s3.ListUploadsResult{}, err
+	}
 	it, err := n.cat.Uploads(ctx, u.AccessKeyID, bucket, opts.Prefix)
 	if err != nil {
 		return s3.ListUploadsResult{}, toS3(err)
