@@ -73,9 +73,14 @@ func (n *Node) revalidate(ctx context.Context, u s3.User, bucket string) error {
 	return ctx.Err()
 }
 
-// findUpload returns an upload, revalidating the bucket when this node's
-// view does not hold it (it may have been started elsewhere just now).
+// findUpload checks that an upload is in progress, revalidating the
+// bucket when this node's view does not hold it (it may have been started
+// elsewhere just now). Like a PUT it refreshes the bucket first, which
+// also keeps it fresh here for a while, so the upload's end is soon seen.
 func (n *Node) findUpload(ctx context.Context, u s3.User, bucket, key, id string) error {
+	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
+		return err
+	}
 	_, err := n.cat.GetUpload(ctx, u.AccessKeyID, bucket, key, id)
 	if !errors.Is(err, catalog.ErrNoSuchUpload) {
 		return toS3(err)
