@@ -233,3 +233,57 @@ func refKeys(t testing.TB, c *Catalog, user, bucket string) []string {
 	}
 	return keys
 }
+
+// TestUploadMarkersExpire: the delete markers that aborted uploads and
+// their parts leave behind expire after TombstoneTTL like object
+// markers: gone from the snapshot and from every node's index.
+func TestUploadMarkersExpire(t *testing.T) {
+	const uploads = 20
+	n := newNet(t)
+	ctx := t.Context()
+	var clock skewClock
+	cfg := n.syncConfig("node-a")
+	cfg.MaxRecent = 16
+	a := n.startWith(t, Config{DB: openDB(t, t.TempDir()), NodeID: "node-a", Now: clock.now, TombstoneTTL: time.Minute}, cfg)
+	b := n.node(t, "node-b")
+	sharedBucket(t, n, "exp", a, b)
+	for i := range uploads {
+		up, err := a.CreateUpload(ctx, n.user, "exp", Upload{Key: fmt.Sprintf("k%02d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := 1; p <= 2; p++ {
+			if _, err := a.PutPart(ctx, n.user, "exp", up.Key, up.ID, &Part{Number: p}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.AbortUpload(ctx, n.user, "exp", up.Key, up.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, a)
+	revalidate(t, b, n.user, "exp")
+	if got := countIndex(t, b, n.user, "exp"); got != 3*uploads {
+		t.Fatalf("b's index holds %d entries before the expiry, want %d markers", got, 3*uploads)
+	}
+	clock.advance(2 * time.Minute)
+	putN(t, a, n.user, "exp", "late", 1)
+	flush(t, a)
+	after, _ := currentSnapshot(t, n, "exp")
+	for _, e := range runEntries(t, n, after) {
+		if e.DeleteMarker {
+			t.Fatalf("marker of %q left in the snapshot", e.Key)
+		}
+	}
+	for name, c := range map[string]*Catalog{"a": a, "b": b} {
+		eventually(t, name+" drops the markers", func() error {
+			if err := c.Revalidate(ctx, n.user, "exp"); err != nil {
+				return err
+			}
+			if got := countIndex(t, c, n.user, "exp"); got != 1 {
+				return fmt.Errorf("%d entries in the index, want 1", got)
+			}
+			return nil
+		})
+	}
+}
