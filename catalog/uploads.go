@@ -90,6 +90,17 @@ func (c *Catalog) Refs(ctx context.Context, user, bucket string) (*Iterator, err
 	return c.store.Refs(ctx, user, bucket)
 }
 
+// Current returns the current entry of an object or part key (a key
+// Refs yielded): repair checks with it that a version it holds is still
+// the one its key names. ErrNoSuchBucket, ErrNotFound (also for an upload
+// key and a delete marker).
+func (c *Catalog) Current(ctx context.Context, user, bucket, key string) (*Entry, error) {
+	if entry.KindOf(key) == entry.KindUpload {
+		return nil, fmt.Errorf("key %q: %w", key, ErrNotFound)
+	}
+	return c.store.Get(ctx, user, bucket, key)
+}
+
 // awaitPoll bounds one wait of AwaitPublished between looks at the
 // outbox, should a confirmation not wake it.
 const awaitPoll = 100 * time.Millisecond
