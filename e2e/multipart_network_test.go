@@ -161,22 +161,33 @@ func TestMultipartAcrossNodes(t *testing.T) {
 	n[0].s3api(t, nil, "create-bucket", "--bucket", "mpu")
 	paths, sum := mpuParts(t, t.TempDir())
 
+	step := time.Now()
+	lap := func(what string) {
+		t.Logf("%s: %v (aws CLI included)", what, time.Since(step).Round(time.Millisecond))
+		step = time.Now()
+	}
 	id := createUpload(t, n[0], "mpu", "big.bin")
+	lap("create on node 1")
 	etags := make([]string, 3)
 	for i := range 3 {
 		etags[i] = uploadPart(t, n[i+1], "mpu", "big.bin", id, i+1, paths[i])
+		lap(fmt.Sprintf("part %d on node %d", i+1, i+2))
 	}
 	parts := listParts(t, n[2], "mpu", "big.bin", id)
+	lap("list parts on node 3")
 	if len(parts) != 3 || parts[0].Size != 5<<20 || parts[2].Size != 1<<20+7 || parts[1].ETag != etags[1] {
 		t.Fatalf("node 3 lists parts %+v, want the three uploaded (ETags %q)", parts, etags)
 	}
 	if got := listUploads(t, n[3], "mpu"); fmt.Sprint(got) != fmt.Sprint([]string{"big.bin/" + id}) {
 		t.Fatalf("node 4 lists uploads %q", got)
 	}
+	lap("list uploads on node 4")
 	completeUpload(t, n[1], "mpu", "big.bin", id, etags)
+	lap("complete on node 2")
 	if got := downloadSum(t, n[3], "mpu", "big.bin"); got != sum {
 		t.Fatalf("node 4 serves SHA-256 %s, want %s", got, sum)
 	}
+	lap("download on node 4")
 	if got := listUploads(t, n[0], "mpu"); len(got) != 0 {
 		t.Fatalf("node 1 lists uploads %q after the complete", got)
 	}
