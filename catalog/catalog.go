@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -78,6 +80,9 @@ func New(cfg Config) (*Catalog, error) {
 		Replaced: c.replaced,
 		Marked:   c.marked,
 	})
+	if err := c.store.MigrateUploads(context.Background()); err != nil {
+		return nil, fmt.Errorf("catalog: migrate multipart uploads: %w", err)
+	}
 	return c, nil
 }
 

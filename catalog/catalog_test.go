@@ -63,7 +63,7 @@ func TestDeleteBucketNotEmpty(t *testing.T) {
 	if _, err := c.Delete(ctx, "u", "b", "k"); err != nil {
 		t.Fatal(err)
 	}
-	up, err := c.CreateUpload(ctx, "u", "b", "k", Metadata{})
+	up, err := c.CreateUpload(ctx, "u", "b", Upload{Key: "k", Metadata: Metadata{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := putKey(t, c, "k\x00")
-	up, err := c.CreateUpload(ctx, "u", "b", "m", Metadata{ContentType: "x/y"})
+	up, err := c.CreateUpload(ctx, "u", "b", Upload{Key: "m", Metadata: Metadata{ContentType: "x/y"}})
 	if err != nil {
 		t.Fatal(err)
 	}

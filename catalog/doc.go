@@ -71,7 +71,7 @@
 //     dated at or before a bucket's last deletion are ignored when merged,
 //     so a re-created bucket starts empty. DeleteBucket revalidates the
 //     bucket first and refuses while the merged catalogue holds a live
-//     entry or a local multipart upload. The rule chosen for a PUT on
+//     entry or a multipart upload in progress. The rule chosen for a PUT on
 //     node B racing a DeleteBucket on node A within the staleness window
 //     is that the deletion wins: the object goes with the bucket, as if
 //     the PUT had come after it (S3 would have answered NoSuchBucket).
@@ -223,10 +223,32 @@
 // Blob IDs are per content, and run contents carry unique (Time, Writer)
 // stamps, so two buckets never share a run.
 //
+// # Multipart uploads
+//
+// An upload and each of its parts are entries of the bucket under
+// reserved keys (catalog/internal/entry, "Multipart entries"; encoded as
+// entry version 2, which older nodes refuse rather than list as objects).
+// CreateUpload, PutPart, CompleteUpload and AbortUpload write them, and
+// delete markers for the upload and all its parts (CompleteUpload in the
+// same transaction as the object's entry), through the outbox like any
+// write; heads, snapshot runs, the per-key (Time, Writer) merge, frontier
+// repair and the --tombstone-ttl expiry of markers carry them unchanged,
+// so every node sees every upload and part. Two nodes storing the same
+// part number keep the later one everywhere. Objects (listings) never
+// yield them; Refs yields objects and parts, the entries that reference
+// swarm data, for the node's repair walk and collection sweep, so a part
+// of a live upload is replicated and never collected. AwaitPublished
+// waits until a bucket's writes so far are in a published head: the node
+// answers a multipart write only then, so the client's next request may
+// go to any node. A part uploaded on a node that has not yet seen the
+// upload end stays a live part entry of an ended upload (its bytes are
+// kept until a later delete of the bucket): the race is bounded by the
+// publication of the end, not closed.
+//
 // # Replaced object versions
 //
 // Put, Delete and CompleteUpload return the version they replaced. A
-// version removed by a merge (a newer remote version or delete marker)
+// version (or part) removed by a merge (a newer remote version or delete marker)
 // or by the purge of a deleted bucket goes to SyncConfig.OnReplaced,
 // after the removal is durable. The catalogue cannot tell whether its
 // node holds the version's bytes; the node can: it holds one reference

@@ -31,12 +31,18 @@ type Iterator = store.Iterator
 // durable, and queued for publication, when Put returns. ErrNoSuchBucket,
 // or check's error.
 func (c *Catalog) Put(ctx context.Context, user, bucket string, e *Entry, check Check) (*Entry, error) {
+	if err := objectKey(e.Key); err != nil {
+		return nil, err
+	}
 	return c.store.Put(ctx, user, bucket, e, check)
 }
 
 // Get returns key's current entry. ErrNoSuchBucket, ErrNotFound (also
 // when the key's latest entry is a delete marker).
 func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, error) {
+	if err := objectKey(key); err != nil {
+		return nil, err
+	}
 	return c.store.Get(ctx, user, bucket, key)
 }
 
@@ -46,11 +52,14 @@ func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, er
 // deletion wins over older writes merged from other nodes; a key that
 // already ends in a marker is left alone. ErrNoSuchBucket.
 func (c *Catalog) Delete(ctx context.Context, user, bucket, key string) (*Entry, error) {
+	if err := objectKey(key); err != nil {
+		return nil, nil
+	}
 	return c.store.Delete(ctx, user, bucket, key)
 }
 
-// Objects returns an iterator over bucket's entries whose keys start with
-// prefix. The caller must Close it. ErrNoSuchBucket.
+// Objects returns an iterator over bucket's object entries whose keys
+// start with prefix (never the reserved keys of multipart entries). The caller must Close it. ErrNoSuchBucket.
 func (c *Catalog) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
 	return c.store.Objects(ctx, user, bucket, prefix)
 }

@@ -9,7 +9,7 @@ import (
 func TestUploadLifecycle(t *testing.T) {
 	ctx := t.Context()
 	c := openCatalog(t)
-	up, err := c.CreateUpload(ctx, "u", "b", "obj", Metadata{ContentType: "a/b"})
+	up, err := c.CreateUpload(ctx, "u", "b", Upload{Key: "obj", Metadata: Metadata{ContentType: "a/b"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestUploadLifecycle(t *testing.T) {
 func TestCompleteCheckFailsAtomically(t *testing.T) {
 	ctx := t.Context()
 	c := openCatalog(t)
-	up, _ := c.CreateUpload(ctx, "u", "b", "obj", Metadata{})
+	up, _ := c.CreateUpload(ctx, "u", "b", Upload{Key: "obj", Metadata: Metadata{}})
 	c.PutPart(ctx, "u", "b", "obj", up.ID, &Part{Number: 1})
 	fail := func(*Entry) error { return errFailed }
 	if _, _, err := c.CompleteUpload(ctx, "u", "b", up.ID, &Entry{Key: "obj"}, fail); !errors.Is(err, errFailed) {
@@ -68,7 +68,7 @@ func TestUploadListingOrder(t *testing.T) {
 	type ref struct{ key, id string }
 	var want []ref
 	for _, k := range []string{"b", "a\x00", "a", "a", "ab", "b"} {
-		up, err := c.CreateUpload(ctx, "u", "b", k, Metadata{})
+		up, err := c.CreateUpload(ctx, "u", "b", Upload{Key: k, Metadata: Metadata{}})
 		if err != nil {
 			t.Fatal(err)
 		}

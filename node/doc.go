@@ -95,14 +95,20 @@
 // without them. COPY takes another reference on the source's bytes
 // (remote.Fetch when they are elsewhere); nothing is read.
 //
-// Multipart: every part is a swarm object of its own, recorded in the
-// catalog under its upload (replacing a part releases the old one).
-// Complete validates the client's list (InvalidPartOrder, InvalidPart,
-// EntityTooSmall), joins the parts with swarm.Concat — no byte is copied,
-// the joined object holds references to its parts — and commits the
-// object entry (ETag = MD5 of the parts' MD5s, "-", part count) in the
-// same transaction that removes the upload; then the parts' own
-// references are released. Abort releases the parts.
+// Multipart: uploads and parts are catalogue entries, so any node serves
+// any upload (multipart.go). Every part is a swarm object of its own,
+// replicated like a PUT and recorded in the catalog under its upload
+// (replacing a part retires the old one). Create, UploadPart and Abort
+// answer once the bucket's head holding them is published; a node that
+// does not find an upload revalidates the bucket first (503 SlowDown if it
+// cannot). Complete validates the client's list (InvalidPartOrder,
+// InvalidPart, EntityTooSmall), fetches the parts this node lacks from
+// their holders, joins them with swarm.Concat — no byte is copied, the
+// joined object holds references to its parts — and commits the object
+// entry (ETag = MD5 of the parts' MD5s, "-", part count) in the same
+// transaction that ends the upload; it is then replicated like a PUT.
+// Complete and Abort retire the parts: the own references go and the
+// holders are told (collect.Retire).
 //
 // Listing is local: ListObjects and ListMultipartUploads run s3.Paginate
 // and s3.PaginateUploads over catalog range scans, so a page costs

@@ -4,15 +4,21 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
+	"github.com/d3s/d3s/swarm"
 )
 
-// ListParts implements s3.ObjectStore.
+// ListParts implements s3.ObjectStore, over the bucket revalidated so
+// that parts stored through other nodes are listed.
 func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID string, opts s3.ListPartsOptions) (s3.ListPartsResult, error) {
+	if err := n.revalidate(ctx, u, bucket); err != nil {
+		return s3.ListPartsResult{}, err
+	}
 	_, parts, truncated, err := n.cat.Parts(ctx, u.AccessKeyID, bucket, key, uploadID, opts.PartNumberMarker, opts.MaxParts)
 	if err != nil {
 		return s3.ListPartsResult{}, toS3(err)
@@ -28,8 +34,11 @@ func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID s
 }
 
 // ListMultipartUploads implements s3.ObjectStore: s3.PaginateUploads over
-// a range scan of the bucket's uploads in the catalog.
+// a range scan of the bucket's uploads in the catalog, revalidated first.
 func (n *Node) ListMultipartUploads(ctx context.Context, u s3.User, bucket string, opts s3.ListUploadsOptions) (s3.ListUploadsResult, error) {
+	if err := n.revalidate(ctx, u, bucket); err != nil {
+		return s3.ListUploadsResult{}, err
+	}
 	it, err := n.cat.Uploads(ctx, u.AccessKeyID, bucket, opts.Prefix)
 	if err != nil {
 		return s3.ListUploadsResult{}, toS3(err)
@@ -72,4 +81,26 @@ func (m *multipartETag) add(etag string) error {
 
 func (m *multipartETag) sum(parts int) string {
 	return fmt.Sprintf("%s-%d", hex.EncodeToString(m.h.Sum(nil)), parts)
+}
+
+// UploadPartIDs returns the swarm IDs of an upload's parts as this node's
+// catalogue has them (tests follow the parts' bytes with it and Stored).
+// ErrNoSuchUpload.
+func (n *Node) UploadPartIDs(ctx context.Context, accessKeyID, bucket, key, uploadID string) ([][20]byte, error) {
+	_, parts, _, err := n.cat.Parts(ctx, accessKeyID, bucket, key, uploadID, 0, 0)
+	ids := make([][20]byte, len(parts))
+	for i, p := range parts {
+		ids[i] = p.InfoHash
+	}
+	return ids, err
+}
+
+// Stored reports whether this node keeps bytes of object id, referenced
+// or cached.
+func (n *Node) Stored(ctx context.Context, id [20]byte) (bool, error) {
+	_, err := n.swarm.Stat(ctx, id)
+	if errors.Is(err, swarm.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

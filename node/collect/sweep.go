@@ -98,7 +98,7 @@ func (c *Collector) liveRefsOf(ctx context.Context, user string, cands map[swarm
 
 // scanBucket adds to live the candidates bucket's entries reference.
 func scanBucket(ctx context.Context, cat *catalog.Catalog, user, bucket string, cands map[swarm.ID]time.Time, live map[swarm.ID]bool) error {
-	it, err := cat.Objects(ctx, user, bucket, "")
+	it, err := cat.Refs(ctx, user, bucket)
 	if errors.Is(err, catalog.ErrNoSuchBucket) {
 		return nil // deleted meanwhile
 	}

@@ -127,7 +127,7 @@ func (r *Repairer) giveUp(ctx context.Context, it Item) {
 	}
 	for _, o := range it.Own {
 		r.ledger.HandOver(ctx, &o.Entry, func(ctx context.Context) (*catalog.Entry, error) {
-			return r.cat.Get(ctx, o.User, o.Bucket, o.Entry.Key)
+			return r.cat.Current(ctx, o.User, o.Bucket, o.Entry.Key)
 		})
 	}
 }
@@ -151,7 +151,7 @@ func (r *Repairer) adopt(ctx context.Context, it Item) {
 		return
 	}
 	for _, o := range it.Own {
-		if cur, err := r.cat.Get(ctx, o.User, o.Bucket, o.Entry.Key); err == nil && cur.InfoHash == it.ID {
+		if cur, err := r.cat.Current(ctx, o.User, o.Bucket, o.Entry.Key); err == nil && cur.InfoHash == it.ID {
 			return
 		}
 	}

@@ -125,7 +125,7 @@ func (r *Repairer) walkOwn(ctx context.Context, fn func([]Item) error) error {
 // returns this node's own held versions among them, the key to go on
 // from, and whether the bucket is done.
 func (r *Repairer) ownBatch(ctx context.Context, user, bucket, after string) (found []OwnedVersion, next string, done bool, err error) {
-	it, err := r.cat.Objects(ctx, user, bucket, "")
+	it, err := r.cat.Refs(ctx, user, bucket)
 	if errors.Is(err, catalog.ErrNoSuchBucket) {
 		return nil, "", true, nil // deleted meanwhile
 	}

@@ -5,8 +5,15 @@ import (
 	"sort"
 )
 
-// entryVersion is the first byte of an encoded Entry (doc.go, "Value encodings").
-const entryVersion = 1
+// entryVersion is the first byte of an encoded object Entry;
+// multipartVersion that of an upload or part entry, which carries its
+// kind after the flags (doc.go, "Value encodings"). Nodes built before
+// multipart entries existed refuse version 2 (ErrUnknownVersion), so they
+// never take one for an object.
+const (
+	entryVersion     = 1
+	multipartVersion = 2
+)
 
 // flagDeleteMarker marks an entry that records a deletion.
 const flagDeleteMarker = 1 << 0
@@ -61,12 +68,20 @@ func (e *Entry) Newer(o *Entry) bool {
 // name order.
 func (e *Entry) MarshalBinary() ([]byte, error) {
 	enc := Encoder{B: make([]byte, 0, 128+len(e.Key))}
-	enc.Byte(entryVersion)
+	kind := KindOf(e.Key)
+	if kind == KindObject {
+		enc.Byte(entryVersion)
+	} else {
+		enc.Byte(multipartVersion)
+	}
 	var flags byte
 	if e.DeleteMarker {
 		flags |= flagDeleteMarker
 	}
 	enc.Byte(flags)
+	if kind != KindObject {
+		enc.Byte(byte(kind))
+	}
 	enc.Str(e.Key)
 	enc.Str(e.VersionID)
 	enc.Raw(e.InfoHash[:])
@@ -84,15 +99,23 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote. ErrUnknownVersion,
-// ErrCorrupt.
+// ErrCorrupt (also for a kind that does not match the key).
 func (e *Entry) UnmarshalBinary(b []byte) error {
 	d := Decoder{B: b}
-	if v := d.Byte(); d.Err == nil && v != entryVersion {
+	v := d.Byte()
+	if d.Err == nil && v != entryVersion && v != multipartVersion {
 		return fmt.Errorf("entry version %d: %w", v, ErrUnknownVersion)
 	}
 	flags := d.Byte()
+	kind := KindObject
+	if v == multipartVersion {
+		kind = Kind(d.Byte())
+	}
 	*e = Entry{DeleteMarker: flags&flagDeleteMarker != 0}
 	e.Key = d.Str()
+	if d.Err == nil && KindOf(e.Key) != kind {
+		d.Fail("entry kind")
+	}
 	e.VersionID = d.Str()
 	d.Raw(e.InfoHash[:])
 	e.Size = int64(d.Uvarint())

@@ -94,7 +94,7 @@ func (s *Store) DeleteBucket(ctx context.Context, user, bucket string) error {
 		if !found || !r.Live() {
 			return fmt.Errorf("bucket %s: %w", bucket, ErrNoSuchBucket)
 		}
-		if hasLiveEntry(txn, objectsPrefix(user, bucket)) || hasPrefix(txn, uploadsPrefix(user, bucket)) {
+		if hasLiveEntry(txn, objectsPrefix(user, bucket)) {
 			return fmt.Errorf("delete bucket %s: %w", bucket, ErrBucketNotEmpty)
 		}
 		r.Deleted = s.clock.Now()

@@ -26,9 +26,11 @@
 // another.
 //
 //	cat/b/ lp(user) bucket                 bucket record (sorted by name)
-//	cat/o/ lp(user) lp(bucket) key         current entry (S3 byte order)
-//	cat/u/ lp(user) lp(bucket) esc(key) id multipart upload record
-//	cat/p/ lp(id) uint16be(part)           part record
+//	cat/o/ lp(user) lp(bucket) key         current entry (S3 byte order;
+//	                                       multipart entries under the
+//	                                       reserved keys 0xff 'u'…, 0xff 'p'…)
+//	cat/u/ lp(user) lp(bucket) esc(key) id legacy upload record (migrated)
+//	cat/p/ lp(id) uint16be(part)           legacy part record (migrated)
 //	cat/x/ lp(user) lp(bucket) key         outbox entry (bucket "": bucket list)
 //	cat/h/ lp(user) lp(bucket)             last record merged (bucket "": list)
 //	cat/m/ lp(user) lp(bucket)             manifest merged: ID[32] blob
@@ -36,18 +38,25 @@
 //	cat/w/ lp(user) lp(bucket)             mark (bucket "": list): varint wall, logical
 //
 // Object keys follow their bucket's prefix raw, so a bucket listing is one
-// badger range scan in S3's byte order. Upload IDs are 32 hex digits: the
-// initiation time (big-endian nanoseconds and logical counter) and 4
-// random bytes, so uploads
-// of one key list by (initiation, ID) as S3 requires.
+// badger range scan in S3's byte order. Multipart uploads and their parts
+// are entries of the same range under keys no object has
+// (entry.UploadKey, entry.PartKey; they sort after every object, and
+// Objects stops before them): they take the outbox, publication, merge
+// and tombstone paths of objects unchanged. Upload IDs are 32 hex digits:
+// the initiation time (big-endian nanoseconds and logical counter) and 4
+// random bytes, so uploads of one key list by (initiation, ID) as S3
+// requires.
 //
 // # Value encodings
 //
 // Entries and bucket records are encoded as catalog/internal/entry
 // describes (version byte, varints, length-prefixed strings; decoders
-// refuse unknown versions with entry.ErrUnknownVersion). An upload record is
-// version(1) lp(key) lp(id) metadata varint(initiated wall) initiated
-// logical; a part record is version(1) number infohash[20] size lp(etag)
-// lp(checksum algorithm) lp(checksum value) varint(time wall) time
-// logical.
+// refuse unknown versions with entry.ErrUnknownVersion). Before
+// multipart uploads were entries, a node kept its own under cat/u/ and
+// cat/p/, never published; MigrateUploads (run when the catalogue opens)
+// turns them into entries of this node and deletes them. A legacy upload
+// record is version(1) lp(key) lp(id) metadata varint(initiated wall)
+// initiated logical; a legacy part record is version(1) number
+// infohash[20] size lp(etag) lp(checksum algorithm) lp(checksum value)
+// varint(time wall) time logical.
 package store

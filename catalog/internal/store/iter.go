@@ -26,6 +26,7 @@ type Iterator struct {
 	base   int // length of the bucket's key prefix
 	prefix []byte
 	fresh  bool // positioned by Seek, not yet returned by Next
+	parts  bool // yield part entries too, not only objects
 	entry  Entry
 	err    error
 }
@@ -44,16 +45,27 @@ func (s *Store) bucketTxn(ctx context.Context, user, bucket string) (*badger.Txn
 	return txn, nil
 }
 
-// Objects returns an iterator over bucket's entries whose keys start with
-// prefix. The caller must Close it. ErrNoSuchBucket.
+// Objects returns an iterator over bucket's object entries whose keys
+// start with prefix. The caller must Close it. ErrNoSuchBucket.
 func (s *Store) Objects(ctx context.Context, user, bucket, prefix string) (*Iterator, error) {
+	return s.iterate(ctx, user, bucket, prefix, false)
+}
+
+// Refs returns an iterator over the bucket's entries that reference
+// swarm data: its objects, then the parts of multipart uploads. The
+// caller must Close it. ErrNoSuchBucket.
+func (s *Store) Refs(ctx context.Context, user, bucket string) (*Iterator, error) {
+	return s.iterate(ctx, user, bucket, "", true)
+}
+
+func (s *Store) iterate(ctx context.Context, user, bucket, prefix string, parts bool) (*Iterator, error) {
 	txn, err := s.bucketTxn(ctx, user, bucket)
 	if err != nil {
 		return nil, err
 	}
 	base := objectsPrefix(user, bucket)
 	full := append(base[:len(base):len(base)], prefix...)
-	it := &Iterator{txn: txn, base: len(base), prefix: full}
+	it := &Iterator{txn: txn, base: len(base), prefix: full, parts: parts}
 	it.it = txn.NewIterator(badger.IteratorOptions{Prefix: full})
 	it.Seek("")
 	return it, nil
@@ -79,10 +91,10 @@ func (it *Iterator) Next() bool {
 		it.it.Next()
 	}
 	it.fresh = false
-	for it.it.Valid() && it.marker() {
+	for it.it.Valid() && it.skip() {
 		it.it.Next()
 	}
-	if !it.it.Valid() {
+	if !it.it.Valid() || (!it.parts && it.reserved()) {
 		return false
 	}
 	item := it.it.Item()
@@ -92,6 +104,23 @@ func (it *Iterator) Next() bool {
 		return false
 	}
 	return true
+}
+
+// reserved reports whether the item under the cursor is not an object's
+// (a multipart entry: they sort after every object).
+func (it *Iterator) reserved() bool {
+	return entry.KindOf(string(it.it.Item().Key()[it.base:])) != entry.KindObject
+}
+
+// skip reports whether the item under the cursor is one the iterator does
+// not yield: a delete marker, or an upload entry (which references no
+// data).
+func (it *Iterator) skip() bool {
+	k := it.it.Item().Key()[it.base:]
+	if len(k) > 0 && k[0] == entry.Reserved[0] && (!it.parts || entry.KindOf(string(k)) != entry.KindPart) {
+		return it.parts // objects only: Next stops here
+	}
+	return it.marker()
 }
 
 // marker reports whether the item under the cursor is a delete marker,

@@ -15,6 +15,8 @@ import (
 const (
 	prefixBucket = "cat/b/"
 	prefixObject = "cat/o/"
+	// prefixUpload and prefixPart hold the node-local multipart records
+	// of earlier versions, migrated into entries at start (legacy.go).
 	prefixUpload = "cat/u/"
 	prefixPart   = "cat/p/"
 	// prefixOutbox holds acknowledged writes not yet contained in a
@@ -59,7 +61,7 @@ func ObjectKey(user, bucket, key string) []byte {
 	return append(objectsPrefix(user, bucket), key...)
 }
 
-// uploadsPrefix is the range of one bucket's multipart uploads.
+// uploadsPrefix is the range of one bucket's legacy multipart uploads.
 func uploadsPrefix(user, bucket string) []byte {
 	b := appendLP([]byte(prefixUpload), user)
 	return appendLP(b, bucket)
@@ -113,14 +115,9 @@ func uploadKey(user, bucket, key, uploadID string) []byte {
 	return append(uploadKeyPrefix(user, bucket, key), uploadID...)
 }
 
-// partsPrefix is the range of one upload's parts; upload IDs are unique
-// across users, and the upload record is checked before any part is used.
+// partsPrefix is the range of one legacy upload's parts.
 func partsPrefix(uploadID string) []byte {
 	return appendLP([]byte(prefixPart), uploadID)
-}
-
-func partKey(uploadID string, number int) []byte {
-	return binary.BigEndian.AppendUint16(partsPrefix(uploadID), uint16(number))
 }
 
 // outboxPrefix is the range of one bucket's unpublished writes; bucket ""

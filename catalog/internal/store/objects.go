@@ -163,12 +163,16 @@ func (s *Store) deleteTxn(txn *badger.Txn, user, bucket, key string) (*Entry, bo
 	return cur, true, txn.Set(outboxKey(user, bucket, key), val)
 }
 
-// hasLiveEntry reports whether any entry under prefix is not a delete
-// marker.
+// hasLiveEntry reports whether any object or upload entry under a
+// bucket's prefix is not a delete marker (parts count only through their
+// upload).
 func hasLiveEntry(txn *badger.Txn, prefix []byte) bool {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
+		if entry.KindOf(string(it.Item().Key()[len(prefix):])) == entry.KindPart {
+			continue
+		}
 		live := false
 		_ = it.Item().Value(func(v []byte) error {
 			live = !entry.IsMarker(v)

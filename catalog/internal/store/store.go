@@ -44,9 +44,10 @@ type Config struct {
 	// bucket (or, with bucket "", to the user's bucket list) committed:
 	// the outbox holds something new to publish.
 	Wrote func(user, bucket string)
-	// Replaced, when set, is called with the object versions (never
-	// delete markers) that a merge, purge or resync removed from the
-	// index, after the removal committed.
+	// Replaced, when set, is called with the object versions and
+	// multipart parts (never delete markers or upload entries) that a
+	// merge, purge or resync removed from the index, after the removal
+	// committed.
 	Replaced func(old []*Entry)
 	// Marked, when set, is called when a merge raised k's mark
 	// (marks.go), after it committed.
@@ -91,6 +92,8 @@ func New(cfg Config) *Store {
 	}
 	if s.replaced == nil {
 		s.replaced = func([]*Entry) {}
+	} else {
+		s.replaced = func(old []*Entry) { cfg.Replaced(withData(old)) }
 	}
 	if s.marked == nil {
 		s.marked = func(Key, Time) {}

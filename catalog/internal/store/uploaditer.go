@@ -5,15 +5,18 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
 // UploadIterator walks a bucket's multipart uploads in (key, initiation,
-// upload ID) order over one snapshot; it is used like Iterator.
+// upload ID) order over one snapshot, skipping ended ones (their delete
+// markers); it is used like Iterator.
 type UploadIterator struct {
 	txn    *badger.Txn
 	it     *badger.Iterator
-	base   []byte // the bucket's upload key prefix
-	prefix []byte // base plus the escaped key prefix
+	base   []byte // the bucket's object key prefix
+	prefix []byte // base plus the uploads' key prefix
 	fresh  bool
 	upload Upload
 	err    error
@@ -26,9 +29,8 @@ func (s *Store) Uploads(ctx context.Context, user, bucket, prefix string) (*Uplo
 	if err != nil {
 		return nil, err
 	}
-	base := uploadsPrefix(user, bucket)
-	esc := appendEscaped(append([]byte(nil), base...), prefix)
-	full := esc[:len(esc)-2] // without the terminator: a prefix of longer keys
+	base := objectsPrefix(user, bucket)
+	full := append(base[:len(base):len(base)], entry.UploadKeyPrefix(prefix)...)
 	it := &UploadIterator{txn: txn, base: base, prefix: full}
 	it.it = txn.NewIterator(badger.IteratorOptions{Prefix: full})
 	it.Seek("", "")
@@ -38,9 +40,8 @@ func (s *Store) Uploads(ctx context.Context, user, bucket, prefix string) (*Uplo
 // Seek positions the iterator so that Next returns the first upload after
 // (key, id) in list order: with id "", the first upload of key itself.
 func (it *UploadIterator) Seek(key, id string) {
-	k := appendEscaped(append([]byte(nil), it.base...), key)
+	k := append(it.base[:len(it.base):len(it.base)], entry.UploadKey(key, id)...)
 	if id != "" {
-		k = append(k, id...)
 		k = append(k, 0) // strictly after id
 	}
 	if string(k) < string(it.prefix) {
@@ -59,20 +60,24 @@ func (it *UploadIterator) Next() bool {
 		it.it.Next()
 	}
 	it.fresh = false
-	if !it.it.Valid() {
-		return false
+	for ; it.it.Valid(); it.it.Next() {
+		item := it.it.Item()
+		var e Entry
+		if err := item.Value(e.UnmarshalBinary); err != nil {
+			it.err = fmt.Errorf("upload %q: %w", item.Key(), err)
+			return false
+		}
+		if e.DeleteMarker {
+			continue
+		}
+		var ok bool
+		if it.upload, ok = uploadOf(&e); !ok {
+			it.err = fmt.Errorf("upload %q: %w", item.Key(), entry.ErrCorrupt)
+			return false
+		}
+		return true
 	}
-	item := it.it.Item()
-	err := item.Value(func(v []byte) error {
-		var err error
-		it.upload, err = unmarshalUpload(v)
-		return err
-	})
-	if err != nil {
-		it.err = fmt.Errorf("upload %q: %w", item.Key(), err)
-		return false
-	}
-	return true
+	return false
 }
 
 // Upload returns the current upload.

@@ -12,19 +12,19 @@ import (
 	"github.com/d3s/d3s/catalog/internal/entry"
 )
 
-// uploadVersion and partVersion are the first bytes of encoded upload and
-// part records.
-const (
-	uploadVersion = 1
-	partVersion   = 1
-)
+// Multipart uploads and their parts are entries of the bucket's key space
+// under reserved keys (entry.UploadKey, entry.PartKey): they go through
+// the outbox, the published heads, the snapshot runs and the merge like
+// object entries, so every node of the network sees them.
 
 // Upload is a multipart upload in progress.
 type Upload struct {
 	Key       string
 	ID        string // 32 hex digits: initiation time (wall, logical), then random
 	Metadata  Metadata
+	Checksum  Checksum // the algorithm the client chose (no value)
 	Initiated Time
+	Writer    string // the node that started it
 }
 
 // Part is one uploaded part of a multipart upload.
@@ -35,62 +35,30 @@ type Part struct {
 	ETag     string // MD5 hex
 	Checksum Checksum
 	Time     Time
+	Writer   string // the node that stored it; stamped by PutPart
 }
 
-func marshalUpload(u *Upload) []byte {
-	enc := entry.Encoder{}
-	enc.Byte(uploadVersion)
-	enc.Str(u.Key)
-	enc.Str(u.ID)
-	enc.Metadata(&u.Metadata)
-	enc.Varint(u.Initiated.Wall)
-	enc.Uvarint(uint64(u.Initiated.Logical))
-	return enc.B
+// Entry returns the catalogue entry of part p of upload id: the version
+// whose bytes a holder keeps and repair and collection account for.
+func (p *Part) Entry(id string) *Entry {
+	return &Entry{Key: entry.PartKey(id, p.Number), InfoHash: p.InfoHash, Size: p.Size,
+		ETag: p.ETag, Checksum: p.Checksum, Time: p.Time, Writer: p.Writer}
 }
 
-func unmarshalUpload(b []byte) (Upload, error) {
-	d := entry.Decoder{B: b}
-	if v := d.Byte(); d.Err == nil && v != uploadVersion {
-		return Upload{}, fmt.Errorf("upload version %d: %w", v, entry.ErrUnknownVersion)
-	}
-	var u Upload
-	u.Key = d.Str()
-	u.ID = d.Str()
-	d.Metadata(&u.Metadata)
-	u.Initiated.Wall = d.Varint()
-	u.Initiated.Logical = uint32(d.Uvarint())
-	return u, d.Finish("upload")
+func partOf(e *Entry, number int) Part {
+	return Part{Number: number, InfoHash: e.InfoHash, Size: e.Size, ETag: e.ETag,
+		Checksum: e.Checksum, Time: e.Time, Writer: e.Writer}
 }
 
-func marshalPart(p *Part) []byte {
-	enc := entry.Encoder{}
-	enc.Byte(partVersion)
-	enc.Uvarint(uint64(p.Number))
-	enc.Raw(p.InfoHash[:])
-	enc.Uvarint(uint64(p.Size))
-	enc.Str(p.ETag)
-	enc.Str(p.Checksum.Algorithm)
-	enc.Str(p.Checksum.Value)
-	enc.Varint(p.Time.Wall)
-	enc.Uvarint(uint64(p.Time.Logical))
-	return enc.B
+func uploadEntry(u *Upload) *Entry {
+	return &Entry{Key: entry.UploadKey(u.Key, u.ID), Metadata: u.Metadata,
+		Checksum: Checksum{Algorithm: u.Checksum.Algorithm}, Time: u.Initiated}
 }
 
-func unmarshalPart(b []byte) (Part, error) {
-	d := entry.Decoder{B: b}
-	if v := d.Byte(); d.Err == nil && v != partVersion {
-		return Part{}, fmt.Errorf("part version %d: %w", v, entry.ErrUnknownVersion)
-	}
-	var p Part
-	p.Number = int(d.Uvarint())
-	d.Raw(p.InfoHash[:])
-	p.Size = int64(d.Uvarint())
-	p.ETag = d.Str()
-	p.Checksum.Algorithm = d.Str()
-	p.Checksum.Value = d.Str()
-	p.Time.Wall = d.Varint()
-	p.Time.Logical = uint32(d.Uvarint())
-	return p, d.Finish("part")
+func uploadOf(e *Entry) (Upload, bool) {
+	key, id, ok := entry.ParseUploadKey(e.Key)
+	return Upload{Key: key, ID: id, Metadata: e.Metadata, Checksum: e.Checksum,
+		Initiated: e.Time, Writer: e.Writer}, ok
 }
 
 // newUploadID returns an ID whose hex order is initiation order, so that
@@ -112,35 +80,31 @@ func validUploadID(id string) bool {
 	return err == nil
 }
 
-// CreateUpload starts a multipart upload of key. ErrNoSuchBucket.
-func (s *Store) CreateUpload(ctx context.Context, user, bucket, key string, meta Metadata) (Upload, error) {
-	u := Upload{Key: key, Metadata: meta, Initiated: s.clock.Now()}
+// CreateUpload starts a multipart upload of key with the metadata and
+// checksum algorithm of u. ErrNoSuchBucket.
+func (s *Store) CreateUpload(ctx context.Context, user, bucket string, u Upload) (Upload, error) {
+	u.Initiated = s.clock.Now()
 	u.ID = newUploadID(u.Initiated)
-	val := marshalUpload(&u)
-	err := s.withBucket(user, bucket, func() error {
-		return s.update(ctx, func(txn *badger.Txn) error {
-			if _, err := getBucket(txn, user, bucket); err != nil {
-				return err
-			}
-			return txn.Set(uploadKey(user, bucket, key, u.ID), val)
-		})
-	})
+	u.Writer = s.nodeID
+	e := uploadEntry(&u)
+	_, err := s.Put(ctx, user, bucket, e, nil)
 	return u, err
 }
 
-// getUpload reads an upload record. ErrNoSuchUpload.
+// getUpload reads a live upload entry. ErrNoSuchUpload.
 func getUpload(txn *badger.Txn, user, bucket, key, id string) (Upload, error) {
 	if !validUploadID(id) {
 		return Upload{}, fmt.Errorf("upload %q: %w", id, ErrNoSuchUpload)
 	}
-	val, found, err := getValue(txn, uploadKey(user, bucket, key, id))
+	e, err := getEntry(txn, ObjectKey(user, bucket, entry.UploadKey(key, id)))
 	if err != nil {
 		return Upload{}, err
 	}
-	if !found {
+	if e == nil || e.DeleteMarker {
 		return Upload{}, fmt.Errorf("upload %s: %w", id, ErrNoSuchUpload)
 	}
-	return unmarshalUpload(val)
+	u, _ := uploadOf(e)
+	return u, nil
 }
 
 // GetUpload returns an upload in progress. ErrNoSuchUpload.
@@ -152,4 +116,16 @@ func (s *Store) GetUpload(ctx context.Context, user, bucket, key, id string) (Up
 		return err
 	})
 	return u, err
+}
+
+// withData drops upload entries from old: they reference no swarm data,
+// so whoever releases replaced versions has nothing to do for them.
+func withData(old []*Entry) []*Entry {
+	out := old[:0:0]
+	for _, e := range old {
+		if entry.KindOf(e.Key) != entry.KindUpload {
+			out = append(out, e)
+		}
+	}
+	return out
 }
