@@ -267,3 +267,19 @@ func flipByte(t testing.TB, path string, off int64) {
 		t.Fatalf("sync %s: %v", path, err)
 	}
 }
+
+// listBucket lists every key of bucket through c.
+func listBucket(ctx context.Context, c *s3.Client, bucket string) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys, nil
+}
