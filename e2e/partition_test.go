@@ -316,12 +316,14 @@ func (h *partitionHistory) converge(t *testing.T, clients []*s3.Client, healed t
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	failed := false
 	for i, err := range errs {
 		if err != nil {
+			failed = true
 			t.Errorf("node %d not converged %v after the heal: %v", i+1, convergeWait, err)
 		}
 	}
-	if t.Failed() {
+	if failed {
 		t.FailNow()
 	}
 	return last
