@@ -212,14 +212,21 @@ func (l *netLab) setSide(br string, nodes ...int) {
 // memberWait, every node lists exactly the keys the acknowledged
 // operations leave within keysWait (nothing acknowledged lost, nothing
 // deleted back) and serves each with the right SHA-256. A PUT through the
-// minority right after the cut must answer within writeAnswer: 200 (then
-// it is an acknowledged write like the others) or 503 with Retry-After.
+// minority (node 5, --sync-replicas 3) right after the cut must answer
+// within writeAnswer: 503 with Retry-After, or 200 if its node already
+// saw the cut (the copies then required are capped at the live holders:
+// 2), an acknowledged write like the others.
 func TestPartitionHeal(t *testing.T) {
 	begin := time.Now()
 	l := newNetLab(t)
-	for i := range labNodes {
-		l.start(i) // default --sync-replicas (2): a PUT needs a second copy
+	// Default --sync-replicas (2): a PUT needs a second copy. Node 5
+	// wants 3, which its side of the cut (2 nodes) cannot give while
+	// holders across the cut still count as live: the PUT at the cut
+	// goes through it.
+	for i := range labNodes - 1 {
+		l.start(i)
 	}
+	l.start(labNodes-1, "--sync-replicas", "3")
 	access, secret := readCredentials(t, filepath.Join(l.dirs[0], "credentials"))
 	clients := make([]*s3.Client, labNodes)
 	for i := range clients {
