@@ -151,7 +151,9 @@
 // also revalidates every bucket whose mark is younger than TombstoneTTL,
 // every VerifyInterval (30 s) while the mark is under an hour old, then
 // more and more rarely (age/120), at least hourly, so an idle writer
-// notices a heal. A node that is gone for good cannot republish its
+// notices a heal. Rejoin (called by a node when members connect)
+// revalidates every bucket read recently or watched at once, so a heal
+// is noticed within seconds rather than at the next VerifyInterval. A node that is gone for good cannot republish its
 // writes; they are as durable as its disk, as they always were.
 //
 // Rule past the TTL: own entries older than now - TombstoneTTL are not

@@ -25,7 +25,13 @@
 // mapping or mDNS, and resource limits raised for D3S protocols (libp2p's
 // defaults allow ~75 streams per peer on a custom protocol). Every peer it
 // identifies is stored under "dht/peers/" in badger, so a restarted node
-// rejoins without the join token. New runs kad-dht in server mode with
+// rejoins without the join token. Connections ping (yamux keepalive)
+// every 2 s when idle and close after 5 s without an answer. Start runs a
+// redial loop (redial.go) that keeps dialling the members this node knows
+// but is not connected to, with a bounded, jittered backoff that ignores
+// libp2p's own (up to 5 minutes), and puts them back in the routing
+// table: kad-dht alone redials only when its routing table is empty, so
+// the two sides of a healed partition stayed apart. New runs kad-dht in server mode with
 // protocol prefix "/d3s", the D3S record.Validator, and a badger-backed
 // datastore ("dht/kv...") so records survive restarts. Put confirms that at
 // least one closest peer stored the record (kad-dht's PutValue does not).

@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/pnet"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
@@ -124,6 +125,7 @@ func (cfg HostConfig) options() ([]libp2p.Option, error) {
 		libp2p.ListenAddrStrings(cfg.ListenAddrs...),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
+		libp2p.Muxer(yamux.ID, muxer()),
 		libp2p.DisableRelay(),
 		libp2p.DisableMetrics(),
 	}, nil

@@ -45,6 +45,9 @@ type Config struct {
 	// PutTimeout bounds one peer's answer to a put; zero means
 	// DefaultPutTimeout.
 	PutTimeout time.Duration
+	// Redial bounds the loop that redials known members that are not
+	// connected (redial.go); zero fields take the defaults.
+	Redial RedialConfig
 	// Logger receives the DHT's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -59,6 +62,7 @@ type DHT struct {
 	values    *records.ValueStore
 	msgr      *pb.ProtocolMessenger
 	seen      seenStore
+	redialer  *redialer
 	validator p2precord.Validator
 	log       *slog.Logger
 
@@ -99,6 +103,7 @@ func New(cfg Config) (*DHT, error) {
 		log:    cfg.Logger,
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.redialer = d.newHostRedialer(cfg.Redial)
 	return d, nil
 }
 
@@ -121,7 +126,7 @@ func (cfg *Config) setDefaults() {
 func (d *DHT) Kad() *kaddht.IpfsDHT { return d.kad }
 
 // Start dials the bootstrap peers and the peers the host remembers, then
-// starts the republish loop. Unreachable peers are logged, not fatal: a
+// starts the redial loop (redial.go) and the republish loop. Unreachable peers are logged, not fatal: a
 // restarted node whose peers are down still serves what it holds, and
 // kad-dht keeps retrying its bootstrap peers.
 func (d *DHT) Start(ctx context.Context) {
@@ -131,6 +136,7 @@ func (d *DHT) Start(ctx context.Context) {
 			d.log.Warn("bootstrap", "peers", len(peers), "err", err)
 		}
 	}
+	d.wg.Go(func() { d.redialer.run(d.ctx) })
 	if d.cfg.RepublishInterval > 0 {
 		d.wg.Go(d.republishLoop)
 	}

@@ -38,11 +38,15 @@
 // from the test's namespace that carries only S3 (interfaces d3mXXXX*),
 // all removed when the test ends, even when it fails. It runs five d3sd
 // processes with `ip netns exec`, cuts nodes 4 and 5 off by moving their
-// bridge ports to a second bridge, writes and deletes on both sides,
-// heals, and checks that every node lists exactly the keys the
-// acknowledged operations leave and serves them with the right SHA-256.
-// It takes under a minute. Set D3S_TEST_LOG=1 to run the daemons at log
-// level info; their logs are printed when the test fails.//
+// bridge ports to a second bridge for 90 s, PUTs through the minority
+// right after the cut (answer within 10 s: 503 with Retry-After, or 200),
+// writes and deletes on both sides, heals, and checks that every node's
+// `d3sd status` shows every other node connected within 10 s, lists
+// exactly the keys the acknowledged operations leave within 15 s, and
+// serves them with the right SHA-256. It takes about two minutes. Set
+// D3S_TEST_LOG=1 to run the daemons at log level info; their logs are
+// printed when the test fails.
+//
 // # Chaos: build tags fault and chaos
 //
 //	sudo CGO_ENABLED=0 go test -tags 'fault chaos' ./e2e -run TestChaos -v -count=1 -timeout 30m

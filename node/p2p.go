@@ -140,6 +140,7 @@ func (n *Node) startCatalogSync() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.catSync = true
+	n.life.Loop(n.rejoinLoop)
 	return nil
 }
 

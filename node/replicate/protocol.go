@@ -197,11 +197,19 @@ func (r *Replicator) Store(ctx context.Context, q Request) error {
 	return nil
 }
 
+// dialTimeout bounds the dial when a holder is no longer connected (it
+// dropped since placement chose it, or a lookup found it): libp2p's 15 s
+// default would hold a PUT's answer that long for a holder across a
+// partition. A live holder's connection is dropped within ~7 s of its
+// silence (dht's yamux keepalive), which fails its stream: together they
+// bound a write that cannot reach enough members to ~10 s before 503.
+const dialTimeout = 3 * time.Second
+
 // ask asks holder p to replicate q and waits for its answer.
 func (r *Replicator) ask(ctx context.Context, p peer.ID, q Request) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout(q.Size))
 	defer cancel()
-	st, err := r.online().NewStream(ctx, p, Protocol)
+	st, err := r.online().NewStream(network.WithDialPeerTimeout(ctx, dialTimeout), p, Protocol)
 	if err != nil {
 		return err
 	}
