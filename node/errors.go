@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
@@ -43,4 +44,17 @@ func toS3(err error) error {
 		}
 	}
 	return err
+}
+
+// stallIsSlowDown is a remote object's reader whose stalls (no holder
+// delivered, swarm.ErrStalled) reach the client as 503 SlowDown, which it
+// retries, when they happen before the response has started.
+type stallIsSlowDown struct{ io.ReadSeekCloser }
+
+func (r stallIsSlowDown) Read(b []byte) (int, error) {
+	n, err := r.ReadSeekCloser.Read(b)
+	if errors.Is(err, swarm.ErrStalled) {
+		err = fmt.Errorf("%w: %w", s3.ErrSlowDown, err)
+	}
+	return n, err
 }

@@ -144,7 +144,7 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		if r, err = n.remote.Open(ctx, e); err != nil {
 			return s3.ObjectInfo{}, nil, remoteErr(n.PeerID(), bucket, key, e, err)
 		}
-		return objectInfo(e), r, nil
+		return objectInfo(e), stallIsSlowDown{r}, nil
 	}
 	return s3.ObjectInfo{}, nil, err
 }

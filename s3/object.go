@@ -54,8 +54,30 @@ func (s *Server) getObject(w http.ResponseWriter, req *request) error {
 			return err
 		}
 	}
+	first, err := readFirst(body, length)
+	if err != nil {
+		return err // no status sent yet: the client gets the error itself
+	}
 	w.WriteHeader(readStatus(w))
-	return sendBody(w, body, length)
+	if _, err := w.Write(first); err != nil {
+		return err
+	}
+	return sendBody(w, body, length-int64(len(first)))
+}
+
+// firstChunk is how much of a body is read before the status is sent.
+const firstChunk = 32 << 10
+
+// readFirst reads the first bytes of a response body before its status
+// line is sent, so that a body that cannot be read at all (an object
+// whose holders all stopped answering) is answered with an error status
+// the client retries, not with a 200 cut short.
+func readFirst(body io.Reader, length int64) ([]byte, error) {
+	b := make([]byte, min(length, firstChunk))
+	if _, err := io.ReadFull(body, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // headObject answers HeadObject: GetObject's headers without the body.

@@ -23,6 +23,10 @@ var (
 	// ErrCorrupt is returned when stored bytes fail their SHA-1 piece
 	// check: a read never returns them (Open, Scrub).
 	ErrCorrupt = verified.ErrCorrupt
+	// ErrStalled is returned by a read of OpenRemote's reader when no
+	// peer delivered a verified piece at the read position for
+	// remoteStall: the read gives up rather than hang.
+	ErrStalled = errors.New("swarm: no peer delivered the data")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/anacrolix/torrent"
 	"github.com/dgraph-io/badger/v4"
@@ -17,6 +18,13 @@ import (
 // remoteReadahead is how far past the read position a remote reader asks
 // for pieces first (the rest of the object follows anyway).
 const remoteReadahead = 8 << 20
+
+// remoteStall is how long a read of OpenRemote's reader waits for the
+// piece at its position before it fails with ErrStalled: holders that all
+// died or stopped sending must not hold a client (or the connection it
+// waits on) for good. A piece takes at most a few seconds from one live
+// holder.
+var remoteStall = 30 * time.Second
 
 // OpenRemote streams an object that is not held locally from peers: reads
 // return verified bytes as pieces arrive (the first byte does not wait for
@@ -60,10 +68,14 @@ type remoteReader struct {
 }
 
 func (rr *remoteReader) Read(b []byte) (int, error) {
-	n, err := rr.r.ReadContext(rr.ctx, b)
+	ctx, cancel := context.WithTimeout(rr.ctx, remoteStall)
+	defer cancel()
+	n, err := rr.r.ReadContext(ctx, b)
 	if err != nil && !errors.Is(err, io.EOF) {
 		if perr := rr.failed(); perr != nil {
 			err = perr
+		} else if n == 0 && rr.ctx.Err() == nil && ctx.Err() != nil {
+			err = fmt.Errorf("%w within %v", ErrStalled, remoteStall)
 		}
 	}
 	return n, err

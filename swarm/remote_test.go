@@ -211,3 +211,24 @@ func TestCachedObjectFetchTakesReference(t *testing.T) {
 		t.Fatalf("Stat after the last Release: %v", err)
 	}
 }
+
+// TestOpenRemoteStalls checks that a read nobody can serve fails with
+// ErrStalled after remoteStall instead of hanging.
+func TestOpenRemoteStalls(t *testing.T) {
+	old := remoteStall
+	remoteStall = 300 * time.Millisecond
+	t.Cleanup(func() { remoteStall = old })
+	a, b := newSwarm(t), newSwarm(t)
+	id, mi := seeded(t, a, randBytes(12, 1<<20))
+	if err := a.Unseed(t.Context(), id); err != nil { // nobody serves it
+		t.Fatal(err)
+	}
+	r, err := b.OpenRemote(t.Context(), id, mi, []string{a.Self()})
+	if err != nil {
+		t.Fatalf("OpenRemote: %v", err)
+	}
+	defer r.Close()
+	if n, err := r.Read(make([]byte, 100)); !errors.Is(err, ErrStalled) {
+		t.Fatalf("Read = %d, %v; want ErrStalled", n, err)
+	}
+}
