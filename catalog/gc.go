@@ -52,3 +52,14 @@ func (s *syncer) sweepOne(ctx context.Context, g store.GarbageItem) error {
 	}
 	return s.st.ForgetGarbage(ctx, g)
 }
+
+// SnapshotBlobs returns the IDs of the snapshot blobs (manifest and
+// runs) of the head merged last for user's bucket: what its published
+// index needs, so what no holder may collect.
+func (c *Catalog) SnapshotBlobs(user, bucket string) ([][]byte, error) {
+	sm, err := c.store.LoadManifest(bkey{User: user, Bucket: bucket})
+	if err != nil {
+		return nil, err
+	}
+	return sm.Blobs(), nil
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/d3s/d3s/internal/pageout"
 	"github.com/d3s/d3s/node/catalognet"
 	"github.com/d3s/d3s/node/p2p"
+	"github.com/d3s/d3s/node/placement"
 	"github.com/d3s/d3s/node/users"
 )
 
@@ -115,11 +116,23 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.remote.Start(n.host)
 	n.collect.Start(n.host)
 	n.repair.Start(n.host)
+	n.attachBlobs()
 	n.life.Loop(func(ctx context.Context) { n.rates.run(ctx, n.swarm) })
 	n.life.Loop(func(ctx context.Context) {
 		pageout.Run(ctx, filepath.Join(n.cfg.DataDir, "db"), n.s3Requests.Load, n.root)
 	})
 	return n.startCatalogSync()
+}
+
+// attachBlobs places catalogue snapshot blobs like objects: on their
+// holders, with the writes' durable copies, collected once no manifest
+// lists them.
+func (n *Node) attachBlobs() {
+	n.blobs.Attach(catalognet.Network{
+		Holders: n.place.Holders, Self: n.mem.id,
+		Known:     func() int { return len(placement.Without(n.place.Known(), n.mem.id)) },
+		Replicate: n.repl.Replicate, Retire: n.collect.RetireBlob,
+	})
 }
 
 // startCatalogSync turns the local catalogue into the network one.

@@ -18,6 +18,9 @@ type errorBody struct {
 	HostID     string   `xml:"HostId"`
 }
 
+// retryAfter is the Retry-After (seconds) sent with every 503.
+const retryAfter = "1"
+
 // writeError renders err as an S3 error response. Errors that are not a
 // Code (or an auth sentinel) are InternalError and logged here, once.
 // HEAD and 304 responses carry no body. The status must not have been
@@ -36,6 +39,11 @@ func (s *Server) writeError(w http.ResponseWriter, req *request, err error) {
 	if status != http.StatusNotModified {
 		h.Del("ETag")
 		h.Del("Last-Modified")
+	}
+	if status == http.StatusServiceUnavailable {
+		// Every 503 is one the client should retry (SlowDown,
+		// ServiceUnavailable): say when.
+		h.Set("Retry-After", retryAfter)
 	}
 	if code == ErrInvalidRange {
 		if size, ok := rangeSize(err); ok {

@@ -101,7 +101,7 @@ func TestReleaseBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sid, held, err := m.blobs.local(id)
+	sid, held, err := m.blobs.local(t.Context(), id)
 	if err != nil || !held {
 		t.Fatalf("blob not held after PutBlob: %v", err)
 	}
