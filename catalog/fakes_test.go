@@ -140,7 +140,6 @@ func (b *cutBlobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte,
 // blobKey is the map key of a blob ID: its SHA-256, hex.
 func blobKey(id []byte) string { return hex.EncodeToString(id[:min(len(id), sha256.Size)]) }
 
-
 func (b *memBlobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 	sum := sha256.Sum256(data)
 	b.mu.Lock()
