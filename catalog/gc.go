@@ -63,3 +63,10 @@ func (c *Catalog) SnapshotBlobs(user, bucket string) ([][]byte, error) {
 	}
 	return sm.Blobs(), nil
 }
+
+// Unpublished returns how many buckets (and bucket lists) hold
+// acknowledged writes that no published head carries yet.
+func (c *Catalog) Unpublished() (int, error) {
+	keys, err := c.store.Outbox().Keys()
+	return len(keys), err
+}

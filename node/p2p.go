@@ -129,8 +129,10 @@ func (n *Node) startP2P(ctx context.Context) error {
 // lists them.
 func (n *Node) attachBlobs() {
 	n.blobs.Attach(catalognet.Network{
-		Holders: n.place.Holders, Self: n.mem.id,
-		Known:     func() int { return len(placement.Without(n.place.Known(), n.mem.id)) },
+		Holders: n.place.Holders,
+		Alone: func() bool {
+			return len(n.place.Live()) < 2 && len(placement.Without(n.place.Known(), n.mem.id)) > 0
+		},
 		Replicate: n.repl.Replicate, Retire: n.collect.RetireBlob,
 	})
 }

@@ -46,11 +46,9 @@ type Network struct {
 	// Holders names the live members that should hold a swarm object,
 	// closest first (placement.Holders).
 	Holders func(ctx context.Context, id swarm.ID) []peer.ID
-	// Self is this node's peer ID.
-	Self peer.ID
-	// Known reports how many members this node knows, live or not, itself
-	// excluded.
-	Known func() int
+	// Alone reports whether no other member is connected while other
+	// members are known: a blob stored now would be on this node only.
+	Alone func() bool
 	// Replicate queues the object's copies to its holders and returns
 	// once the configured number of copies is durable
 	// (replicate.Replicate).
@@ -105,7 +103,7 @@ func BlobObject(id []byte) (sid swarm.ID, ok bool) {
 // already held takes no new reference) and, on a network, replicated to
 // its holders: PutBlob returns its placed ID (SHA-256 + infohash) once
 // the configured number of copies is durable, and fails with
-// ErrTooFewHolders when no other member can hold it while other members
+// ErrTooFewHolders when no other member is connected while other members
 // are known (the head that would reference it waits: its writes stay in
 // the outbox).
 func (b *Blobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
@@ -126,13 +124,7 @@ func (b *Blobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 
 // place makes the configured number of durable copies of blob sid.
 func (b *Blobs) place(ctx context.Context, n *Network, sid swarm.ID, size int) error {
-	others := 0
-	for _, p := range n.Holders(ctx, sid) {
-		if p != n.Self {
-			others++
-		}
-	}
-	if others == 0 && n.Known() > 0 {
+	if n.Alone() {
 		return ErrTooFewHolders
 	}
 	return n.Replicate(ctx, sid, int64(size))
