@@ -129,19 +129,23 @@ func (n *Node) startP2P(ctx context.Context) error {
 // lists them.
 func (n *Node) attachBlobs() {
 	n.blobs.Attach(catalognet.Network{
-		Holders: n.place.Holders,
-		Alone: func() bool {
-			return len(n.place.Live()) < 2 && len(placement.Without(n.place.Known(), n.mem.id)) > 0
-		},
+		Holders: n.place.Holders, Alone: n.alone,
 		Replicate: n.repl.Replicate, Retire: n.collect.RetireBlob,
 	})
+}
+
+// alone reports whether no other member is connected while other
+// members are known: what this node stores now is on it only, and what
+// it does not find in the DHT may exist.
+func (n *Node) alone() bool {
+	return len(n.place.Live()) < 2 && len(placement.Without(n.place.Known(), n.mem.id)) > 0
 }
 
 // startCatalogSync turns the local catalogue into the network one.
 func (n *Node) startCatalogSync() error {
 	ctx := n.life.Context()
 	err := n.cat.StartSync(ctx, catalog.SyncConfig{
-		Records:   catalognet.Records{DHT: n.dht},
+		Records:   catalognet.Records{DHT: n.dht, Alone: n.alone},
 		Blobs:     n.blobs,
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),
