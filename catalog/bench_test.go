@@ -153,3 +153,33 @@ func timeListing(tb testing.TB, c *Catalog, user, bucket string, want int) time.
 	}
 	return best
 }
+
+// BenchmarkSnapshotBytesPer1000Writes fills a bucket of 10 000 keys
+// (object-like entries: 20-byte keys, infohash, SHA-256, ETag) through
+// the publish path, a head after every DefaultMaxRecent writes, and
+// reports the snapshot blob bytes the writer stored per 1 000 writes:
+// what PutBlob hands to replication, once per holder that is not the
+// writer (R, or R-1 when the writer is a holder).
+func BenchmarkSnapshotBytesPer1000Writes(b *testing.B) {
+	const keys = 10_000
+	for range b.N {
+		n := newNet(b)
+		a := n.start(b, fastDB(b), n.syncConfig("12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo"))
+		if err := a.CreateBucket(b.Context(), n.user, "big"); err != nil {
+			b.Fatal(err)
+		}
+		for i := range keys {
+			e := &Entry{Key: fmt.Sprintf("photos/%08d.jpg", i), Size: int64(i), ETag: "0123456789abcdef0123456789abcdef"}
+			e.InfoHash[0], e.SHA256[0] = byte(i), byte(i>>8)
+			if _, err := a.Put(b.Context(), n.user, "big", e, nil); err != nil {
+				b.Fatal(err)
+			}
+			if (i+1)%DefaultMaxRecent == 0 {
+				flush(b, a)
+			}
+		}
+		flush(b, a)
+		written, _ := n.blobs.stats()
+		b.ReportMetric(float64(written)/keys*1000, "blob-bytes/1000-writes")
+	}
+}

@@ -105,6 +105,12 @@
 // is older than Staleness (1 s): it fetches the head, merges it if it is
 // newer than the one merged, and waits at most RefreshWait (1 s) for the
 // network before serving the cache (the fetch goes on in the background).
+// The cache is served only while it holds the newest head seen
+// (available.go): a head found but not merged (its snapshot blobs cannot
+// be fetched), or a bucket never merged here, without own writes, whose
+// first revalidation has not ended well within 5 s, makes Refresh return
+// ErrUnavailable, which the node answers with 503: an index that may lack
+// keys is never served as if it were whole.
 // A background loop revalidates every bucket read in the last two
 // minutes every Staleness/2.
 //

@@ -35,6 +35,11 @@ var (
 	// ErrLostRace: a published record was displaced by another writer's;
 	// the publisher merges it and publishes again.
 	ErrLostRace = errors.New("catalog: another writer's record won")
+	// ErrUnavailable: the bucket's index on this node may lack keys that
+	// exist: the newest head seen could not be merged (the blobs it
+	// points to cannot be fetched now), or the bucket was never merged
+	// here and the network did not answer. The read may be retried.
+	ErrUnavailable = errors.New("catalog: bucket index unavailable")
 	// ErrConflict: a transaction kept conflicting with concurrent ones
 	// through every retry; the operation did not happen and may be
 	// retried.

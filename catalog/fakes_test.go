@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,15 +118,35 @@ type memBlobs struct {
 	written  int64           // bytes passed to PutBlob
 	released map[string]int  // ReleaseBlob calls per ID
 	dropped  map[string]bool // IDs released while held
+	// suffix is appended to the IDs PutBlob returns (as a node's store
+	// appends the infohash); blobs are found by their SHA-256.
+	suffix []byte
 }
+
+// cutBlobs is one node's view of a memBlobs whose GetBlob fails while
+// off is set, as when every holder of the blobs is down.
+type cutBlobs struct {
+	*memBlobs
+	off atomic.Bool
+}
+
+func (b *cutBlobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte, error) {
+	if b.off.Load() {
+		return nil, fmt.Errorf("blob %x: %w", id, errInjected)
+	}
+	return b.memBlobs.GetBlob(ctx, id, from)
+}
+
+// blobKey is the map key of a blob ID: its SHA-256, hex.
+func blobKey(id []byte) string { return hex.EncodeToString(id[:min(len(id), sha256.Size)]) }
 
 func (b *memBlobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 	sum := sha256.Sum256(data)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.written += int64(len(data))
-	b.m[hex.EncodeToString(sum[:])] = append([]byte(nil), data...)
-	return sum[:], nil
+	b.m[blobKey(sum[:])] = append([]byte(nil), data...)
+	return append(sum[:], b.suffix...), nil
 }
 
 // ReleaseBlob forgets the blob: the fake is shared by every node of a
@@ -134,7 +155,7 @@ func (b *memBlobs) PutBlob(ctx context.Context, data []byte) ([]byte, error) {
 func (b *memBlobs) ReleaseBlob(ctx context.Context, id []byte) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	key := hex.EncodeToString(id)
+	key := blobKey(id)
 	if b.released == nil {
 		b.released, b.dropped = make(map[string]int), make(map[string]bool)
 	}
@@ -156,7 +177,7 @@ func (b *memBlobs) stats() (written int64, held int) {
 func (b *memBlobs) GetBlob(ctx context.Context, id []byte, from string) ([]byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, ok := b.m[hex.EncodeToString(id)]
+	d, ok := b.m[blobKey(id)]
 	if !ok {
 		return nil, fmt.Errorf("blob %x: not found", id)
 	}

@@ -52,3 +52,21 @@ func (s *syncer) sweepOne(ctx context.Context, g store.GarbageItem) error {
 	}
 	return s.st.ForgetGarbage(ctx, g)
 }
+
+// SnapshotBlobs returns the IDs of the snapshot blobs (manifest and
+// runs) of the head merged last for user's bucket: what its published
+// index needs, so what no holder may collect.
+func (c *Catalog) SnapshotBlobs(user, bucket string) ([][]byte, error) {
+	sm, err := c.store.LoadManifest(bkey{User: user, Bucket: bucket})
+	if err != nil {
+		return nil, err
+	}
+	return sm.Blobs(), nil
+}
+
+// Unpublished returns how many buckets (and bucket lists) hold
+// acknowledged writes that no published head carries yet.
+func (c *Catalog) Unpublished() (int, error) {
+	keys, err := c.store.Outbox().Keys()
+	return len(keys), err
+}

@@ -32,7 +32,8 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base snapshot.Manifest, rec
 		w.Add(raw, e)
 	}
 	data, ref := w.Finish()
-	if err := s.putBlob(ctx, data, ref.ID, &snap); err != nil {
+	var err error
+	if ref.ID, err = s.putBlob(ctx, data, &snap); err != nil {
 		return snap, err
 	}
 	runs := append(append([]snapshot.RunRef(nil), base.Runs...), ref)
@@ -61,8 +62,7 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base snapshot.Manifest, rec
 	}
 	snap.m = snapshot.Manifest{Runs: runs, Horizon: horizon}
 	snap.data = snap.m.Encode()
-	snap.id = snapshot.ID(snap.data)
-	if err := s.putBlob(ctx, snap.data, snap.id, &snap); err != nil {
+	if snap.id, err = s.putBlob(ctx, snap.data, &snap); err != nil {
 		return snap, err
 	}
 	// Runs merged again within this cut are listed by no manifest.
@@ -72,22 +72,23 @@ func (s *syncer) cutRun(ctx context.Context, k bkey, base snapshot.Manifest, rec
 			orphans = append(orphans, id)
 		}
 	}
-	err := s.st.AddGarbage(ctx, k, orphans)
+	err = s.st.AddGarbage(ctx, k, orphans)
 	s.log.Debug("snapshot cut", "user", k.User, "bucket", k.Bucket, "runs", len(runs), "new_entries", len(recent), "bytes", snap.m.Size(), "horizon", horizon)
 	return snap, err
 }
 
-// putBlob stores data, whose ID is id, and records it in snap.written.
-func (s *syncer) putBlob(ctx context.Context, data, id []byte, snap *builtSnapshot) error {
-	got, err := s.cfg.Blobs.PutBlob(ctx, data)
+// putBlob stores data, records it in snap.written and returns the ID the
+// blob store gave it (its content address, perhaps with more: Blobs).
+func (s *syncer) putBlob(ctx context.Context, data []byte, snap *builtSnapshot) ([]byte, error) {
+	id, err := s.cfg.Blobs.PutBlob(ctx, data)
 	if err != nil {
-		return fmt.Errorf("store snapshot blob: %w", err)
+		return nil, fmt.Errorf("store snapshot blob: %w", err)
 	}
-	if !bytes.Equal(got, id) {
-		return fmt.Errorf("store snapshot blob: blob store returned ID %x for content %x: %w", got, id, ErrBadSnapshot)
+	if !snapshot.Matches(id, data) {
+		return nil, fmt.Errorf("store snapshot blob: blob store returned ID %x for content %x: %w", id, snapshot.ID(data), ErrBadSnapshot)
 	}
 	snap.written = append(snap.written, id)
-	return nil
+	return id, nil
 }
 
 // mergeRuns merges runs into one (per key the newest entry; entries not
@@ -112,5 +113,6 @@ func (s *syncer) mergeRuns(ctx context.Context, runs []snapshot.RunRef, deleted,
 		return snapshot.RunRef{}, false, err
 	}
 	data, ref := w.Finish()
-	return ref, true, s.putBlob(ctx, data, ref.ID, snap)
+	ref.ID, err = s.putBlob(ctx, data, snap)
+	return ref, err == nil, err
 }

@@ -55,9 +55,19 @@ func (s *syncer) pullHead(ctx context.Context, k bkey, strict bool) error {
 		return err
 	}
 	if !found {
-		return s.missing(k, strict)
+		err = s.missing(k, strict)
+		if err == nil {
+			s.noteMerge(k, nil)
+		}
+		return err
 	}
-	return s.mergeHead(ctx, k, raw, h)
+	if err := s.mergeHead(ctx, k, raw, h); err != nil {
+		err = fmt.Errorf("%w: %w", errNotMerged, err)
+		s.noteMerge(k, err)
+		return err
+	}
+	s.noteMerge(k, nil)
+	return nil
 }
 
 // mergeHead merges a head (and its snapshot when it is not the one merged

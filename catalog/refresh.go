@@ -26,27 +26,27 @@ const (
 // against the network if the cached head is older than Staleness. It
 // waits at most RefreshWait for the network and then serves the cache
 // (the revalidation completes in the background), so a slow or absent
-// network never blocks a read; it returns only ctx's error. On a
-// local-only catalogue it does nothing. A bucket not known locally also
-// revalidates the bucket list, so buckets created on other nodes appear.
+// network never blocks a read of a bucket whose newest known head is
+// merged. For a bucket whose newest known head could not be merged (its
+// snapshot blobs cannot be fetched), or that was never merged here and
+// whose first revalidation did not end well within firstMergeWait, it
+// returns an error wrapping ErrUnavailable: the cache may be missing keys
+// that exist. Otherwise it returns only ctx's error. On a local-only
+// catalogue it does nothing. A bucket not known locally also revalidates
+// the bucket list, so buckets created on other nodes appear.
 func (c *Catalog) Refresh(ctx context.Context, user, bucket string) error {
 	s := c.sync.Load()
 	if s == nil {
 		return ctx.Err()
 	}
-	done := s.refresh(bkey{User: user, Bucket: bucket})
-	if done == nil {
-		return ctx.Err()
+	k := bkey{User: user, Bucket: bucket}
+	if done := s.refresh(k); done != nil {
+		s.awaitRefresh(ctx, k, done)
 	}
-	t := time.NewTimer(s.cfg.RefreshWait)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		s.log.Debug("refresh slow, serving cache", "user", user, "bucket", bucket)
-	case <-ctx.Done():
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	return ctx.Err()
+	return s.available(k)
 }
 
 // refresh starts a revalidation of k unless it is fresh or one is

@@ -25,7 +25,11 @@ type Records interface {
 // Blobs stores and fetches immutable, content-addressed snapshot blobs
 // (manifests and runs, doc.go).
 type Blobs interface {
-	// PutBlob stores data durably and returns its ID (SHA-256).
+	// PutBlob stores data durably and returns its ID: the SHA-256 of
+	// data, possibly followed by up to 32 bytes the store needs to find
+	// the blob again (kept opaquely in manifests and heads). In a network
+	// it returns only once the blob is durable on enough members that
+	// publishing a head referencing it is safe.
 	PutBlob(ctx context.Context, data []byte) (id []byte, err error)
 	// GetBlob returns the blob with id, fetching it from the network if it is
 	// not local; from is a hint (the node ID that wrote the head).
@@ -153,6 +157,12 @@ type bstate struct {
 	dirty      bool          // written since the publisher last looked
 	publishing bool          // a publisher goroutine runs for the key
 	ours       *published    // our last record, not yet settled; under work
+	// settled: this node's index holds the newest head it has seen of
+	// the bucket; behind: a head was seen that could not be merged
+	// (available.go), cause why; warned: when that was last logged.
+	settled, behind bool
+	cause           error
+	warned          time.Time
 }
 
 // published is a record of ours that the store kept, waiting to settle.

@@ -61,7 +61,17 @@ func freeAddr(t testing.TB) string {
 // startProc runs the d3sd binary on dir and waits until S3 answers.
 func startProc(t *testing.T, dir, addr string) *procNode {
 	t.Helper()
-	cmd := exec.Command(d3sdBinary(t), "--data", dir, "--s3", addr, "--log-level", "warn")
+	p := launchProc(t, dir, addr)
+	p.access, p.secret = readCredentials(t, filepath.Join(dir, "credentials"))
+	return p
+}
+
+// launchProc runs the d3sd binary on dir with extra flags and waits until
+// S3 answers; it reads no credentials (a joining node has none).
+func launchProc(t *testing.T, dir, addr string, extra ...string) *procNode {
+	t.Helper()
+	args := append([]string{"--data", dir, "--s3", addr, "--log-level", "warn"}, extra...)
+	cmd := exec.Command(d3sdBinary(t), args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -80,7 +90,6 @@ func startProc(t *testing.T, dir, addr string) *procNode {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	p.access, p.secret = readCredentials(t, filepath.Join(dir, "credentials"))
 	return p
 }
 

@@ -13,7 +13,7 @@ import (
 // cheap when fresh).
 func (n *Node) ListBuckets(ctx context.Context, u s3.User) ([]s3.BucketInfo, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
-		return nil, err
+		return nil, toS3(err)
 	}
 	list, err := n.cat.ListBuckets(ctx, u.AccessKeyID)
 	if err != nil {
@@ -29,7 +29,7 @@ func (n *Node) ListBuckets(ctx context.Context, u s3.User) ([]s3.BucketInfo, err
 // CreateBucket implements s3.ObjectStore.
 func (n *Node) CreateBucket(ctx context.Context, u s3.User, bucket string) error {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
-		return err
+		return toS3(err)
 	}
 	return toS3(n.cat.CreateBucket(ctx, u.AccessKeyID, bucket))
 }
@@ -37,7 +37,7 @@ func (n *Node) CreateBucket(ctx context.Context, u s3.User, bucket string) error
 // HeadBucket implements s3.ObjectStore.
 func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.BucketInfo, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
-		return s3.BucketInfo{}, err
+		return s3.BucketInfo{}, toS3(err)
 	}
 	b, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
 	if err != nil {
@@ -49,7 +49,7 @@ func (n *Node) HeadBucket(ctx context.Context, u s3.User, bucket string) (s3.Buc
 // DeleteBucket implements s3.ObjectStore.
 func (n *Node) DeleteBucket(ctx context.Context, u s3.User, bucket string) error {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return err
+		return toS3(err)
 	}
 	return toS3(n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket))
 }

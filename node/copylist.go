@@ -14,7 +14,7 @@ import (
 // new entry takes another reference on the source's swarm object.
 func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dstBucket, dstKey string, opts s3.CopyOptions) (s3.ObjectInfo, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, srcBucket); err != nil {
-		return s3.ObjectInfo{}, err
+		return s3.ObjectInfo{}, toS3(err)
 	}
 	if _, err := n.cat.HeadBucket(ctx, u.AccessKeyID, dstBucket); err != nil {
 		return s3.ObjectInfo{}, toS3(err)
@@ -77,7 +77,7 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 // the bucket's sorted index in the catalog.
 func (n *Node) ListObjects(ctx context.Context, u s3.User, bucket string, opts s3.ListOptions) (s3.ListResult, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return s3.ListResult{}, err
+		return s3.ListResult{}, toS3(err)
 	}
 	it, err := n.cat.Objects(ctx, u.AccessKeyID, bucket, opts.Prefix)
 	if err != nil {

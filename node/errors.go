@@ -27,6 +27,7 @@ var s3Codes = []struct {
 	{swarm.ErrMD5Mismatch, s3.ErrBadDigest},
 	{swarm.ErrSHA256Mismatch, s3.ErrXAmzContentSHA256Mismatch},
 	{catalog.ErrConflict, s3.ErrConditionalRequestConflict},
+	{catalog.ErrUnavailable, s3.ErrServiceUnavailable},
 }
 
 // toS3 returns err with its S3 code in front, keeping err in the chain.

@@ -28,7 +28,7 @@ const mpuWait = 10 * time.Second
 // CreateMultipartUpload implements s3.ObjectStore.
 func (n *Node) CreateMultipartUpload(ctx context.Context, u s3.User, bucket, key string, opts s3.PutOptions) (string, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return "", err
+		return "", toS3(err)
 	}
 	up, err := n.cat.CreateUpload(ctx, u.AccessKeyID, bucket, catalog.Upload{Key: key, Metadata: toCatalogMeta(opts.Metadata)})
 	if err != nil {

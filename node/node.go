@@ -153,7 +153,7 @@ func (n *Node) buildComponents() {
 	})
 	n.collect = collect.New(collect.Config{
 		Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Users: userIDs(n.users), Life: n.life, Logger: n.root,
-		Sweep: n.cfg.ReplicaGC, OrphanScan: n.cfg.OrphanScan,
+		Sweep: n.cfg.ReplicaGC, OrphanScan: n.cfg.OrphanScan, BlobObject: catalognet.BlobObject,
 	})
 	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: func(id swarm.ID) bool { return n.repair.Damaged(id) }, Life: n.life})
 	n.repair = repair.New(repair.Config{

@@ -45,7 +45,7 @@ func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, bod
 // missing or a condition already fails; commit checks again atomically.
 func (n *Node) precheck(ctx context.Context, u s3.User, bucket, key string, check catalog.Check) error {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return err
+		return toS3(err)
 	}
 	if check == nil {
 		_, err := n.cat.HeadBucket(ctx, u.AccessKeyID, bucket)
@@ -117,7 +117,7 @@ const openAttempts = 3
 // to be damaged is never read: the GET waits for its repair (openDamaged).
 func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return s3.ObjectInfo{}, nil, err
+		return s3.ObjectInfo{}, nil, toS3(err)
 	}
 	var err error
 	for range openAttempts {
@@ -169,7 +169,7 @@ func (n *Node) openDamaged(ctx context.Context, bucket, key string, e *catalog.E
 // HeadObject implements s3.ObjectStore.
 func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s3.ObjectInfo, error) {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return s3.ObjectInfo{}, err
+		return s3.ObjectInfo{}, toS3(err)
 	}
 	e, err := n.cat.Get(ctx, u.AccessKeyID, bucket, key)
 	if err != nil {
@@ -182,7 +182,7 @@ func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s
 // reference, so a crash in between leaks bytes but never loses an entry's.
 func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) error {
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
-		return err
+		return toS3(err)
 	}
 	removed, err := n.cat.Delete(ctx, u.AccessKeyID, bucket, key)
 	if err != nil {

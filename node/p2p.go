@@ -28,6 +28,7 @@ import (
 	"github.com/d3s/d3s/internal/pageout"
 	"github.com/d3s/d3s/node/catalognet"
 	"github.com/d3s/d3s/node/p2p"
+	"github.com/d3s/d3s/node/placement"
 	"github.com/d3s/d3s/node/users"
 )
 
@@ -115,6 +116,7 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.remote.Start(n.host)
 	n.collect.Start(n.host)
 	n.repair.Start(n.host)
+	n.attachBlobs()
 	n.life.Loop(func(ctx context.Context) { n.rates.run(ctx, n.swarm) })
 	n.life.Loop(func(ctx context.Context) {
 		pageout.Run(ctx, filepath.Join(n.cfg.DataDir, "db"), n.s3Requests.Load, n.root)
@@ -122,11 +124,28 @@ func (n *Node) startP2P(ctx context.Context) error {
 	return n.startCatalogSync()
 }
 
+// attachBlobs places catalogue snapshot blobs like objects: on their
+// holders, with the writes' durable copies, collected once no manifest
+// lists them.
+func (n *Node) attachBlobs() {
+	n.blobs.Attach(catalognet.Network{
+		Holders: n.place.Holders, Alone: n.alone,
+		Replicate: n.repl.Replicate, Retire: n.collect.RetireBlob,
+	})
+}
+
+// alone reports whether no other member is connected while other
+// members are known: what this node stores now is on it only, and what
+// it does not find in the DHT may exist.
+func (n *Node) alone() bool {
+	return len(n.place.Live()) < 2 && len(placement.Without(n.place.Known(), n.mem.id)) > 0
+}
+
 // startCatalogSync turns the local catalogue into the network one.
 func (n *Node) startCatalogSync() error {
 	ctx := n.life.Context()
 	err := n.cat.StartSync(ctx, catalog.SyncConfig{
-		Records:   catalognet.Records{DHT: n.dht},
+		Records:   catalognet.Records{DHT: n.dht, Alone: n.alone},
 		Blobs:     n.blobs,
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),

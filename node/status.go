@@ -25,6 +25,9 @@ func (n *Node) Status(ctx context.Context) (admin.Status, error) {
 		return admin.Status{}, fmt.Errorf("status: %w", err)
 	}
 	st := admin.Status{PeerID: n.PeerID(), S3Addr: n.S3Addr(), PendingReplications: pending, Peers: []admin.PeerStatus{}, Addrs: []string{}}
+	if st.UnpublishedBuckets, err = n.cat.Unpublished(); err != nil {
+		return admin.Status{}, fmt.Errorf("status: %w", err)
+	}
 	if h := n.hostp.Load(); h != nil {
 		for _, a := range h.Addrs() {
 			st.Addrs = append(st.Addrs, a.String())

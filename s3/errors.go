@@ -73,6 +73,7 @@ const (
 	ErrRequestTimeout                 Code = "RequestTimeout"
 	ErrSignatureDoesNotMatch          Code = "SignatureDoesNotMatch"
 	ErrSlowDown                       Code = "SlowDown"
+	ErrServiceUnavailable             Code = "ServiceUnavailable"
 	ErrXAmzContentSHA256Mismatch      Code = "XAmzContentSHA256Mismatch"
 	ErrInvalidStorageClass            Code = "InvalidStorageClass"
 	ErrMaxMessageLengthExceeded       Code = "MaxMessageLengthExceeded"
@@ -125,6 +126,7 @@ var codeTable = map[Code]codeInfo{
 	ErrRequestTimeout:                 {400, "Your socket connection to the server was not read from or written to within the timeout period."},
 	ErrSignatureDoesNotMatch:          {403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
 	ErrSlowDown:                       {503, "Please reduce your request rate."},
+	ErrServiceUnavailable:             {503, "Service is unable to handle request."},
 	ErrXAmzContentSHA256Mismatch:      {400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 	ErrInvalidStorageClass:            {400, "The storage class you specified is not valid."},
 	ErrMaxMessageLengthExceeded:       {400, "Your request was too big."},

@@ -57,6 +57,7 @@ func printStatus(out io.Writer, st admin.Status, now time.Time) error {
 		{"cached", fmt.Sprintf("%d objects, %s of %s", st.CachedObjects, humanBytes(st.CachedBytes), humanBytes(st.CacheSize))},
 		{"under-replicated", fmt.Sprintf("%d (%s)", st.UnderReplicated, lastRepair(st.LastRepair, now))},
 		{"pending replications", fmt.Sprint(st.PendingReplications)},
+		{"unpublished buckets", fmt.Sprint(st.UnpublishedBuckets)},
 		{"damaged", fmt.Sprintf("%d now, %d found, %d repaired since start", st.Damaged, st.Corrupt, st.Repaired)},
 		{"torrents loaded", fmt.Sprint(st.Loaded)},
 		{"received", fmt.Sprintf("%s, %s/s now", humanBytes(st.BytesDown), humanBytes(int64(st.RateDown)))},

@@ -26,6 +26,10 @@ type Status struct {
 	LastRepair      time.Time `json:"last_repair"`
 	// PendingReplications is the replication tasks still queued.
 	PendingReplications int `json:"pending_replications"`
+	// UnpublishedBuckets counts the buckets (and bucket lists) holding
+	// acknowledged writes that no published head carries yet: until
+	// then only this node's disk has them.
+	UnpublishedBuckets int `json:"unpublished_buckets"`
 	// Corrupt counts the stored objects found damaged (a piece failed its
 	// SHA-1 on a read, a scrub, or while serving a peer) since start;
 	// Repaired those whose bytes were downloaded again from other

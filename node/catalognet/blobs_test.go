@@ -2,6 +2,7 @@ package catalognet
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"path/filepath"
@@ -101,7 +102,7 @@ func TestReleaseBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sid, held, err := m.blobs.local(id)
+	sid, held, err := m.blobs.local(t.Context(), id)
 	if err != nil || !held {
 		t.Fatalf("blob not held after PutBlob: %v", err)
 	}
@@ -115,5 +116,61 @@ func TestReleaseBlob(t *testing.T) {
 	}
 	if _, err := m.swarm.Open(t.Context(), sid); !errors.Is(err, swarm.ErrNotFound) {
 		t.Fatalf("swarm still holds the released blob: %v", err)
+	}
+}
+
+// TestPlacedBlobServedByHolder: a placed blob (SHA-256 + infohash) put on
+// one member is replicated before PutBlob returns, and another member
+// fetches it from that holder, which keeps it as a plain replica (no
+// index entry), after the writer is gone.
+func TestPlacedBlobServedByHolder(t *testing.T) {
+	netKey := record.NetworkKey{2}
+	writer, holder, reader := startMember(t, netKey), startMember(t, netKey), startMember(t, netKey)
+	writer.connect(t, holder)
+	reader.connect(t, holder)
+	data := bytes.Repeat([]byte("placed run "), 2000)
+	replicated := false
+	writer.blobs.Attach(Network{
+		Holders: func(context.Context, swarm.ID) []peer.ID { return []peer.ID{holder.host.ID()} },
+		Alone:   func() bool { return false },
+		Replicate: func(ctx context.Context, id swarm.ID, size int64) error {
+			obj, err := holder.swarm.Put(ctx, bytes.NewReader(data), size, swarm.Expect{})
+			replicated = err == nil && obj.ID == id
+			return err
+		},
+	})
+	reader.blobs.Attach(Network{Holders: func(context.Context, swarm.ID) []peer.ID { return []peer.ID{holder.host.ID()} }})
+	id, err := writer.blobs.PutBlob(t.Context(), data)
+	if err != nil || !replicated {
+		t.Fatalf("PutBlob = %x, %v (replicated %t)", id, err, replicated)
+	}
+	sid, ok := BlobObject(id)
+	if sum := sha256.Sum256(data); !ok || !bytes.Equal(id[:32], sum[:]) {
+		t.Fatalf("PutBlob returned %x, want SHA-256 + infohash", id)
+	}
+	if _, indexed, _ := holder.blobs.indexed(id[:32]); indexed {
+		t.Fatal("the holder's copy is indexed: the test would not show serving by infohash")
+	}
+	writer.host.Close()
+	got, err := reader.blobs.GetBlob(t.Context(), id, writer.host.ID().String())
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GetBlob from the holder = %d bytes, %v", len(got), err)
+	}
+	if _, err := holder.swarm.Stat(t.Context(), sid); err != nil {
+		t.Fatalf("holder lost its replica: %v", err)
+	}
+}
+
+// TestPlacedBlobRefusedAlone: with other members known but none
+// connected, PutBlob fails rather than return an ID only this node holds.
+func TestPlacedBlobRefusedAlone(t *testing.T) {
+	m := startMember(t, record.NetworkKey{3})
+	m.blobs.Attach(Network{
+		Holders:   func(context.Context, swarm.ID) []peer.ID { return []peer.ID{m.host.ID()} },
+		Alone:     func() bool { return true },
+		Replicate: func(context.Context, swarm.ID, int64) error { return nil },
+	})
+	if _, err := m.blobs.PutBlob(t.Context(), []byte("run")); !errors.Is(err, ErrTooFewHolders) {
+		t.Fatalf("PutBlob alone = %v, want ErrTooFewHolders", err)
 	}
 }

@@ -11,14 +11,26 @@ import (
 
 // Records is catalog.Records over the node's DHT: the catalogue's signed
 // heads and bucket lists are DHT records.
-type Records struct{ DHT *dht.DHT }
+type Records struct {
+	DHT *dht.DHT
+	// Alone, when set, reports whether no other member is connected while
+	// other members are known: then a lookup that found nothing proves
+	// nothing, and GetRecord answers ErrUnreachable instead of
+	// catalog.ErrNoRecord (a bucket never merged here is not taken to be
+	// empty).
+	Alone func() bool
+}
 
 var _ catalog.Records = Records{}
 
 // GetRecord implements catalog.Records; a key without a record in the
-// network or in this node's memory wraps catalog.ErrNoRecord.
+// network or in this node's memory wraps catalog.ErrNoRecord, unless no
+// member could be asked (Alone): ErrUnreachable.
 func (r Records) GetRecord(ctx context.Context, key string) ([]byte, error) {
 	val, err := r.DHT.Get(ctx, key)
+	if errors.Is(err, dht.ErrNotFound) && r.Alone != nil && r.Alone() {
+		return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
 	if errors.Is(err, dht.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %w", catalog.ErrNoRecord, err)
 	}

@@ -70,6 +70,10 @@ type Config struct {
 	// OrphanScan is how often the orphan scan runs; 0 means
 	// DefaultOrphanScan.
 	OrphanScan time.Duration
+	// BlobObject returns the swarm object a catalogue snapshot blob ID
+	// names, if any (catalognet.BlobObject): the blobs of every bucket's
+	// current manifest are live references too. Nil: none.
+	BlobObject func(id []byte) (swarm.ID, bool)
 }
 
 // Collector notes, notifies and collects replicas of removed versions.
@@ -82,6 +86,7 @@ type Collector struct {
 	log        *slog.Logger
 	sweep      time.Duration
 	orphanScan time.Duration
+	blobObject func([]byte) (swarm.ID, bool)
 	host       atomic.Pointer[hostRef]
 }
 
@@ -91,7 +96,7 @@ type hostRef struct{ host.Host }
 func New(cfg Config) *Collector {
 	c := &Collector{
 		cat: cfg.Catalog, ledger: cfg.Ledger, place: cfg.Placement, users: cfg.Users, life: cfg.Life,
-		log: cfg.Logger, sweep: cfg.Sweep, orphanScan: cfg.OrphanScan,
+		log: cfg.Logger, sweep: cfg.Sweep, orphanScan: cfg.OrphanScan, blobObject: cfg.BlobObject,
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -125,6 +130,19 @@ func (c *Collector) Retire(ctx context.Context, e *catalog.Entry) {
 		return
 	}
 	c.life.Go(func() { c.notifyHolders(e.InfoHash) })
+}
+
+// RetireBlob is called for a catalogue snapshot blob (a swarm object)
+// this node's catalogue stopped referencing: this node's replica of it,
+// if any, becomes a collection candidate and its holders are told, like
+// Retire's. The sweeps collect it only once no current manifest of any
+// bucket lists it.
+func (c *Collector) RetireBlob(id swarm.ID) {
+	c.ledger.MarkCandidate(id)
+	if c.host.Load() == nil {
+		return
+	}
+	c.life.Go(func() { c.notifyHolders(id) })
 }
 
 // notifyHolders sends ReleaseProtocol for id to its holders but this

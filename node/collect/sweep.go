@@ -50,8 +50,8 @@ func (c *Collector) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// LiveRefs reports which of cands a live entry of this node's catalogue
-// references. Every bucket of every user this node knows is revalidated
+// LiveRefs reports which of cands a live entry of this node's catalogue,
+// or a snapshot blob of a bucket's current manifest, references. Every bucket of every user this node knows is revalidated
 // first (catalog.Revalidate: the DHT lookup runs to its end, however long
 // that takes, and the best record found is merged), then scanned: the
 // cost is one pass over the whole catalogue, which is what makes the
@@ -92,6 +92,9 @@ func (c *Collector) liveRefsOf(ctx context.Context, user string, cands map[swarm
 		if err := scanBucket(ctx, c.cat, user, b.Name, cands, live); err != nil {
 			return err
 		}
+		if err := c.scanBlobs(user, b.Name, cands, live); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -112,6 +115,27 @@ func scanBucket(ctx context.Context, cat *catalog.Catalog, user, bucket string, 
 		}
 	}
 	return it.Err()
+}
+
+// scanBlobs adds to live the candidates that are snapshot blobs of
+// bucket's current manifest (merged by the Revalidate before): a holder
+// of a bucket's index keeps it while a live head references it.
+func (c *Collector) scanBlobs(user, bucket string, cands map[swarm.ID]time.Time, live map[swarm.ID]bool) error {
+	if c.blobObject == nil {
+		return nil
+	}
+	ids, err := c.cat.SnapshotBlobs(user, bucket)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if sid, ok := c.blobObject(id); ok {
+			if _, ok := cands[sid]; ok {
+				live[sid] = true
+			}
+		}
+	}
+	return nil
 }
 
 // orphanLoop runs an orphan scan every orphan interval until ctx ends.

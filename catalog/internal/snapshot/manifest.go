@@ -15,16 +15,20 @@ const (
 	manifestMagic = "d3s-mfst"
 	// runVersion is the run format (unchanged since snapshot version 2).
 	runVersion = 2
-	// manifestVersion is the manifest format written: version 2 plus the
-	// tombstone horizon and each run's delete-marker count and newest
-	// marker time. Version 2 manifests still decode (no horizon, marker
-	// counts unknown).
-	manifestVersion = 3
+	// manifestVersion is the manifest format written: version 3 with
+	// each run ID length-prefixed (IDs may carry more than the SHA-256:
+	// ID). Version 3 (fixed 32-byte IDs) and 2 (no horizon, marker
+	// counts unknown) still decode.
+	manifestVersion = 4
 	// maxManifestRuns bounds the runs a manifest may list: size-tiered
 	// compaction keeps about log2(entries/MaxRecent) of them.
 	maxManifestRuns = 256
-	// IDLen is the length of a blob ID (SHA-256).
+	// IDLen is the length of a blob's content address (SHA-256), the
+	// first bytes of every blob ID.
 	IDLen = sha256.Size
+	// MaxIDLen bounds a blob ID: the content address plus what the
+	// blob store appends (node/catalognet: the swarm infohash).
+	MaxIDLen = 64
 )
 
 // ID is a blob's content address.
@@ -33,11 +37,32 @@ func ID(data []byte) []byte {
 	return sum[:]
 }
 
+// ValidID reports whether id has a blob ID's length: a content address,
+// possibly followed by what the blob store appended.
+func ValidID(id []byte) bool { return len(id) >= IDLen && len(id) <= MaxIDLen }
+
+// Matches reports whether data is the blob named id: id starts with
+// data's content address.
+func Matches(id, data []byte) bool {
+	return ValidID(id) && bytes.Equal(ID(data), id[:IDLen])
+}
+
+// SplitStored splits a blob ID followed by a manifest blob (how a store
+// keeps a bucket's manifest) at the manifest's magic.
+func SplitStored(val []byte) (id, data []byte, ok bool) {
+	for n := IDLen; n <= MaxIDLen && n < len(val); n++ {
+		if bytes.HasPrefix(val[n:], []byte(manifestMagic)) {
+			return val[:n], val[n:], true
+		}
+	}
+	return nil, nil, false
+}
+
 // checkBlob checks that data is the blob named id and starts with magic
 // and a version from minVersion to maxVersion, and returns the version and
 // what follows. ErrBadSnapshot, ErrUnknownVersion.
 func checkBlob(id, data []byte, magic string, minVersion, maxVersion byte) (byte, []byte, error) {
-	if !bytes.Equal(ID(data), id) {
+	if !Matches(id, data) {
 		return 0, nil, fmt.Errorf("blob %x: content does not match its ID: %w", id, ErrBadSnapshot)
 	}
 	if !bytes.HasPrefix(data, []byte(magic)) || len(data) == len(magic) {
@@ -75,12 +100,13 @@ type Manifest struct {
 
 // Encode returns the manifest blob (manifestVersion).
 func (m Manifest) Encode() []byte {
-	enc := entry.Encoder{B: make([]byte, 0, len(manifestMagic)+13+len(m.Runs)*(IDLen+24))}
+	enc := entry.Encoder{B: make([]byte, 0, len(manifestMagic)+13+len(m.Runs)*(MaxIDLen+25))}
 	enc.Raw([]byte(manifestMagic))
 	enc.Byte(manifestVersion)
 	enc.Varint(m.Horizon)
 	enc.Uvarint(uint64(len(m.Runs)))
 	for _, r := range m.Runs {
+		enc.Uvarint(uint64(len(r.ID)))
 		enc.Raw(r.ID)
 		enc.Uvarint(r.Entries)
 		enc.Uvarint(r.Bytes)
@@ -101,7 +127,7 @@ func (m Manifest) Has(id []byte) bool {
 }
 
 // DecodeManifest checks that data is the manifest named id and decodes it
-// (version 2 or 3).
+// (version 2 to 4).
 func DecodeManifest(id, data []byte) (Manifest, error) {
 	v, body, err := checkBlob(id, data, manifestMagic, 2, manifestVersion)
 	if err != nil {
@@ -118,7 +144,14 @@ func DecodeManifest(id, data []byte) (Manifest, error) {
 	}
 	m.Runs = make([]RunRef, 0, n)
 	for range n {
-		r := RunRef{ID: make([]byte, IDLen)}
+		idLen := uint64(IDLen)
+		if v >= 4 {
+			idLen = d.Uvarint()
+		}
+		if idLen < IDLen || idLen > MaxIDLen {
+			return Manifest{}, fmt.Errorf("Manifest %x: %w: run ID of %d bytes", id, ErrBadSnapshot, idLen)
+		}
+		r := RunRef{ID: make([]byte, idLen)}
 		d.Raw(r.ID)
 		r.Entries, r.Bytes = d.Uvarint(), d.Uvarint()
 		if v >= 3 {

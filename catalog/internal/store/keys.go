@@ -159,7 +159,7 @@ func splitGarbageKey(key []byte) (Key, []byte, bool) {
 		return Key{}, nil, false
 	}
 	bucket, id, ok := readLP(rest)
-	return Key{user, bucket}, id, ok && len(id) == snapshot.IDLen
+	return Key{user, bucket}, id, ok && snapshot.ValidID(id)
 }
 
 // splitOutboxKey returns the user and bucket of an outbox key.

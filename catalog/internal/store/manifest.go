@@ -39,10 +39,14 @@ func (sm StoredManifest) References(id []byte) bool {
 // counts as none, so the next head is merged in full.
 func getManifest(txn *badger.Txn, k Key) (StoredManifest, error) {
 	val, found, err := getValue(txn, manifestKey(k.User, k.Bucket))
-	if err != nil || !found || len(val) < snapshot.IDLen {
+	if err != nil || !found {
 		return StoredManifest{}, err
 	}
-	sm := StoredManifest{ID: val[:snapshot.IDLen], Data: val[snapshot.IDLen:]}
+	id, data, ok := snapshot.SplitStored(val)
+	if !ok {
+		return StoredManifest{}, nil
+	}
+	sm := StoredManifest{ID: id, Data: data}
 	m, err := snapshot.DecodeManifest(sm.ID, sm.Data)
 	if err != nil {
 		return StoredManifest{}, nil
