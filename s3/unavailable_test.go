@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,5 +57,52 @@ func TestServiceUnavailableRetryAfter(t *testing.T) {
 		if got := re.Response.Header.Get("Retry-After"); got == "" {
 			t.Errorf("%s: 503 without Retry-After", op)
 		}
+	}
+}
+
+// stalledStore serves objects whose body fails on the first read, as a
+// node's does when no holder of a remote object delivers.
+type stalledStore struct{ *s3test.MemStore }
+
+type stalledBody struct{ io.ReadSeeker }
+
+func (stalledBody) Read([]byte) (int, error) {
+	return 0, fmt.Errorf("%w: no holder delivered", s3.ErrSlowDown)
+}
+func (stalledBody) Close() error { return nil }
+
+func (s stalledStore) GetObject(ctx context.Context, u s3.User, b, k string) (s3.ObjectInfo, io.ReadSeekCloser, error) {
+	info, body, err := s.MemStore.GetObject(ctx, u, b, k)
+	if err != nil {
+		return info, nil, err
+	}
+	body.Close()
+	return info, stalledBody{body}, nil
+}
+
+// TestGetBodyFailsBeforeStatus: a body that fails before its first byte
+// is answered with its error status (503 SlowDown, Retry-After), not with
+// a 200 whose body is cut short.
+func TestGetBodyFailsBeforeStatus(t *testing.T) {
+	creds := &s3test.MemCredentials{}
+	creds.Add(testAccessKey, testSecret, testUserName)
+	srv := httptest.NewServer(s3.NewServer(stalledStore{s3test.NewMemStore()}, creds, s3.Options{}))
+	t.Cleanup(srv.Close)
+	c := sdkClient(srv.URL, func(o *awss3.Options) { o.Retryer = aws.NopRetryer{} })
+	ctx := t.Context()
+	b, k := aws.String("bucket"), aws.String("k")
+	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: b, Key: k, Body: strings.NewReader("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: b, Key: k})
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != 503 {
+		t.Fatalf("GET: %v, want 503", err)
+	}
+	if re.Response.Header.Get("Retry-After") == "" {
+		t.Errorf("503 without Retry-After")
 	}
 }
