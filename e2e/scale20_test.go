@@ -4,17 +4,12 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,30 +52,26 @@ func TestScaleTwentyNodes(t *testing.T) {
 		}
 	}
 	begin := time.Now()
-	ns := startNetwork(t, net20Nodes, "--repair-interval", "10s")
-	eventually(t, net20Settle, "every node sees 19 connected peers", func() error {
-		for i, n := range ns {
-			if c := n.connected(t); c != net20Nodes-1 {
-				return fmt.Errorf("node %d sees %d", i+1, c)
-			}
-		}
-		return nil
-	})
+	ns := startProcNetwork(t, net20Nodes, "--repair-interval", "10s")
 	t.Logf("20 processes started and fully connected in %v", time.Since(begin).Round(time.Millisecond))
-	c0 := ns[0].client(t)
+	clients := map[*procNode]*s3.Client{}
+	for _, p := range ns {
+		clients[p] = plainSDK(t, p.endpoint, p.access, p.secret)
+	}
+	c0 := clients[ns[0]]
 	if _, err := c0.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(net20Bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range net20Writers { // another node's view of a new bucket lags (issue 11)
 		eventually(t, net20StartWait, fmt.Sprintf("node %d knows the bucket", i+1), func() error {
-			_, err := ns[i].client(t).HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(net20Bucket)})
+			_, err := clients[ns[i]].HeadBucket(t.Context(), &s3.HeadBucketInput{Bucket: aws.String(net20Bucket)})
 			return err
 		})
 	}
 	objs := net20Objects(keys)
 	start := time.Now()
 	err := forEach(len(objs), net20Clients, func(i int) error {
-		return putObject(t.Context(), ns[i%net20Writers].client(t), net20Bucket, objs[i])
+		return putObject(t.Context(), clients[ns[i%net20Writers]], net20Bucket, objs[i])
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +81,7 @@ func TestScaleTwentyNodes(t *testing.T) {
 	start = time.Now()
 	for i, n := range ns {
 		eventually(t, net20Listed, fmt.Sprintf("node %d lists %d keys", i+1, keys), func() error {
-			return listsExactly(t.Context(), n.client(t), objs)
+			return listsExactly(t.Context(), clients[n], objs)
 		})
 	}
 	t.Logf("all 20 list exactly the %d keys %v after the last PUT", keys, time.Since(start).Round(time.Millisecond))
@@ -99,15 +90,17 @@ func TestScaleTwentyNodes(t *testing.T) {
 	alive := slices.Clone(ns)
 	r := rand.New(rand.NewPCG(20, 10))
 	alive = killSome(t, r, alive, 2, "R-1 at once")
-	readAllFrom(t, alive, objs)
+	killed := time.Now()
+	readAllFrom(t, clients, alive, objs)
 	for k := range 3 {
-		waitRepaired(t, alive, time.Now())
+		waitRepaired(t, alive, killed)
 		alive = killSome(t, r, alive, 1, fmt.Sprintf("one more (%d of 3) after repair", k+1))
-		readAllFrom(t, alive, objs)
+		killed = time.Now()
+		readAllFrom(t, clients, alive, objs)
 	}
-	waitRepaired(t, alive, time.Now())
+	waitRepaired(t, alive, killed)
 	alive = killSome(t, r, alive, 3, "more than R-1 at once")
-	ok, failed := readCounting(t, alive[0].client(t), objs)
+	ok, failed := readCounting(t, clients[alive[0]], objs)
 	t.Logf("after 3 holders at once: %d objects read with the right bytes, %d failed with an error, none wrong", ok, failed)
 }
 
@@ -121,91 +114,6 @@ func net20Objects(n int) []testObject {
 		objs[i].sum = sha256Hex(objs[i].data())
 	}
 	return objs
-}
-
-// netProc is a d3sd process of a network started by startNetwork.
-type netProc struct {
-	dir, addr      string
-	access, secret string
-	cmd            *exec.Cmd
-	c              *s3.Client
-}
-
-// startNetwork runs n d3sd processes on loopback: the first founds the
-// network, the others join with its token file.
-func startNetwork(t *testing.T, n int, extra ...string) []*netProc {
-	ps := make([]*netProc, n)
-	for i := range ps {
-		p := &netProc{dir: t.TempDir(), addr: freeAddr(t)}
-		args := append([]string{"--data", p.dir, "--s3", p.addr, "--log-level", "warn"}, extra...)
-		if i > 0 {
-			args = append(args, "--join-file", filepath.Join(ps[0].dir, "join-token"))
-		}
-		p.cmd = exec.Command(d3sdBinary(t), args...)
-		p.cmd.Stderr = os.Stderr
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.kill(syscall.SIGKILL) })
-		eventually(t, net20StartWait, fmt.Sprintf("node %d listening", i+1), func() error {
-			c, err := net.DialTimeout("tcp", p.addr, time.Second)
-			if err == nil {
-				c.Close()
-			}
-			return err
-		})
-		ps[i] = p
-	}
-	access, secret := readCredentials(t, filepath.Join(ps[0].dir, "credentials"))
-	for _, p := range ps {
-		p.access, p.secret = access, secret
-	}
-	return ps
-}
-
-func (p *netProc) client(t *testing.T) *s3.Client {
-	if p.c == nil {
-		p.c = plainSDK(t, "http://"+p.addr, p.access, p.secret)
-	}
-	return p.c
-}
-
-func (p *netProc) kill(sig syscall.Signal) {
-	if p.cmd.ProcessState == nil {
-		p.cmd.Process.Signal(sig)
-		p.cmd.Wait()
-	}
-}
-
-// status runs "d3sd status --json" against p.
-func (p *netProc) status(t *testing.T) (st struct {
-	Peers []struct {
-		Connected bool `json:"connected"`
-	} `json:"peers"`
-	UnderReplicated int       `json:"under_replicated"`
-	LastRepair      time.Time `json:"last_repair"`
-	Pending         int       `json:"pending_replications"`
-}, err error) {
-	out, err := exec.Command(d3sdBinary(t), "status", "--json", "--data", p.dir).Output()
-	if err != nil {
-		return st, fmt.Errorf("status: %w", err)
-	}
-	return st, json.Unmarshal(out, &st)
-}
-
-// connected is how many peers p is connected to (-1 if unknown).
-func (p *netProc) connected(t *testing.T) int {
-	st, err := p.status(t)
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for _, q := range st.Peers {
-		if q.Connected {
-			n++
-		}
-	}
-	return n
 }
 
 // listsExactly lists the bucket through c and compares it with objs.
@@ -227,32 +135,32 @@ func listsExactly(ctx context.Context, c *s3.Client, objs []testObject) error {
 
 // killSome kills k random nodes of alive at once (SIGKILL) and returns the
 // survivors.
-func killSome(t *testing.T, r *rand.Rand, alive []*netProc, k int, why string) []*netProc {
+func killSome(t *testing.T, r *rand.Rand, alive []*procNode, k int, why string) []*procNode {
 	idx := r.Perm(len(alive))[:k]
 	var dead []string
 	for _, i := range idx {
-		alive[i].kill(syscall.SIGKILL)
-		dead = append(dead, alive[i].addr)
+		alive[i].kill()
+		dead = append(dead, alive[i].endpoint)
 	}
 	t.Logf("killed %v (%s)", dead, why)
-	return slices.DeleteFunc(alive, func(p *netProc) bool { return slices.Contains(dead, p.addr) })
+	return slices.DeleteFunc(alive, func(p *procNode) bool { return slices.Contains(dead, p.endpoint) })
 }
 
 // waitRepaired waits until every survivor finished a repair pass that
 // began after since (plus the time connections take to drop) with nothing
 // under-replicated and nothing pending.
-func waitRepaired(t *testing.T, alive []*netProc, since time.Time) {
+func waitRepaired(t *testing.T, alive []*procNode, since time.Time) {
 	start := time.Now()
 	eventually(t, net20Repaired, "repair restored R copies", func() error {
 		for i, p := range alive {
-			st, err := p.status(t)
+			st, err := procStatus(p)
 			switch {
 			case err != nil:
 				return err
 			case st.LastRepair.Before(since.Add(15 * time.Second)):
 				return fmt.Errorf("survivor %d: last pass %v", i, st.LastRepair)
-			case st.UnderReplicated > 0 || st.Pending > 0:
-				return fmt.Errorf("survivor %d: %d under-replicated, %d pending", i, st.UnderReplicated, st.Pending)
+			case st.UnderReplicated > 0 || st.PendingReplications > 0:
+				return fmt.Errorf("survivor %d: %d under-replicated, %d pending", i, st.UnderReplicated, st.PendingReplications)
 			}
 		}
 		return nil
@@ -263,22 +171,22 @@ func waitRepaired(t *testing.T, alive []*netProc, since time.Time) {
 // readAllFrom reads every object from one survivor (round robin) and
 // net20Sample random objects from every survivor; each must return the
 // right bytes.
-func readAllFrom(t *testing.T, alive []*netProc, objs []testObject) {
+func readAllFrom(t *testing.T, clients map[*procNode]*s3.Client, alive []*procNode, objs []testObject) {
 	start := time.Now()
 	err := forEach(len(objs), net20Clients, func(i int) error {
-		return getUntil(t.Context(), alive[i%len(alive)].client(t), net20Bucket, objs[i], 30*time.Second)
+		return getUntil(t.Context(), clients[alive[i%len(alive)]], net20Bucket, objs[i], 30*time.Second)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(uint64(len(alive)), 21))
 	for _, p := range alive {
-		c := p.client(t)
+		c := clients[p]
 		err := forEach(net20Sample, net20Clients, func(int) error {
 			return getUntil(t.Context(), c, net20Bucket, objs[r.IntN(len(objs))], 30*time.Second)
 		})
 		if err != nil {
-			t.Fatalf("survivor %s: %v", p.addr, err)
+			t.Fatalf("survivor %s: %v", p.endpoint, err)
 		}
 	}
 	t.Logf("%d survivors: every object read, %d more from each, in %v", len(alive), net20Sample, time.Since(start).Round(time.Second))
@@ -306,7 +214,7 @@ func readCounting(t *testing.T, c *s3.Client, objs []testObject) (ok, failed int
 }
 
 // logRSS logs the median and highest VmRSS of the processes.
-func logRSS(t *testing.T, ns []*netProc) {
+func logRSS(t *testing.T, ns []*procNode) {
 	var rss []int64
 	for _, p := range ns {
 		rss = append(rss, procMemory(t, p.cmd.Process.Pid)["VmRSS"])

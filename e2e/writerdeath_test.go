@@ -34,13 +34,14 @@ const (
 // startProcNetwork starts n d3sd processes: a founder, then n-1 joining
 // with its token file, all using the founder's credentials; it waits
 // until every node is connected to all the others.
-func startProcNetwork(t *testing.T, n int) []*procNode {
+func startProcNetwork(t *testing.T, n int, extra ...string) []*procNode {
 	t.Helper()
-	founder := startProc(t, t.TempDir(), freeAddr(t))
+	founder := launchProc(t, t.TempDir(), freeAddr(t), extra...)
+	founder.access, founder.secret = readCredentials(t, filepath.Join(founder.dir, "credentials"))
 	nodes := []*procNode{founder}
 	token := filepath.Join(founder.dir, "join-token")
 	for range n - 1 {
-		p := launchProc(t, t.TempDir(), freeAddr(t), "--join-file", token)
+		p := launchProc(t, t.TempDir(), freeAddr(t), append([]string{"--join-file", token}, extra...)...)
 		p.access, p.secret = founder.access, founder.secret
 		nodes = append(nodes, p)
 	}
