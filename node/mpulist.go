@@ -2,11 +2,8 @@ package node
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
@@ -62,25 +59,6 @@ func (c uploadCursor) Next() (s3.UploadInfo, bool) {
 	}
 	up := c.it.Upload()
 	return s3.UploadInfo{Key: up.Key, UploadID: up.ID, Initiated: up.Initiated.Std()}, true
-}
-
-// multipartETag computes S3's ETag of a multipart object.
-type multipartETag struct{ h hash.Hash }
-
-func newMultipartETag() *multipartETag { return &multipartETag{h: md5.New()} }
-
-// add feeds one part's MD5, given as hex.
-func (m *multipartETag) add(etag string) error {
-	b, err := hex.DecodeString(etag)
-	if err != nil || len(b) != md5.Size {
-		return fmt.Errorf("part ETag %q is not an MD5", etag)
-	}
-	m.h.Write(b)
-	return nil
-}
-
-func (m *multipartETag) sum(parts int) string {
-	return fmt.Sprintf("%s-%d", hex.EncodeToString(m.h.Sum(nil)), parts)
 }
 
 // UploadPartIDs returns the swarm IDs of an upload's parts as this node's

@@ -202,16 +202,17 @@ func partErr(key string, number int, err error) error {
 	return fmt.Errorf("%w: part %d of %s is not here and no holder answered (%w)", s3.ErrSlowDown, number, key, err)
 }
 
-// join concatenates parts in sw and describes the result; the ETag
-// is the MD5 of the parts' binary MD5s, "-", and the number of parts.
+// join concatenates parts in sw and describes the result (the ETag is
+// s3.MultipartETag's).
 func join(ctx context.Context, sw *swarm.Swarm, key string, parts []*catalog.Part, meta catalog.Metadata) (*catalog.Entry, error) {
 	ids := make([]swarm.ID, len(parts))
-	md := newMultipartETag()
+	etags := make([]string, len(parts))
 	for i, p := range parts {
-		ids[i] = p.InfoHash
-		if err := md.add(p.ETag); err != nil {
-			return nil, err
-		}
+		ids[i], etags[i] = p.InfoHash, p.ETag
+	}
+	etag, err := s3.MultipartETag(etags)
+	if err != nil {
+		return nil, err
 	}
 	obj, err := sw.Concat(ctx, ids)
 	if err != nil {
@@ -221,7 +222,7 @@ func join(ctx context.Context, sw *swarm.Swarm, key string, parts []*catalog.Par
 		Key:        key,
 		InfoHash:   obj.ID,
 		Size:       obj.Size,
-		ETag:       md.sum(len(parts)),
+		ETag:       etag,
 		SHA256:     obj.SHA256,
 		Metadata:   meta,
 		PartsCount: len(parts),

@@ -159,7 +159,9 @@ func (n *Node) startCatalogSync() error {
 		return fmt.Errorf("node: %w", err)
 	}
 	n.catSync = true
-	n.life.Loop(n.rejoinLoop)
+	n.life.Loop(func(ctx context.Context) {
+		catalognet.RejoinLoop(ctx, n.host.Host, n.cat.Rejoin, n.log)
+	})
 	return nil
 }
 

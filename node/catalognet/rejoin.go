@@ -1,10 +1,12 @@
-package node
+package catalognet
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 )
 
@@ -18,13 +20,14 @@ const (
 	rejoinAgain = 4 * time.Second
 )
 
-// rejoinLoop calls catalog.Rejoin after members connect, so that the
-// writes and deletes made on the other side of a healed partition merge
-// without waiting for a client's read.
-func (n *Node) rejoinLoop(ctx context.Context) {
-	sub, err := n.host.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
+// RejoinLoop calls rejoin (catalog.Rejoin) after members connect to h,
+// so that the writes and deletes made on the other side of a healed
+// partition merge without waiting for a client's read. It returns when
+// ctx ends.
+func RejoinLoop(ctx context.Context, h host.Host, rejoin func(), log *slog.Logger) {
+	sub, err := h.EventBus().Subscribe(new(event.EvtPeerConnectednessChanged))
 	if err != nil {
-		n.log.Warn("subscribe to connections: catalogues re-merge only on reads", "err", err)
+		log.Warn("subscribe to connections: catalogues re-merge only on reads", "err", err)
 		return
 	}
 	defer sub.Close()
@@ -38,10 +41,10 @@ func (n *Node) rejoinLoop(ctx context.Context) {
 				first.Reset(rejoinDelay)
 			}
 		case <-first.C:
-			n.cat.Rejoin()
+			rejoin()
 			again.Reset(rejoinAgain)
 		case <-again.C:
-			n.cat.Rejoin()
+			rejoin()
 		}
 	}
 }
