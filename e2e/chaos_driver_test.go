@@ -127,8 +127,8 @@ func (c *chaos) readEverything() {
 			})
 			if err != nil {
 				c.hist.violate("final GET %s on node %d: %v", k, i+1, err)
-			} else if !c.hist.possible(k, sum) {
-				c.hist.violate("final GET %s on node %d: SHA-256 %s is not a version it may have last", k, i+1, sum)
+			} else if ok, ops := c.hist.possible(k, sum); !ok {
+				c.hist.violate("final GET %s on node %d: SHA-256 %.8s is not a version it may have last (%s)", k, i+1, sum, ops)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -21,6 +22,8 @@ type chaosHistory struct {
 	mu         sync.Mutex
 	versions   map[string]map[string]bool // key -> SHA-256 of every version tried
 	may        map[string]map[string]bool // key -> possible states now
+	late       map[string]map[string]bool // key -> states of unacknowledged writes, which may land any time
+	ops        map[string][]string        // key -> its operations, for the failure messages
 	counts     map[string]int             // "put ok", "put 503", …
 	violations []string
 	quiet      int
@@ -28,7 +31,8 @@ type chaosHistory struct {
 }
 
 func newChaosHistory() *chaosHistory {
-	return &chaosHistory{versions: map[string]map[string]bool{}, may: map[string]map[string]bool{}, counts: map[string]int{}}
+	return &chaosHistory{versions: map[string]map[string]bool{}, may: map[string]map[string]bool{},
+		late: map[string]map[string]bool{}, ops: map[string][]string{}, counts: map[string]int{}}
 }
 
 // attempt notes a version about to be written, so a GET may return it.
@@ -41,25 +45,50 @@ func (h *chaosHistory) attempt(o testObject) {
 	h.versions[o.key][o.sum] = true
 }
 
-// put records a PUT of o and whether it was acknowledged.
-func (h *chaosHistory) put(o testObject, acked bool) {
+// put records a PUT of o through node and what it got back.
+func (h *chaosHistory) put(o testObject, node int, err error) {
 	h.attempt(o)
-	h.set(o.key, o.sum, acked)
+	h.set(o.key, o.sum, node, "put", err)
 }
 
-// del records a DELETE of key and whether it was acknowledged.
-func (h *chaosHistory) del(key string, acked bool) { h.set(key, "", acked) }
+// del records a DELETE of key through node and what it got back.
+func (h *chaosHistory) del(key string, node int, err error) { h.set(key, "", node, "delete", err) }
 
-func (h *chaosHistory) set(key, state string, acked bool) {
+// set records an operation that leaves key in state ("" = absent). An
+// acknowledged one replaces the states key may be in; one that failed
+// may still take effect, even after later acknowledged ones (a request
+// the client gave up on can complete on the node afterwards), so its
+// state stays possible for good.
+func (h *chaosHistory) set(key, state string, node int, op string, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if acked || h.may[key] == nil {
+	h.ops[key] = append(h.ops[key], fmt.Sprintf("%s %s via node %d %.8s: %s", time.Now().Format("15:04:05.000"), op, node+1, state, outcome(err)))
+	if err == nil || h.may[key] == nil {
 		h.may[key] = map[string]bool{}
-		if !acked {
+		if err != nil {
 			h.may[key][""] = true // never acknowledged before: may be absent
 		}
 	}
+	if err != nil {
+		if h.late[key] == nil {
+			h.late[key] = map[string]bool{}
+		}
+		h.late[key][state] = true
+	}
 	h.may[key][state] = true
+}
+
+// history returns key's operations (caller holds mu).
+func (h *chaosHistory) history(key string) string {
+	return strings.Join(h.ops[key], "; ")
+}
+
+// allowed reports whether key may be in state (caller holds mu).
+func (h *chaosHistory) allowed(key, state string) bool {
+	if h.may[key] == nil {
+		return state == ""
+	}
+	return h.may[key][state] || h.late[key][state]
 }
 
 // written reports whether sum is a version ever written for key.
@@ -79,14 +108,12 @@ func (h *chaosHistory) everPut(key string) bool {
 // stable reports whether key is one of the keys never changed.
 func (h *chaosHistory) stable(key string) bool { return strings.HasPrefix(key, "stable/") }
 
-// possible reports whether key may now be in state sum ("" = absent).
-func (h *chaosHistory) possible(key, sum string) bool {
+// possible reports whether key may now be in state sum ("" = absent),
+// and key's operations.
+func (h *chaosHistory) possible(key, sum string) (bool, string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.may[key] == nil {
-		return sum == ""
-	}
-	return h.may[key][sum]
+	return h.allowed(key, sum), h.history(key)
 }
 
 // unexplained compares a listing with the history: keys listed that must
@@ -98,17 +125,34 @@ func (h *chaosHistory) unexplained(listed []string) []string {
 	var out []string
 	for _, k := range listed {
 		in[k] = true
-		if may := h.may[k]; may == nil || (len(may) == 1 && may[""]) {
-			out = append(out, fmt.Sprintf("%s listed, must be absent", k))
+		if !h.allowed(k, "") || h.allowedPresent(k) {
+			continue
 		}
+		out = append(out, fmt.Sprintf("%s listed, must be absent (%s)", k, h.history(k)))
 	}
-	for k, may := range h.may {
-		if !in[k] && !may[""] {
-			out = append(out, fmt.Sprintf("%s missing, must be present", k))
+	for k := range h.may {
+		if !in[k] && !h.allowed(k, "") {
+			out = append(out, fmt.Sprintf("%s missing, must be present (%s)", k, h.history(k)))
 		}
 	}
 	sort.Strings(out)
 	return out[:min(len(out), 10)]
+}
+
+// allowedPresent reports whether some version of key may be current
+// (caller holds mu).
+func (h *chaosHistory) allowedPresent(k string) bool {
+	for st := range h.may[k] {
+		if st != "" {
+			return true
+		}
+	}
+	for st := range h.late[k] {
+		if st != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // count tallies an operation by outcome.

@@ -136,7 +136,7 @@ func (c *chaos) setup() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.hist.put(o, true)
+		c.hist.put(o, i%labNodes, nil)
 	}
 	c.quiet("setup")
 }
@@ -198,7 +198,7 @@ func (c *chaos) opPut(ctx context.Context, node int, o testObject) {
 	octx, cancel := context.WithTimeout(ctx, chaosOpTimeout)
 	defer cancel()
 	err := putObject(octx, c.clients[node], chaosBucket, o)
-	c.hist.put(o, err == nil)
+	c.hist.put(o, node, err)
 	c.hist.count("put", err)
 }
 
@@ -207,7 +207,7 @@ func (c *chaos) opDelete(ctx context.Context, node int, key string) {
 	octx, cancel := context.WithTimeout(ctx, chaosOpTimeout)
 	defer cancel()
 	_, err := c.clients[node].DeleteObject(octx, &s3.DeleteObjectInput{Bucket: aws.String(chaosBucket), Key: aws.String(key)})
-	c.hist.del(key, err == nil)
+	c.hist.del(key, node, err)
 	c.hist.count("delete", err)
 }
 
@@ -261,7 +261,7 @@ func (c *chaos) opMultipart(ctx context.Context, r *rand.Rand, key string, seed 
 	octx, cancel := context.WithTimeout(ctx, 3*chaosOpTimeout)
 	defer cancel()
 	err := multipartThrough(octx, c.clients, r, key, data)
-	c.hist.put(o, err == nil)
+	c.hist.put(o, -1, err)
 	c.hist.count("multipart", err)
 }
 
