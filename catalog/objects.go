@@ -50,7 +50,8 @@ func (c *Catalog) Get(ctx context.Context, user, bucket, key string) (*Entry, er
 // the entry it replaced (nil if the key had none), so the caller can
 // release its bytes. The marker is kept (and published) so that the
 // deletion wins over older writes merged from other nodes; a key that
-// already ends in a marker is left alone. ErrNoSuchBucket.
+// already ends in a marker gets a newer one, for writes made elsewhere
+// before this DELETE that have not merged here yet. ErrNoSuchBucket.
 func (c *Catalog) Delete(ctx context.Context, user, bucket, key string) (*Entry, error) {
 	if err := objectKey(key); err != nil {
 		return nil, nil

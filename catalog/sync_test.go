@@ -182,6 +182,40 @@ func TestPutDeleteRaceConverges(t *testing.T) {
 	}
 }
 
+// TestDeleteAgainBeatsUnmergedPut: a key already deleted on b, PUT
+// again on a (not merged into b yet), then deleted on b once more: the
+// second DELETE was acknowledged after the PUT, so once everything
+// merges the key is gone everywhere (a repeated DELETE must still write
+// a newer marker).
+func TestDeleteAgainBeatsUnmergedPut(t *testing.T) {
+	n := newNet(t)
+	a, b := n.node(t, "node-a"), n.node(t, "node-b")
+	sharedBucket(t, n, "again", a, b)
+	ctx := t.Context()
+	if _, err := a.Put(ctx, n.user, "again", &Entry{Key: "k", Size: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, a)
+	seesKeys(t, b, n.user, "again", 1)
+	if _, err := b.Delete(ctx, n.user, "again", "k"); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, b)
+	seesKeys(t, a, n.user, "again", 0)
+	if _, err := a.Put(ctx, n.user, "again", &Entry{Key: "k", Size: 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Delete(ctx, n.user, "again", "k"); err != nil { // b has not merged a's PUT
+		t.Fatal(err)
+	}
+	flush(t, a, b)
+	for _, cat := range []*Catalog{a, b} {
+		if _, err := cat.Get(ctx, n.user, "again", "k"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("k after the second DELETE: %v, want ErrNotFound", err)
+		}
+	}
+}
+
 func TestBucketCreateDeleteVisible(t *testing.T) {
 	n := newNet(t)
 	a, b := n.node(t, "node-a"), n.node(t, "node-b")

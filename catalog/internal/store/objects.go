@@ -126,7 +126,8 @@ func (s *Store) Get(ctx context.Context, user, bucket, key string) (*Entry, erro
 // the entry it replaced (nil if the key had none), so the caller can
 // release its bytes. The marker is kept (and published) so that the
 // deletion wins over older writes merged from other nodes; a key that
-// already ends in a marker is left alone. ErrNoSuchBucket.
+// already ends in a marker gets a newer one, for writes made elsewhere
+// before this DELETE that have not merged here yet. ErrNoSuchBucket.
 func (s *Store) Delete(ctx context.Context, user, bucket, key string) (*Entry, error) {
 	var removed *Entry
 	wrote := false
@@ -148,8 +149,15 @@ func (s *Store) deleteTxn(txn *badger.Txn, user, bucket, key string) (*Entry, bo
 		return nil, false, err
 	}
 	cur, err := getEntry(txn, ObjectKey(user, bucket, key))
-	if err != nil || (cur != nil && cur.DeleteMarker) {
+	if err != nil {
 		return nil, false, err
+	}
+	if cur != nil && cur.DeleteMarker {
+		// Deleted here already, but a version written on another node
+		// before this DELETE may not have merged yet: only a newer marker
+		// makes it lose once it does (an acknowledged DELETE is never
+		// undone by an older write).
+		cur = nil
 	}
 	marker := &Entry{Key: key, DeleteMarker: true}
 	s.Stamp(marker)
