@@ -270,8 +270,13 @@ func flipByte(t testing.TB, path string, off int64) {
 
 // listBucket lists every key of bucket through c.
 func listBucket(ctx context.Context, c *s3.Client, bucket string) ([]string, error) {
+	return listPrefix(ctx, c, bucket, "")
+}
+
+// listPrefix lists the keys of bucket under prefix through c.
+func listPrefix(ctx context.Context, c *s3.Client, bucket, prefix string) ([]string, error) {
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -422,18 +422,7 @@ func mustList(t *testing.T, c *s3.Client, prefix string) []string {
 
 // listAll lists the keys under prefix in the test's bucket through c.
 func listAll(ctx context.Context, c *s3.Client, prefix string) ([]string, error) {
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(partBucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys, nil
+	return listPrefix(ctx, c, partBucket, prefix)
 }
 
 // check lists the bucket through c and compares the keys with the

@@ -41,10 +41,11 @@ func KindOf(key string) Kind {
 	return KindObject
 }
 
-// escape writes s so that escaped strings compare like the strings and
-// none is a prefix of another: 0x00 becomes 0x00 0xff, and the string ends
-// with 0x00 0x01 unless open (a prefix of longer keys).
-func escape(b []byte, s string, open bool) []byte {
+// AppendEscaped appends s so that escaped strings compare like the
+// strings and none is a prefix of another: 0x00 becomes 0x00 0xff, and the
+// string ends with 0x00 0x01 unless open (a prefix of longer keys). The
+// local store's keys use it too.
+func AppendEscaped(b []byte, s string, open bool) []byte {
 	for {
 		i := strings.IndexByte(s, 0)
 		if i < 0 {
@@ -61,8 +62,9 @@ func escape(b []byte, s string, open bool) []byte {
 	return append(b, 0x00, 0x01)
 }
 
-// unescape reverses escape, returning the string and the rest.
-func unescape(b string) (string, string, bool) {
+// Unescape reverses AppendEscaped (not open), returning the string and
+// the rest.
+func Unescape(b string) (string, string, bool) {
 	var out []byte
 	for i := 0; i+1 < len(b); i++ {
 		if b[i] != 0 {
@@ -87,13 +89,13 @@ func unescape(b string) (string, string, bool) {
 // sort by object key, then by ID (whose order is initiation order), as
 // ListMultipartUploads lists them.
 func UploadKey(key, id string) string {
-	return string(escape([]byte(uploadPrefix), key, false)) + id
+	return string(AppendEscaped([]byte(uploadPrefix), key, false)) + id
 }
 
 // UploadKeyPrefix is the range of the upload entries whose object keys
 // start with prefix.
 func UploadKeyPrefix(prefix string) string {
-	return string(escape([]byte(uploadPrefix), prefix, true))
+	return string(AppendEscaped([]byte(uploadPrefix), prefix, true))
 }
 
 // ParseUploadKey returns the object key and upload ID of an upload
@@ -102,7 +104,7 @@ func ParseUploadKey(k string) (key, id string, ok bool) {
 	if KindOf(k) != KindUpload {
 		return "", "", false
 	}
-	return unescape(k[len(uploadPrefix):])
+	return Unescape(k[len(uploadPrefix):])
 }
 
 // PartKey is the key of the entry of part number of upload id: an
@@ -113,7 +115,7 @@ func PartKey(id string, number int) string {
 
 // PartsPrefix is the range of upload id's part entries.
 func PartsPrefix(id string) string {
-	return string(escape([]byte(partPrefix), id, false))
+	return string(AppendEscaped([]byte(partPrefix), id, false))
 }
 
 // ParsePartKey returns the upload ID and part number of a part entry's
@@ -122,7 +124,7 @@ func ParsePartKey(k string) (id string, number int, ok bool) {
 	if KindOf(k) != KindPart {
 		return "", 0, false
 	}
-	id, rest, ok := unescape(k[len(partPrefix):])
+	id, rest, ok := Unescape(k[len(partPrefix):])
 	if !ok || len(rest) != 2 {
 		return "", 0, false
 	}

@@ -2,8 +2,8 @@ package store
 
 import (
 	"encoding/binary"
-	"strings"
 
+	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/catalog/internal/snapshot"
 )
 
@@ -68,42 +68,13 @@ func uploadsPrefix(user, bucket string) []byte {
 }
 
 // appendEscaped writes s so that escaped strings compare like the strings
-// and none is a prefix of another: 0x00 becomes 0x00 0xff and the string
-// ends with 0x00 0x01.
-func appendEscaped(b []byte, s string) []byte {
-	for {
-		i := strings.IndexByte(s, 0)
-		if i < 0 {
-			break
-		}
-		b = append(b, s[:i]...)
-		b = append(b, 0x00, 0xff)
-		s = s[i+1:]
-	}
-	b = append(b, s...)
-	return append(b, 0x00, 0x01)
-}
+// and none is a prefix of another (entry.AppendEscaped).
+func appendEscaped(b []byte, s string) []byte { return entry.AppendEscaped(b, s, false) }
 
 // unescape reverses appendEscaped, returning the string and the rest.
 func unescape(b []byte) (string, []byte, bool) {
-	var out []byte
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] != 0 {
-			continue
-		}
-		out = append(out, b[:i]...)
-		switch b[i+1] {
-		case 0x01:
-			return string(out), b[i+2:], true
-		case 0xff:
-			out = append(out, 0)
-			b = b[i+2:]
-			i = -1
-		default:
-			return "", nil, false
-		}
-	}
-	return "", nil, false
+	s, rest, ok := entry.Unescape(string(b))
+	return s, []byte(rest), ok
 }
 
 // uploadKeyPrefix is the range of one object key's uploads.
