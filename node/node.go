@@ -155,7 +155,7 @@ func (n *Node) buildComponents() {
 		Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Users: userIDs(n.users), Life: n.life, Logger: n.root,
 		Sweep: n.cfg.ReplicaGC, OrphanScan: n.cfg.OrphanScan, BlobObject: catalognet.BlobObject,
 	})
-	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: func(id swarm.ID) bool { return n.repair.Damaged(id) }, Life: n.life})
+	n.remote = remote.New(remote.Config{Swarm: n.swarm, Placement: n.place, Seeder: n.repl, Damaged: func(id swarm.ID) bool { return n.repair.Damaged(id) }, Life: n.life, Logger: n.root})
 	n.repair = repair.New(repair.Config{
 		Swarm: n.swarm, Catalog: n.cat, Ledger: n.ledger, Placement: n.place, Queue: n.repl, Finder: n.remote,
 		Users: userIDs(n.users), LiveRefs: n.collect.LiveRefs, Life: n.life, Logger: n.root,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,8 @@ type Config struct {
 	// be damaged: such a copy is never offered.
 	Damaged func(swarm.ID) bool
 	Life    *lifetime.Group
+	// Logger receives debug logs of remote reads; nil discards them.
+	Logger *slog.Logger
 }
 
 // Reader reads from and answers other members.
@@ -64,6 +67,7 @@ type Reader struct {
 	seeder  Seeder
 	damaged func(swarm.ID) bool
 	life    *lifetime.Group
+	log     *slog.Logger
 	host    atomic.Pointer[hostRef]
 }
 
@@ -71,7 +75,12 @@ type hostRef struct{ host.Host }
 
 // New returns a Reader that reads nothing remotely until Start.
 func New(cfg Config) *Reader {
-	return &Reader{swarm: cfg.Swarm, place: cfg.Placement, seeder: cfg.Seeder, damaged: cfg.Damaged, life: cfg.Life}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Reader{swarm: cfg.Swarm, place: cfg.Placement, seeder: cfg.Seeder, damaged: cfg.Damaged, life: cfg.Life,
+		log: log.With("component", "remote")}
 }
 
 // Start serves Protocol on h and reads from its members from now on.
@@ -110,6 +119,7 @@ func (r *Reader) answer(ctx context.Context, id swarm.ID) []byte {
 		mi, err = r.swarm.MetaInfo(ctx, id)
 	}
 	if err != nil {
+		r.log.Debug("meta request: not offered", "id", id, "err", err)
 		return []byte{statusNotHere}
 	}
 	return p2p.AppendField32(p2p.AppendField16([]byte{statusHeld}, []byte(r.swarm.Self())), mi)
@@ -215,7 +225,9 @@ func (r *Reader) Open(ctx context.Context, e *catalog.Entry) (io.ReadSeekCloser,
 	if r.host.Load() == nil {
 		return nil, placement.ErrNoHolder
 	}
-	mi, names, err := r.FindHolders(ctx, e.InfoHash, r.candidates(ctx, e))
+	cands := r.candidates(ctx, e)
+	mi, names, err := r.FindHolders(ctx, e.InfoHash, cands)
+	r.log.Debug("remote read", "id", swarm.ID(e.InfoHash), "asked", cands, "holding", names, "err", err)
 	if err != nil {
 		return nil, err
 	}
