@@ -38,11 +38,7 @@ func (unavailableStore) HeadObject(context.Context, s3.User, string, string) (s3
 // TestServiceUnavailableRetryAfter: a 503 reaches the client with
 // Retry-After, for LIST, GET and HEAD.
 func TestServiceUnavailableRetryAfter(t *testing.T) {
-	creds := &s3test.MemCredentials{}
-	creds.Add(testAccessKey, testSecret, testUserName)
-	srv := httptest.NewServer(s3.NewServer(unavailableStore{s3test.NewMemStore()}, creds, s3.Options{}))
-	t.Cleanup(srv.Close)
-	c := sdkClient(srv.URL, func(o *awss3.Options) { o.Retryer = aws.NopRetryer{} })
+	c := clientOf(t, unavailableStore{s3test.NewMemStore()})
 	ctx := t.Context()
 	b, k := aws.String("bucket"), aws.String("k")
 	for op, call := range map[string]func() error{
@@ -84,11 +80,7 @@ func (s stalledStore) GetObject(ctx context.Context, u s3.User, b, k string) (s3
 // is answered with its error status (503 SlowDown, Retry-After), not with
 // a 200 whose body is cut short.
 func TestGetBodyFailsBeforeStatus(t *testing.T) {
-	creds := &s3test.MemCredentials{}
-	creds.Add(testAccessKey, testSecret, testUserName)
-	srv := httptest.NewServer(s3.NewServer(stalledStore{s3test.NewMemStore()}, creds, s3.Options{}))
-	t.Cleanup(srv.Close)
-	c := sdkClient(srv.URL, func(o *awss3.Options) { o.Retryer = aws.NopRetryer{} })
+	c := clientOf(t, stalledStore{s3test.NewMemStore()})
 	ctx := t.Context()
 	b, k := aws.String("bucket"), aws.String("k")
 	if _, err := c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: b}); err != nil {
@@ -105,4 +97,14 @@ func TestGetBodyFailsBeforeStatus(t *testing.T) {
 	if re.Response.Header.Get("Retry-After") == "" {
 		t.Errorf("503 without Retry-After")
 	}
+}
+
+// clientOf serves store over HTTP for the test user and returns an SDK
+// client that does not retry, so each answer is seen as sent.
+func clientOf(t *testing.T, store s3.ObjectStore) *awss3.Client {
+	creds := &s3test.MemCredentials{}
+	creds.Add(testAccessKey, testSecret, testUserName)
+	srv := httptest.NewServer(s3.NewServer(store, creds, s3.Options{}))
+	t.Cleanup(srv.Close)
+	return sdkClient(srv.URL, func(o *awss3.Options) { o.Retryer = aws.NopRetryer{} })
 }
