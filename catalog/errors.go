@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/d3s/d3s/catalog/internal/entry"
 	"github.com/d3s/d3s/catalog/internal/snapshot"
@@ -44,4 +45,11 @@ var (
 	// through every retry; the operation did not happen and may be
 	// retried.
 	ErrConflict = store.ErrConflict
+	// ErrNoQuorum: in strong mode, a majority of the network's members
+	// did not answer in time (a partition, or too many members down):
+	// nothing this node could answer is known to be current. It wraps
+	// ErrUnavailable (503 with Retry-After).
+	ErrNoQuorum = fmt.Errorf("catalog: no quorum of members answered: %w", ErrUnavailable)
+	// ErrLeaseHeld: Quorum.Lease found the key leased by another node.
+	ErrLeaseHeld = errors.New("catalog: key leased by another node")
 )
