@@ -33,6 +33,11 @@ type Config struct {
 	// Staleness is how old a cached catalogue may be before a read
 	// revalidates it against the DHT; 0 means catalog.DefaultStaleness.
 	Staleness time.Duration
+	// Consistency is ConsistencyStrong or ConsistencyEventual ("" means
+	// strong): what a read on one node promises about writes
+	// acknowledged on another (docs/ARCHITECTURE.md, "Consistency
+	// promises"). Every member of a network should run the same mode.
+	Consistency string
 	// Replicas is R, how many members hold each object version: the R
 	// whose peer IDs are XOR-closest to its infohash. 0 means
 	// DefaultReplicas.
@@ -115,8 +120,17 @@ func (c Config) Validate() error {
 		return fmt.Errorf("node: config: negative duration or rate (Staleness %v, SeedIdle %v, ReplicaGC %v, OrphanScan %v, RepairInterval %v, ScrubInterval %v, ScrubRate %d, TombstoneTTL %v)",
 			c.Staleness, c.SeedIdle, c.ReplicaGC, c.OrphanScan, c.RepairInterval, c.ScrubInterval, c.ScrubRate, c.TombstoneTTL)
 	}
+	if c.Consistency != "" && c.Consistency != ConsistencyStrong && c.Consistency != ConsistencyEventual {
+		return fmt.Errorf("node: config: consistency %q: want %q or %q", c.Consistency, ConsistencyStrong, ConsistencyEventual)
+	}
 	return c.ValidateReplicas()
 }
+
+// Consistency modes (Config.Consistency).
+const (
+	ConsistencyStrong   = "strong"
+	ConsistencyEventual = "eventual"
+)
 
 // ValidateReplicas reports whether Replicas and SyncReplicas make sense
 // together: neither negative, and no more sync copies than holders.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/d3s/d3s/node/convert"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
@@ -34,9 +35,9 @@ func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dst
 		PartsCount: src.PartsCount,
 	}
 	if opts.Metadata != nil {
-		e.Metadata = toCatalogMeta(*opts.Metadata)
+		e.Metadata = convert.ToCatalogMeta(*opts.Metadata)
 	}
-	return n.commit(ctx, u, dstBucket, e, conditions(opts.IfMatch, opts.IfNoneMatch))
+	return n.commit(ctx, u, dstBucket, e, convert.Conditions(opts.IfMatch, opts.IfNoneMatch))
 }
 
 // refSource looks up a copy's source, checks the precondition and takes a
@@ -50,7 +51,7 @@ func (n *Node) refSource(ctx context.Context, u s3.User, bucket, key string, pre
 			return nil, toS3(err)
 		}
 		if pre != nil {
-			if err := pre(objectInfo(src)); err != nil {
+			if err := pre(convert.ObjectInfo(src)); err != nil {
 				return nil, err
 			}
 		}
@@ -100,5 +101,5 @@ func (c objectCursor) Next() (s3.ObjectInfo, bool) {
 	if !c.it.Next() {
 		return s3.ObjectInfo{}, false
 	}
-	return objectInfo(c.it.Entry()), true
+	return convert.ObjectInfo(c.it.Entry()), true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/d3s/d3s/node/convert"
 
 	"github.com/d3s/d3s/catalog"
 	"github.com/d3s/d3s/s3"
@@ -22,7 +23,7 @@ func (n *Node) ListParts(ctx context.Context, u s3.User, bucket, key, uploadID s
 	}
 	res := s3.ListPartsResult{Parts: make([]s3.PartInfo, len(parts)), IsTruncated: truncated}
 	for i := range parts {
-		res.Parts[i] = partInfo(&parts[i])
+		res.Parts[i] = convert.PartInfo(&parts[i])
 	}
 	if truncated {
 		res.NextPartNumberMarker = parts[len(parts)-1].Number

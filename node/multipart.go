@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/d3s/d3s/node/convert"
 	"io"
 	"time"
 
@@ -30,7 +31,7 @@ func (n *Node) CreateMultipartUpload(ctx context.Context, u s3.User, bucket, key
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return "", toS3(err)
 	}
-	up, err := n.cat.CreateUpload(ctx, u.AccessKeyID, bucket, catalog.Upload{Key: key, Metadata: toCatalogMeta(opts.Metadata)})
+	up, err := n.cat.CreateUpload(ctx, u.AccessKeyID, bucket, catalog.Upload{Key: key, Metadata: convert.ToCatalogMeta(opts.Metadata)})
 	if err != nil {
 		return "", toS3(err)
 	}
@@ -118,7 +119,7 @@ func (n *Node) UploadPart(ctx context.Context, u s3.User, bucket, key, uploadID 
 	if err := n.repl.Replicate(ctx, obj.ID, obj.Size); err != nil {
 		return s3.PartInfo{}, unavailable(err)
 	}
-	return partInfo(p), n.published(ctx, u, bucket)
+	return convert.PartInfo(p), n.published(ctx, u, bucket)
 }
 
 // CompleteMultipartUpload implements s3.ObjectStore. The parts the client
@@ -136,11 +137,11 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	if err != nil {
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	chosen, err := chooseParts(stored, parts)
+	chosen, err := convert.ChooseParts(stored, parts)
 	if err != nil {
 		return s3.ObjectInfo{}, err
 	}
-	check := conditions(opts.IfMatch, opts.IfNoneMatch)
+	check := convert.Conditions(opts.IfMatch, opts.IfNoneMatch)
 	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
 		return s3.ObjectInfo{}, err
 	}
@@ -158,7 +159,7 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
-	return objectInfo(e), nil
+	return convert.ObjectInfo(e), nil
 }
 
 // retireParts lets go of the parts of an ended upload: this node's own
@@ -242,34 +243,4 @@ func (n *Node) AbortMultipartUpload(ctx context.Context, u s3.User, bucket, key,
 	}
 	n.retireParts(ctx, uploadID, parts)
 	return n.published(ctx, u, bucket)
-}
-
-// chooseParts validates the client's part list against the stored parts
-// (sorted by number): ErrInvalidPartOrder, ErrInvalidPart,
-// ErrEntityTooSmall.
-func chooseParts(stored []catalog.Part, parts []s3.CompletedPart) ([]*catalog.Part, error) {
-	if len(parts) == 0 {
-		return nil, fmt.Errorf("no parts: %w", s3.ErrMalformedXML)
-	}
-	byNumber := make(map[int]*catalog.Part, len(stored))
-	for i := range stored {
-		byNumber[stored[i].Number] = &stored[i]
-	}
-	out := make([]*catalog.Part, len(parts))
-	for i, cp := range parts {
-		if i > 0 && cp.Number <= parts[i-1].Number {
-			return nil, s3.ErrInvalidPartOrder
-		}
-		p, ok := byNumber[cp.Number]
-		if !ok || unquote(cp.ETag) != p.ETag {
-			return nil, fmt.Errorf("part %d: %w", cp.Number, s3.ErrInvalidPart)
-		}
-		out[i] = p
-	}
-	for _, p := range out[:len(out)-1] {
-		if p.Size < s3.MinPartSize {
-			return nil, fmt.Errorf("part %d is %d bytes: %w", p.Number, p.Size, s3.ErrEntityTooSmall)
-		}
-	}
-	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/d3s/d3s/node/convert"
 	"io"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // reference is released if anything fails after the swarm stored the
 // bytes; the replaced version's reference after the commit.
 func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, body io.Reader, opts s3.PutOptions) (s3.ObjectInfo, error) {
-	check := conditions(opts.IfMatch, opts.IfNoneMatch)
+	check := convert.Conditions(opts.IfMatch, opts.IfNoneMatch)
 	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
 		return s3.ObjectInfo{}, err
 	}
@@ -33,7 +34,7 @@ func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, bod
 		Size:     obj.Size,
 		ETag:     hex.EncodeToString(obj.MD5[:]),
 		SHA256:   obj.SHA256,
-		Metadata: toCatalogMeta(opts.Metadata),
+		Metadata: convert.ToCatalogMeta(opts.Metadata),
 	}
 	if opts.Checksum != nil {
 		e.Checksum = catalog.Checksum(opts.Checksum())
@@ -73,7 +74,7 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
-	return objectInfo(e), nil
+	return convert.ObjectInfo(e), nil
 }
 
 // unavailable marks a failure to reach enough members as 503 SlowDown,
@@ -132,7 +133,7 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		}
 		var r io.ReadSeekCloser
 		if r, err = n.swarm.Open(ctx, e.InfoHash); err == nil {
-			return objectInfo(e), r, nil
+			return convert.ObjectInfo(e), r, nil
 		}
 		if !errors.Is(err, swarm.ErrNotFound) {
 			return s3.ObjectInfo{}, nil, fmt.Errorf("open %s/%s: %w", bucket, key, err)
@@ -144,7 +145,7 @@ func (n *Node) GetObject(ctx context.Context, u s3.User, bucket, key string) (s3
 		if r, err = n.remote.Open(ctx, e); err != nil {
 			return s3.ObjectInfo{}, nil, remoteErr(n.PeerID(), bucket, key, e, err)
 		}
-		return objectInfo(e), stallIsSlowDown{r}, nil
+		return convert.ObjectInfo(e), stallIsSlowDown{r}, nil
 	}
 	return s3.ObjectInfo{}, nil, err
 }
@@ -175,7 +176,7 @@ func (n *Node) HeadObject(ctx context.Context, u s3.User, bucket, key string) (s
 	if err != nil {
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	return objectInfo(e), nil
+	return convert.ObjectInfo(e), nil
 }
 
 // DeleteObject implements s3.ObjectStore: the entry goes first, then its

@@ -66,6 +66,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&cfg.Domain, "domain", env("D3S_DOMAIN", ""), "`domain` for virtual-hosted-style requests (env D3S_DOMAIN)")
 	fs.StringVar(&cfg.Region, "region", env("D3S_REGION", ""), "S3 `region` reported to clients, default us-east-1 (env D3S_REGION)")
 	staleness := fs.String("staleness", env("D3S_STALENESS", ""), "how old a cached catalogue may be before a read revalidates it, e.g. 500ms (env D3S_STALENESS, default 1s)")
+	fs.StringVar(&cfg.Consistency, "consistency", env("D3S_CONSISTENCY", node.ConsistencyStrong), "`mode`: strong (reads everywhere see every acknowledged write; a side without a quorum refuses) or eventual (env D3S_CONSISTENCY)")
 	replicas := fs.String("replicas", env("D3S_REPLICAS", ""), "how many nodes hold each object (env D3S_REPLICAS, default 3)")
 	syncReplicas := fs.String("sync-replicas", env("D3S_SYNC_REPLICAS", ""), "durable copies, the writer's included, a PUT waits for (env D3S_SYNC_REPLICAS, default 2)")
 	tuning := addTuningFlags(fs, env)
@@ -86,6 +87,9 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 			return options{}, usageErrorf("invalid --staleness %q: want a positive duration such as 500ms or 2s", *staleness)
 		}
 		cfg.Staleness = d
+	}
+	if cfg.Consistency != node.ConsistencyStrong && cfg.Consistency != node.ConsistencyEventual {
+		return options{}, usageErrorf("invalid --consistency %q: want strong or eventual", cfg.Consistency)
 	}
 	if err := parseReplicas(&cfg, *replicas, *syncReplicas); err != nil {
 		return options{}, err
@@ -212,6 +216,15 @@ flags:
   --join-file PATH  the same, with the token read from PATH (env D3S_JOIN_FILE)
   --domain DOMAIN   domain for virtual-hosted-style requests (env D3S_DOMAIN)
   --region REGION   S3 region reported to clients (env D3S_REGION, default us-east-1)
+  --consistency MODE
+                    strong: a write is acknowledged once a majority of the
+                    network's members hold it, and every read on any node sees
+                    every write acknowledged before it began; a node that
+                    cannot reach a majority answers 503. eventual: writes are
+                    acknowledged at once and other nodes see them within about
+                    a second; both sides of a partition keep serving and merge
+                    when it heals (offline-first). Run one mode network-wide
+                    (env D3S_CONSISTENCY, default strong)
   --replicas N      how many nodes hold each object (env D3S_REPLICAS, default 3)
   --sync-replicas N durable copies, the writer's included, a PUT waits for
                     (env D3S_SYNC_REPLICAS, default 2 where the network has 2 nodes)
