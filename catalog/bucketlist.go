@@ -52,6 +52,12 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.Buc
 		(r.Seq < base.Seq || bytes.Equal(raw, baseRaw)) {
 		return nil
 	}
+	return s.mergeListAny(ctx, k, raw, r, true)
+}
+
+// mergeListAny merges r whatever its sequence; asBase records it as
+// the base, which the restore check compares with.
+func (s *syncer) mergeListAny(ctx context.Context, k bkey, raw []byte, r record.BucketListRecord, asBase bool) error {
 	doomed, mark, err := s.st.MergeList(ctx, k.User, r.Buckets)
 	if err != nil {
 		return err
@@ -63,6 +69,10 @@ func (s *syncer) mergeList(ctx context.Context, k bkey, raw []byte, r record.Buc
 		if err := s.st.PurgeBucket(ctx, k.User, name, deleted); err != nil {
 			return err
 		}
+	}
+	if !asBase {
+		s.notify()
+		return nil
 	}
 	if err := s.st.StoreBase(ctx, k, raw); err != nil {
 		return err

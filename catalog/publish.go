@@ -90,7 +90,9 @@ func (s *syncer) publishRound(k bkey, st *bstate) (done bool, again time.Duratio
 	ctx, cancel := context.WithTimeout(s.ctx, roundTimeout)
 	defer cancel()
 	for range raceRetries {
-		if k.Bucket == "" {
+		if s.strong() {
+			done, again, err = s.publishStrong(ctx, k, st)
+		} else if k.Bucket == "" {
 			done, again, err = s.publishList(ctx, k, st)
 		} else {
 			done, again, err = s.publishHead(ctx, k, st)
@@ -254,12 +256,24 @@ func (s *syncer) nextHead(ctx context.Context, k bkey, rec entry.BucketRec, pend
 			}
 		}
 	}
-	for _, e := range pending {
+	adds := pending
+	st := s.stateOf(k)
+	head.Seq = max(head.Seq, st.overSeq+1) // strong mode; 0 otherwise
+	if len(st.extra) > 0 {
+		// Strong mode: entries of records the members hold that the
+		// base lacks (strong.go); st.work is held.
+		adds = slices.Clone(pending)
+		for _, e := range st.extra {
+			adds = append(adds, e)
+		}
+		frontier = append(slices.Clone(frontier), st.extraFrontier...)
+	}
+	for _, e := range adds {
 		if cur := recent[e.Key]; cur == nil || e.Newer(cur) {
 			recent[e.Key] = e
 		}
 	}
-	head.Frontier = nextFrontier(frontier, pending, s.c.frontierKeep())
+	head.Frontier = nextFrontier(frontier, adds, s.c.frontierKeep())
 	head.Entries, err = encodeSorted(recent)
 	head.Time = toHLC(s.st.Clock().Now())
 	if err != nil {

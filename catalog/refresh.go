@@ -40,6 +40,12 @@ func (c *Catalog) Refresh(ctx context.Context, user, bucket string) error {
 		return ctx.Err()
 	}
 	k := bkey{User: user, Bucket: bucket}
+	if s.strong() {
+		if err := s.refreshStrong(ctx, k); err != nil {
+			return err
+		}
+		return s.available(k)
+	}
 	if done := s.refresh(k); done != nil {
 		s.awaitRefresh(ctx, k, done)
 	}
@@ -109,6 +115,9 @@ func (s *syncer) pullLocked(ctx context.Context, k bkey, strict bool) error {
 	st := s.stateOf(k)
 	st.work.Lock()
 	defer st.work.Unlock()
+	if s.strong() {
+		return s.pullStrong(ctx, k, st)
+	}
 	if k.Bucket == "" {
 		return s.pullList(ctx, k, strict)
 	}

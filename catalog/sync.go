@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/d3s/d3s/catalog/internal/store"
+	"github.com/d3s/d3s/dht/record"
 )
 
 // Records is the signed-record store the catalogue publishes to: the DHT in
@@ -63,8 +64,13 @@ const (
 // SyncConfig turns a local catalogue into a network one.
 type SyncConfig struct {
 	Records Records
-	Blobs   Blobs
-	Signer  Signer
+	// Quorum, when set, runs the catalogue in strong mode: its records
+	// go through it instead of Records, a write's outbox entry leaves
+	// once a majority accepted a record holding it (AwaitPublished),
+	// and Refresh merges what a majority holds before it returns.
+	Quorum Quorum
+	Blobs  Blobs
+	Signer Signer
 	// NodeID is this node's peer ID string, the writer id in entries and heads.
 	NodeID string
 	// Staleness is how old a cached head may be before a read revalidates
@@ -125,7 +131,9 @@ func (cfg SyncConfig) withDefaults() (SyncConfig, error) {
 	if cfg.RefreshWait <= 0 {
 		cfg.RefreshWait = DefaultRefreshWait
 	}
-	if cfg.BatchDelay <= 0 {
+	if cfg.BatchDelay <= 0 && cfg.Quorum == nil {
+		// Strong mode waits for nothing: writes that arrive while a
+		// round is out go together in the next one.
 		cfg.BatchDelay = DefaultBatchDelay
 	}
 	if cfg.Settle <= 0 {
@@ -163,6 +171,16 @@ type bstate struct {
 	settled, behind bool
 	cause           error
 	warned          time.Time
+	// Strong mode (strong.go), under work: over lists the records the
+	// members may hold that the index has merged (the next swap may
+	// replace them); extra and extraFrontier, what the next head must
+	// add for it to contain them all. strongRead, under syncer.mu, is
+	// the majority read running or last run.
+	over          [][]byte
+	overSeq       uint64 // the highest sequence in over
+	extra         map[string]*Entry
+	extraFrontier []record.FrontierMark
+	strongRead    *strongRead
 }
 
 // published is a record of ours that the store kept, waiting to settle.
@@ -209,6 +227,7 @@ func (c *Catalog) StartSync(ctx context.Context, cfg SyncConfig) error {
 	if s.watch, err = c.store.LoadMarks(ctx, c.tombstoneCutoff()); err != nil {
 		return fmt.Errorf("catalog: read marks: %w", err)
 	}
+	c.store.SetStrong(cfg.Quorum != nil)
 	if !c.sync.CompareAndSwap(nil, s) {
 		return errors.New("catalog: sync already started")
 	}

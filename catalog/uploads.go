@@ -137,7 +137,13 @@ func (c *Catalog) AwaitPublished(ctx context.Context, user, bucket string) error
 
 // pendingBefore reports whether k's outbox holds an entry dated before t.
 func (c *Catalog) pendingBefore(k bkey, t Time) (bool, error) {
-	entries, err := c.store.Outbox().Entries(k)
+	var entries []*Entry
+	var err error
+	if k.Bucket == "" {
+		entries, err = c.store.Outbox().Buckets(k)
+	} else {
+		entries, err = c.store.Outbox().Entries(k)
+	}
 	for _, e := range entries {
 		if e.Time.Compare(t) < 0 {
 			return true, err

@@ -31,7 +31,10 @@ func (n *Node) CreateBucket(ctx context.Context, u s3.User, bucket string) error
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, ""); err != nil {
 		return toS3(err)
 	}
-	return toS3(n.cat.CreateBucket(ctx, u.AccessKeyID, bucket))
+	if err := n.cat.CreateBucket(ctx, u.AccessKeyID, bucket); err != nil {
+		return toS3(err)
+	}
+	return n.acked(ctx, u, "")
 }
 
 // HeadBucket implements s3.ObjectStore.
@@ -51,7 +54,10 @@ func (n *Node) DeleteBucket(ctx context.Context, u s3.User, bucket string) error
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, bucket); err != nil {
 		return toS3(err)
 	}
-	return toS3(n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket))
+	if err := n.cat.DeleteBucket(ctx, u.AccessKeyID, bucket); err != nil {
+		return toS3(err)
+	}
+	return n.acked(ctx, u, "")
 }
 
 func bucketInfo(b catalog.Bucket) s3.BucketInfo {

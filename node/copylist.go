@@ -17,8 +17,14 @@ func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dst
 	if err := n.cat.Refresh(ctx, u.AccessKeyID, srcBucket); err != nil {
 		return s3.ObjectInfo{}, toS3(err)
 	}
-	if _, err := n.cat.HeadBucket(ctx, u.AccessKeyID, dstBucket); err != nil {
-		return s3.ObjectInfo{}, toS3(err)
+	check := convert.Conditions(opts.IfMatch, opts.IfNoneMatch)
+	release, err := n.exclusive(ctx, u, dstBucket, dstKey, check)
+	if err != nil {
+		return s3.ObjectInfo{}, err
+	}
+	defer release()
+	if err := n.precheck(ctx, u, dstBucket, dstKey, check); err != nil {
+		return s3.ObjectInfo{}, err
 	}
 	src, err := n.refSource(ctx, u, srcBucket, srcKey, opts.Precondition)
 	if err != nil {
@@ -37,7 +43,7 @@ func (n *Node) CopyObject(ctx context.Context, u s3.User, srcBucket, srcKey, dst
 	if opts.Metadata != nil {
 		e.Metadata = convert.ToCatalogMeta(*opts.Metadata)
 	}
-	return n.commit(ctx, u, dstBucket, e, convert.Conditions(opts.IfMatch, opts.IfNoneMatch))
+	return n.commit(ctx, u, dstBucket, e, check)
 }
 
 // refSource looks up a copy's source, checks the precondition and takes a

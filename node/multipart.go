@@ -24,7 +24,7 @@ import (
 // mpuWait bounds how long a multipart request waits for the network: the
 // bucket's revalidation, or the publication of its own write. Past it
 // the request answers 503 SlowDown, which clients retry.
-const mpuWait = 10 * time.Second
+const mpuWait = 8 * time.Second
 
 // CreateMultipartUpload implements s3.ObjectStore.
 func (n *Node) CreateMultipartUpload(ctx context.Context, u s3.User, bucket, key string, opts s3.PutOptions) (string, error) {
@@ -47,7 +47,7 @@ func (n *Node) networked() bool {
 // published waits until this node's writes to bucket so far are in a
 // published head (503 SlowDown after mpuWait).
 func (n *Node) published(ctx context.Context, u s3.User, bucket string) error {
-	if !n.networked() {
+	if !n.networked() && !n.cat.Strong() {
 		return nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, mpuWait)
@@ -142,6 +142,11 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 		return s3.ObjectInfo{}, err
 	}
 	check := convert.Conditions(opts.IfMatch, opts.IfNoneMatch)
+	release, err := n.exclusive(ctx, u, bucket, key, check)
+	if err != nil {
+		return s3.ObjectInfo{}, err
+	}
+	defer release()
 	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
 		return s3.ObjectInfo{}, err
 	}
@@ -159,7 +164,7 @@ func (n *Node) CompleteMultipartUpload(ctx context.Context, u s3.User, bucket, k
 	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
-	return convert.ObjectInfo(e), nil
+	return convert.ObjectInfo(e), n.acked(ctx, u, bucket)
 }
 
 // retireParts lets go of the parts of an ended upload: this node's own

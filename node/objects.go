@@ -21,6 +21,11 @@ import (
 // bytes; the replaced version's reference after the commit.
 func (n *Node) PutObject(ctx context.Context, u s3.User, bucket, key string, body io.Reader, opts s3.PutOptions) (s3.ObjectInfo, error) {
 	check := convert.Conditions(opts.IfMatch, opts.IfNoneMatch)
+	release, err := n.exclusive(ctx, u, bucket, key, check)
+	if err != nil {
+		return s3.ObjectInfo{}, err
+	}
+	defer release()
 	if err := n.precheck(ctx, u, bucket, key, check); err != nil {
 		return s3.ObjectInfo{}, err
 	}
@@ -74,7 +79,28 @@ func (n *Node) commit(ctx context.Context, u s3.User, bucket string, e *catalog.
 	if err := n.repl.Replicate(ctx, e.InfoHash, e.Size); err != nil {
 		return s3.ObjectInfo{}, unavailable(err)
 	}
-	return convert.ObjectInfo(e), nil
+	return convert.ObjectInfo(e), n.acked(ctx, u, bucket)
+}
+
+// acked waits, in strong mode, until a majority of the members hold this
+// node's writes to bucket ("" the bucket list) so far: the write is
+// acknowledged only then (503 SlowDown after mpuWait).
+func (n *Node) acked(ctx context.Context, u s3.User, bucket string) error {
+	if !n.cat.Strong() {
+		return nil
+	}
+	return n.published(ctx, u, bucket)
+}
+
+// exclusive takes key's lease for a conditional write in strong mode, so
+// that conditional writes on different nodes check and write one at a
+// time (409 ConditionalRequestConflict when another keeps it).
+func (n *Node) exclusive(ctx context.Context, u s3.User, bucket, key string, check catalog.Check) (func(), error) {
+	if check == nil {
+		return func() {}, nil
+	}
+	release, err := n.cat.Exclusive(ctx, u.AccessKeyID, bucket, key)
+	return release, toS3(err)
 }
 
 // unavailable marks a failure to reach enough members as 503 SlowDown,
@@ -190,5 +216,5 @@ func (n *Node) DeleteObject(ctx context.Context, u s3.User, bucket, key string) 
 		return toS3(err)
 	}
 	n.collect.Retire(ctx, removed)
-	return nil
+	return n.acked(ctx, u, bucket)
 }

@@ -38,6 +38,9 @@ func (s *Store) mergeBuckets(txn *badger.Txn, user string, list []record.BucketL
 				doomed[e.Name] = remote.Deleted
 			}
 		}
+		if s.strong.Load() {
+			continue
+		}
 		same, err := confirmBucket(txn, user, e.Name, remote)
 		if err != nil {
 			return nil, Time{}, err

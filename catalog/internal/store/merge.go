@@ -66,7 +66,7 @@ func (s *Store) applyChunk(txn *badger.Txn, k Key, chunk []*Entry, limit Time) (
 			continue
 		}
 		s.clock.Observe(e.Time)
-		old, confirmed, err := applyOne(txn, k, e)
+		old, confirmed, err := applyOne(txn, k, e, !s.strong.Load())
 		if err != nil {
 			return nil, Time{}, err
 		}
@@ -92,7 +92,7 @@ func (s *Store) applyChunk(txn *badger.Txn, k Key, chunk []*Entry, limit Time) (
 // applyOne makes e the current entry of its key if it is newer, returning
 // the entry it replaced, and confirms the key's outbox entry if e is at
 // least as new, returning the outbox entry it dropped.
-func applyOne(txn *badger.Txn, k Key, e *Entry) (replaced, confirmed *Entry, err error) {
+func applyOne(txn *badger.Txn, k Key, e *Entry, confirm bool) (replaced, confirmed *Entry, err error) {
 	okey := ObjectKey(k.User, k.Bucket, e.Key)
 	cur, err := getEntry(txn, okey)
 	if err != nil {
@@ -107,6 +107,9 @@ func applyOne(txn *badger.Txn, k Key, e *Entry) (replaced, confirmed *Entry, err
 			return nil, nil, err
 		}
 		replaced = cur
+	}
+	if !confirm {
+		return replaced, nil, nil
 	}
 	confirmed, err = confirmOne(txn, k, e)
 	return replaced, confirmed, err

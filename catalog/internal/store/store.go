@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -71,7 +72,14 @@ type Store struct {
 	// that DeleteBucket scanned empty.
 	buckets [64]sync.RWMutex
 	seed    maphash.Seed
+	// strong: merged records confirm no outbox entry (a record read is
+	// not known to be held by a majority; only the writer's own accepted
+	// swap confirms, catalog/strong.go).
+	strong atomic.Bool
 }
+
+// SetStrong makes merges leave the outbox alone (strong mode).
+func (s *Store) SetStrong(on bool) { s.strong.Store(on) }
 
 // New returns a store over cfg.DB; cfg.DB, cfg.Now and cfg.Logger must be
 // set.

@@ -1,0 +1,484 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/d3s/d3s/catalog/internal/snapshot"
+	"github.com/d3s/d3s/catalog/internal/store"
+	"github.com/d3s/d3s/dht/record"
+)
+
+// Strong mode (doc.go, "Strong mode"): records go through SyncConfig.Quorum
+// instead of Records. Every member replaces its copy of a record only by
+// one whose writer merged it (over), so a record a majority accepted stays
+// contained in what those members hold, and a majority read finds it.
+// A writer builds its next record from everything its last majority read
+// (or refused swap) returned: the best record as the base, the others'
+// entries added when the base's frontier does not cover them (extra).
+const (
+	// leaseTTL bounds how long a conditional write holds its key's lease.
+	leaseTTL = 10 * time.Second
+	// leaseWait bounds how long a conditional write waits for a lease
+	// another node holds before it answers ErrConflict (409).
+	leaseWait = 5 * time.Second
+)
+
+// strong reports whether k's records go through a Quorum.
+func (s *syncer) strong() bool { return s.cfg.Quorum != nil }
+
+// recordKey is the record key of k: its head, or the bucket list.
+func recordKey(k bkey) string {
+	if k.Bucket == "" {
+		return record.BucketsKey(k.User)
+	}
+	return record.CatalogHeadKey(k.User, k.Bucket)
+}
+
+// strongRecords reads k's records from a majority; st.work is held.
+func (s *syncer) strongRecords(ctx context.Context, k bkey, st *bstate) ([][]byte, error) {
+	raws, err := s.cfg.Quorum.GetRecords(ctx, recordKey(k), st.over)
+	if err != nil {
+		return nil, fmt.Errorf("read %s of %s: %w", recordKind(k), k.User, err)
+	}
+	key := recordKey(k)
+	for _, raw := range raws {
+		if err := validator.Validate(key, raw); err != nil {
+			return nil, fmt.Errorf("%s of %s from a member: %w", recordKind(k), k.User, err)
+		}
+	}
+	return raws, nil
+}
+
+func recordKind(k bkey) string {
+	if k.Bucket == "" {
+		return "bucket list"
+	}
+	return "head of bucket " + k.Bucket
+}
+
+// best returns the index of the record Select prefers among raws.
+func best(key string, raws [][]byte) int {
+	i, err := validator.Select(key, raws)
+	if err != nil {
+		return 0
+	}
+	return i
+}
+
+// mergeStrong merges records a majority read or a refused swap returned
+// into k's index (the best one last, as the base) and adds them to st.over,
+// the records the next swap may replace; st.work is held.
+func (s *syncer) mergeStrong(ctx context.Context, k bkey, st *bstate, raws [][]byte) error {
+	var fresh [][]byte
+	for _, raw := range raws {
+		if !containsBytes(st.over, raw) {
+			fresh = append(fresh, raw)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	all := append(slices.Clone(st.over), fresh...)
+	defer func() { addOver(k, st) }()
+	key := recordKey(k)
+	top := all[best(key, all)]
+	if k.Bucket == "" {
+		for _, raw := range fresh {
+			r, err := record.UnmarshalBucketListRecord(raw)
+			if err != nil {
+				return err
+			}
+			// A list is merged whole (per bucket name, the later change
+			// wins), so every record merged is contained in the next one.
+			if err := s.mergeListAny(ctx, k, raw, r, bytes.Equal(raw, top)); err != nil {
+				return err
+			}
+		}
+		st.over = all
+		return nil
+	}
+	topHead, err := record.UnmarshalCatalogHead(top)
+	if err != nil {
+		return err
+	}
+	if containsBytes(fresh, top) {
+		if err := s.mergeHead(ctx, k, top, topHead); err != nil {
+			return fmt.Errorf("%w: %w", errNotMerged, err)
+		}
+	}
+	// What the next head must add: every record it may replace that the
+	// best one does not cover, recomputed against the best one (which may
+	// have changed), so that no record in over is replaced by one that
+	// lacks its entries.
+	extra := make(map[string]*Entry)
+	var marks []record.FrontierMark
+	for _, raw := range all {
+		if bytes.Equal(raw, top) {
+			continue
+		}
+		h, err := record.UnmarshalCatalogHead(raw)
+		if err != nil {
+			return err
+		}
+		if dominates(topHead, h) {
+			continue
+		}
+		err = s.otherEntries(ctx, k, h, func(es []*Entry) error {
+			if err := s.st.ApplyRemote(ctx, k, es); err != nil {
+				return err
+			}
+			for _, e := range es {
+				if cur := extra[e.Key]; cur == nil || e.Newer(cur) {
+					extra[e.Key] = e
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		marks = append(marks, h.Frontier...)
+	}
+	st.over, st.extra, st.extraFrontier = all, extra, marks
+	return nil
+}
+
+// otherEntries hands fn the entries of a head that the next head, built
+// on the manifest merged here, would lack: its recent entries and those
+// of its snapshot's runs that manifest does not list (not older than
+// that manifest's tombstone horizon: those were compacted away with the
+// markers that shadowed them).
+func (s *syncer) otherEntries(ctx context.Context, k bkey, h record.CatalogHead, fn func([]*Entry) error) error {
+	if live, err := s.st.BucketLive(k); err != nil || !live {
+		return err
+	}
+	s.st.Clock().Observe(fromHLC(h.Time))
+	if err := fn(s.decodeEntries(k, h.Entries)); err != nil {
+		return err
+	}
+	cur, err := s.st.LoadManifest(k)
+	if err != nil || len(h.SnapshotID) == 0 || bytes.Equal(cur.ID, h.SnapshotID) {
+		return err
+	}
+	data, err := s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer)
+	if err != nil {
+		return fmt.Errorf("%w: get manifest %x of %s/%s: %w", errNotMerged, h.SnapshotID, k.User, k.Bucket, err)
+	}
+	m, err := snapshot.DecodeManifest(h.SnapshotID, data)
+	if err != nil {
+		return err
+	}
+	fetched := [][]byte{h.SnapshotID}
+	for _, r := range m.Runs {
+		if cur.References(r.ID) {
+			continue
+		}
+		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
+		if err != nil {
+			return fmt.Errorf("%w: get run %x of %s/%s: %w", errNotMerged, r.ID, k.User, k.Bucket, err)
+		}
+		fetched = append(fetched, r.ID)
+		err = snapshot.DecodeRun(r.ID, data, store.TxnChunk, func(chunk []*Entry) error {
+			kept := chunk[:0:0]
+			for _, e := range chunk {
+				if e.Time.Wall >= cur.M.Horizon {
+					kept = append(kept, e)
+				}
+			}
+			return fn(kept)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Fetched copies are this node's to drop once no manifest lists them.
+	return s.st.AddGarbage(context.WithoutCancel(ctx), k, fetched)
+}
+
+// dominates reports whether top's frontier covers every writer mark of h:
+// then top holds every entry h does (or newer ones).
+func dominates(top, h record.CatalogHead) bool {
+	for _, m := range h.Frontier {
+		if top.FrontierOf(m.Writer).Compare(m.Time) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// addOver recomputes st.overSeq from st.over: a next record must be
+// numbered above every record it may replace.
+func addOver(k bkey, st *bstate) {
+	for _, raw := range st.over {
+		var seq uint64
+		if k.Bucket == "" {
+			r, err := record.UnmarshalBucketListRecord(raw)
+			if err != nil {
+				continue
+			}
+			seq = r.Seq
+		} else {
+			h, err := record.UnmarshalCatalogHead(raw)
+			if err != nil {
+				continue
+			}
+			seq = h.Seq
+		}
+		st.overSeq = max(st.overSeq, seq)
+	}
+}
+
+func containsBytes(set [][]byte, b []byte) bool {
+	return slices.ContainsFunc(set, func(x []byte) bool { return bytes.Equal(x, b) })
+}
+
+// pullStrong merges k's records as a majority holds them now; st.work is
+// held.
+func (s *syncer) pullStrong(ctx context.Context, k bkey, st *bstate) error {
+	raws, err := s.strongRecords(ctx, k, st)
+	if err != nil {
+		s.noteMerge(k, err)
+		return err
+	}
+	if len(raws) == 0 {
+		// No member of a majority holds a record: none was ever
+		// acknowledged.
+		s.noteMerge(k, nil)
+		return nil
+	}
+	err = s.mergeStrong(ctx, k, st, raws)
+	s.noteMerge(k, err)
+	if err == nil && len(st.extra) > 0 {
+		// Members hold records none of which contains the others: a
+		// writer lost a race after some members took its record. The
+		// next head joins them.
+		s.kick(k)
+	}
+	return err
+}
+
+// swap offers raw to the members in place of st.over. On success raw is
+// the base and the only record known current; a refusal merges what the
+// refusers hold and returns ErrLostRace.
+func (s *syncer) swap(ctx context.Context, k bkey, st *bstate, raw []byte) error {
+	over := append(slices.Clone(st.over), nil)
+	current, err := s.cfg.Quorum.SwapRecord(ctx, recordKey(k), raw, over)
+	if err != nil {
+		// Some members may have taken raw: the next record contains it
+		// (the same base or a later one, the outbox entries still
+		// pending, the same extra), so it may replace it.
+		if !containsBytes(st.over, raw) {
+			st.over = append(st.over, raw)
+			addOver(k, st)
+		}
+		if len(current) > 0 {
+			if mErr := s.mergeStrong(ctx, k, st, current); mErr != nil {
+				err = errors.Join(err, mErr)
+			}
+		}
+		return fmt.Errorf("%s of %s: %w", recordKind(k), k.User, err)
+	}
+	st.over, st.extra, st.extraFrontier = [][]byte{raw}, nil, nil
+	return s.st.StoreBase(ctx, k, raw)
+}
+
+// confirmStrong drops from the outbox the entries a head a majority
+// accepted carries: nobody can displace it (every later record contains
+// it), so there is no Settle wait.
+func (s *syncer) confirmStrong(ctx context.Context, k bkey, pending []*Entry) error {
+	if err := s.st.Outbox().Confirm(ctx, k, pending); err != nil {
+		return err
+	}
+	if err := s.raiseMarkTo(ctx, k, s.settledMark(k, byKey(pending))); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+// publishStrong is one publish attempt of k in strong mode: no read
+// first (the swap is refused if the members moved on, and the refusal
+// carries what they hold).
+func (s *syncer) publishStrong(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
+	pending, err := s.outboxFor(k)
+	if err != nil {
+		return false, 0, err
+	}
+	if len(pending) == 0 && len(st.extra) == 0 {
+		return true, 0, nil
+	}
+	if k.Bucket == "" {
+		done, err := s.putListStrong(ctx, k, st, pending)
+		return done, 0, err
+	}
+	rec, found, err := s.st.BucketRec(k)
+	if err != nil {
+		return false, 0, err
+	}
+	if !found || !rec.Live() {
+		done, err := s.publishEntries(ctx, k, st, pending, time.Now())
+		return done, 0, err
+	}
+	head, snap, err := s.nextHead(ctx, k, rec, pending)
+	if err == nil {
+		err = s.putHeadStrong(ctx, k, st, head, snap, pending)
+	}
+	if err != nil {
+		err = errors.Join(err, s.st.AddGarbage(context.WithoutCancel(ctx), k, snap.written))
+	}
+	return false, 0, err
+}
+
+// putHeadStrong signs head and swaps it in.
+func (s *syncer) putHeadStrong(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap builtSnapshot, pending []*Entry) error {
+	priv, err := s.userKey(ctx, k.User)
+	if err != nil {
+		return err
+	}
+	head.Sign(priv)
+	raw := head.Marshal()
+	if err := s.swap(ctx, k, st, raw); err != nil {
+		return err
+	}
+	if snap.id != nil {
+		if err := s.st.SetManifest(ctx, k, store.StoredManifest{ID: snap.id, Data: snap.data, M: snap.m}); err != nil {
+			return err
+		}
+	}
+	return s.confirmStrong(ctx, k, pending)
+}
+
+// putListStrong signs the next bucket list (the whole local list, which
+// every list merged here is part of) and swaps it in.
+func (s *syncer) putListStrong(ctx context.Context, k bkey, st *bstate, pending []*Entry) (bool, error) {
+	rec, err := s.st.NextList(k)
+	if err != nil {
+		return false, err
+	}
+	priv, err := s.userKey(ctx, k.User)
+	if err != nil {
+		return false, err
+	}
+	rec.Seq = max(rec.Seq, st.overSeq+1)
+	rec.Sign(priv)
+	if err := s.swap(ctx, k, st, rec.Marshal()); err != nil {
+		return false, err
+	}
+	return false, s.confirmStrong(ctx, k, pending)
+}
+
+// refreshStrong merges k as a majority holds it at some point after the
+// call: it joins a read that started after the call, or waits for the one
+// running and starts (or joins) the next.
+func (s *syncer) refreshStrong(ctx context.Context, k bkey) error {
+	called := time.Now()
+	for {
+		s.mu.Lock()
+		st := s.state(k)
+		st.used = time.Now()
+		r := st.strongRead
+		if r == nil || (r.started.Before(called) && r.finished()) {
+			r = &strongRead{started: time.Now(), done: make(chan struct{})}
+			st.strongRead = r
+			s.wg.Add(1)
+			go s.runStrongRead(k, st, r)
+		}
+		s.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if !r.started.Before(called) {
+			return r.err
+		}
+	}
+}
+
+// strongRead is one majority read of a key, shared by the reads that
+// began before it started.
+type strongRead struct {
+	started time.Time
+	done    chan struct{}
+	err     error
+}
+
+func (r *strongRead) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *syncer) runStrongRead(k bkey, st *bstate, r *strongRead) {
+	defer s.wg.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, fetchTimeout)
+	defer cancel()
+	if k.Bucket != "" {
+		// The bucket list first: a bucket deleted on another node is gone
+		// here too.
+		lk := bkey{User: k.User}
+		lst := s.stateOf(lk)
+		lst.work.Lock()
+		r.err = s.pullStrong(ctx, lk, lst)
+		lst.work.Unlock()
+	}
+	if r.err == nil {
+		st.work.Lock()
+		r.err = s.pullStrong(ctx, k, st)
+		st.work.Unlock()
+	}
+	s.mu.Lock()
+	st.checked = time.Now()
+	s.mu.Unlock()
+	close(r.done)
+}
+
+// Exclusive takes the network-wide lease on key of user's bucket for a
+// conditional write, so that two nodes never check and write it at once:
+// the caller checks the condition after a strong Refresh and releases
+// the lease once its write is acknowledged. It waits up to leaseWait for
+// a lease another node holds, then returns ErrConflict; without a
+// majority, an error wrapping ErrNoQuorum. On an eventual or local
+// catalogue it returns a no-op release.
+func (c *Catalog) Exclusive(ctx context.Context, user, bucket, key string) (func(), error) {
+	s := c.sync.Load()
+	if s == nil || !s.strong() {
+		return func() {}, nil
+	}
+	name := "cond/" + user + "/" + bucket + "/" + key
+	deadline := time.Now().Add(leaseWait)
+	for {
+		release, err := s.cfg.Quorum.Lease(ctx, name, leaseTTL)
+		if err == nil {
+			return release, nil
+		}
+		if !errors.Is(err, ErrLeaseHeld) || time.Now().After(deadline) {
+			if errors.Is(err, ErrLeaseHeld) {
+				return nil, fmt.Errorf("%s/%s: a conditional write on another node holds the key: %w", bucket, key, ErrConflict)
+			}
+			return nil, err
+		}
+		t := time.NewTimer(time.Duration(10+rand.IntN(90)) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Strong reports whether the catalogue runs in strong mode.
+func (c *Catalog) Strong() bool {
+	s := c.sync.Load()
+	return s != nil && s.strong()
+}
