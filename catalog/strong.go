@@ -241,16 +241,23 @@ func containsBytes(set [][]byte, b []byte) bool {
 // pullStrong merges k's records as a majority holds them now; st.work is
 // held.
 func (s *syncer) pullStrong(ctx context.Context, k bkey, st *bstate) error {
+	_, err := s.pullStrongN(ctx, k, st)
+	return err
+}
+
+// pullStrongN is pullStrong, also returning how many distinct records the
+// majority held.
+func (s *syncer) pullStrongN(ctx context.Context, k bkey, st *bstate) (int, error) {
 	raws, err := s.strongRecords(ctx, k, st)
 	if err != nil {
 		s.noteMerge(k, err)
-		return err
+		return 0, err
 	}
 	if len(raws) == 0 {
 		// No member of a majority holds a record: none was ever
 		// acknowledged.
 		s.noteMerge(k, nil)
-		return nil
+		return 0, nil
 	}
 	err = s.mergeStrong(ctx, k, st, raws)
 	s.noteMerge(k, err)
@@ -260,6 +267,52 @@ func (s *syncer) pullStrong(ctx context.Context, k bkey, st *bstate) error {
 		// next head joins them.
 		s.kick(k)
 	}
+	return len(raws), err
+}
+
+// readAttempts bounds the majority reads (each with its write-back) of
+// one strong read that keeps racing writers.
+const readAttempts = 4
+
+// readStrong merges k as a majority holds it and, when the majority did
+// not hold one record, writes back what it merged (the best record, or a
+// new one joining them) before returning, as ABD registers do: a read
+// may have seen a write still in flight, and no later read may miss what
+// an earlier one saw.
+func (s *syncer) readStrong(ctx context.Context, k bkey, st *bstate) error {
+	st.work.Lock()
+	defer st.work.Unlock()
+	var err error
+	for range readAttempts {
+		var n int
+		if n, err = s.pullStrongN(ctx, k, st); err != nil || n <= 1 {
+			return err
+		}
+		if err = s.writeBack(ctx, k, st); err == nil || !errors.Is(err, ErrLostRace) {
+			break
+		}
+	}
+	if err != nil && !errors.Is(err, ErrUnavailable) {
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// writeBack makes what this node merged of k the record of a majority:
+// the best record when it holds every other (no extra), else a new one.
+func (s *syncer) writeBack(ctx context.Context, k bkey, st *bstate) error {
+	if k.Bucket == "" {
+		pending, err := s.outboxFor(k)
+		if err == nil {
+			_, err = s.putListStrong(ctx, k, st, pending)
+		}
+		return err
+	}
+	if len(st.extra) == 0 && len(st.over) > 0 {
+		top := st.over[best(recordKey(k), st.over)]
+		return s.swap(ctx, k, st, top)
+	}
+	_, _, err := s.publishStrong(ctx, k, st)
 	return err
 }
 
@@ -426,15 +479,10 @@ func (s *syncer) runStrongRead(k bkey, st *bstate, r *strongRead) {
 		// The bucket list first: a bucket deleted on another node is gone
 		// here too.
 		lk := bkey{User: k.User}
-		lst := s.stateOf(lk)
-		lst.work.Lock()
-		r.err = s.pullStrong(ctx, lk, lst)
-		lst.work.Unlock()
+		r.err = s.readStrong(ctx, lk, s.stateOf(lk))
 	}
 	if r.err == nil {
-		st.work.Lock()
-		r.err = s.pullStrong(ctx, k, st)
-		st.work.Unlock()
+		r.err = s.readStrong(ctx, k, st)
 	}
 	s.mu.Lock()
 	st.checked = time.Now()
