@@ -65,7 +65,10 @@ func (q *Quorum) ask(ctx context.Context, p peer.ID, wire []byte) (*response, er
 		return nil, errNotStarted
 	}
 	h := ref.Host
-	deadline, _ := ctx.Deadline()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(p2p.RequestTimeout)
+	}
 	if h.Network().Connectedness(p) != network.Connected {
 		dctx, cancel := context.WithTimeout(ctx, min(time.Until(deadline), dialTimeout))
 		err := h.Connect(dctx, peer.AddrInfo{ID: p})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -44,9 +45,19 @@ func TestSwapGetAndCompareAndSwap(t *testing.T) {
 		oneRecord(t, "GetRecords after the first swap", recs, r1)
 	}
 
+	// A member still holding none would refuse a swap over r1: wait for
+	// the third copy, stored in the background.
+	for i, m := range ms {
+		waitFor(t, 5*time.Second, fmt.Sprintf("member %d stores r1", i), func() bool { return bytes.Equal(m.stored(t, key), r1) })
+	}
 	r2 := s.head("photos", 2, "b")
 	if _, err := ms[1].q.SwapRecord(ctx, key, r2, [][]byte{r1}); err != nil {
 		t.Fatalf("swap over the current record: %v", err)
+	}
+	// The swap returned once 2 of 3 stored r2; the third follows in the
+	// background (until then it would take a swap over r1).
+	for i, m := range ms {
+		waitFor(t, 5*time.Second, fmt.Sprintf("member %d stores r2", i), func() bool { return bytes.Equal(m.stored(t, key), r2) })
 	}
 	// over names r1, which is no longer current: refused with r2.
 	r3 := s.head("photos", 3, "c")
