@@ -15,7 +15,7 @@ const maxLearned = 4096
 // Config.Members and those learned from answers, sorted, without
 // duplicates.
 func (q *Quorum) memberSet() []peer.ID {
-	ms := append(q.members(), q.self)
+	ms := append([]peer.ID{q.self}, q.members()...) // never into the slice Members returned
 	q.mu.Lock()
 	for p := range q.learned {
 		ms = append(ms, p)
