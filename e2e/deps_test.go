@@ -32,6 +32,7 @@ func componentRules(mod string) []importRule {
 	for pkg, allowed := range map[string][]string{
 		"node/ledger": nil, "node/placement": nil, "node/p2p": nil, "node/users": nil, "node/catalognet": nil,
 		"node/replicate": shared, "node/remote": shared, "node/repair": shared, "node/collect": shared,
+		"node/quorum": shared, "node/convert": nil,
 		"node/admin": {mod + "node/users"},
 	} {
 		out = append(out, importRule{pkg: pkg, tests: true, forbidden: []string{mod + "node", mod + "cmd"}, allowed: allowed})

@@ -17,6 +17,7 @@ import (
 	"github.com/d3s/d3s/node/collect"
 	"github.com/d3s/d3s/node/ledger"
 	"github.com/d3s/d3s/node/placement"
+	"github.com/d3s/d3s/node/quorum"
 	"github.com/d3s/d3s/node/remote"
 	"github.com/d3s/d3s/node/repair"
 	"github.com/d3s/d3s/node/replicate"
@@ -63,6 +64,7 @@ type Node struct {
 	hostp   atomic.Pointer[dht.Host] // host, for readers outside Start
 	dht     *dht.DHT
 	blobs   *catalognet.Blobs
+	quorum  *quorum.Quorum // strong mode only
 	catSync bool
 
 	rates rateSampler

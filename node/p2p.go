@@ -29,12 +29,13 @@ import (
 	"github.com/d3s/d3s/node/catalognet"
 	"github.com/d3s/d3s/node/p2p"
 	"github.com/d3s/d3s/node/placement"
+	"github.com/d3s/d3s/node/quorum"
 	"github.com/d3s/d3s/node/users"
 )
 
 // d3sProtocols are the node's own libp2p protocols; the host raises its
 // resource limits for them.
-var d3sProtocols = []protocol.ID{users.Protocol, catalognet.BlobProtocol, replicate.Protocol, remote.Protocol, p2p.BTProtocol, repair.HaveProtocol, collect.ReleaseProtocol}
+var d3sProtocols = []protocol.ID{users.Protocol, catalognet.BlobProtocol, replicate.Protocol, remote.Protocol, p2p.BTProtocol, repair.HaveProtocol, collect.ReleaseProtocol, quorum.Protocol}
 
 // P2PListenAddr turns Config.P2PAddr into a libp2p listen multiaddr: a
 // multiaddr is taken as is, host:port becomes /ip4|ip6/HOST/tcp/PORT (an
@@ -117,6 +118,10 @@ func (n *Node) startP2P(ctx context.Context) error {
 	n.collect.Start(n.host)
 	n.repair.Start(n.host)
 	n.attachBlobs()
+	if n.cfg.Consistency != ConsistencyEventual {
+		n.quorum = quorum.New(quorum.Config{DB: n.db, Self: n.mem.id, Members: n.members, Life: n.life, Logger: n.root})
+		n.quorum.Start(n.host)
+	}
 	n.life.Loop(func(ctx context.Context) { n.rates.run(ctx, n.swarm) })
 	n.life.Loop(func(ctx context.Context) {
 		pageout.Run(ctx, filepath.Join(n.cfg.DataDir, "db"), n.s3Requests.Load, n.root)
@@ -134,6 +139,26 @@ func (n *Node) attachBlobs() {
 	})
 }
 
+// members lists every member this node knows, connected or not: a
+// strong-mode majority is counted over all of them.
+func (n *Node) members() []peer.ID {
+	ps := n.place.Known()
+	if known, err := n.host.KnownPeers(); err == nil {
+		for _, ai := range known {
+			ps = append(ps, ai.ID)
+		}
+	}
+	return ps
+}
+
+// quorumOrNil is the catalogue's Quorum: nil in eventual mode.
+func (n *Node) quorumOrNil() catalog.Quorum {
+	if n.quorum == nil {
+		return nil
+	}
+	return n.quorum
+}
+
 // alone reports whether no other member is connected while other
 // members are known: what this node stores now is on it only, and what
 // it does not find in the DHT may exist.
@@ -146,6 +171,7 @@ func (n *Node) startCatalogSync() error {
 	ctx := n.life.Context()
 	err := n.cat.StartSync(ctx, catalog.SyncConfig{
 		Records:   catalognet.Records{DHT: n.dht, Alone: n.alone},
+		Quorum:    n.quorumOrNil(),
 		Blobs:     n.blobs,
 		Signer:    n.users,
 		NodeID:    n.mem.id.String(),
