@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -54,6 +55,8 @@ func TestStrongBench(t *testing.T) {
 		t.Run(mode+"/1node", func(t *testing.T) {
 			cn := startConsNet(t, 1, mode, "bench")
 			tab.set("PUT/s 4 KiB, 16 clients, 1 node", mode, putsPerSecond(t, cn, "bench"))
+			tab.set("  non-2xx answers the SDK retried, 16 clients 1 node", mode, takeRefusals())
+			tab.set("machine: load average (1 min) at the end", mode, loadAvg())
 		})
 	}
 	t.Log(tab)
@@ -69,6 +72,7 @@ const (
 
 func benchFive(t *testing.T, tab *benchTable, mode string) {
 	cn := startConsNet(t, 5, mode, "bench")
+	tab.set("machine: load average (1 min) at the start", mode, loadAvg())
 	c := benchSDK(cn.procs[0])
 	small := make([]string, 0, benchSmallPuts)
 	var lat []time.Duration
@@ -83,7 +87,9 @@ func benchFive(t *testing.T, tab *benchTable, mode string) {
 		lat = append(lat, timedPut(t, c, fmt.Sprintf("seq1m/%05d", i), 1<<20))
 	}
 	tab.setLatency("PUT 1 MiB (1 client, node 1 of 5)", mode, lat)
+	tab.set("  non-2xx answers the SDK retried, sequential PUTs", mode, takeRefusals())
 	tab.set("PUT/s 4 KiB, 16 clients, 5 nodes", mode, putsPerSecond(t, cn, "bench"))
+	tab.set("  non-2xx answers the SDK retried, 16 clients 5 nodes", mode, takeRefusals())
 	benchFreshGets(t, tab, cn)
 	benchSettledGets(t, tab, cn, small)
 	benchLists(t, tab, cn)
@@ -204,16 +210,57 @@ func timedPut(t *testing.T, c *s3.Client, key string, size int) time.Duration {
 }
 
 // benchSDK is an aws-sdk-go-v2 client at its default settings (retries,
-// HTTP client, checksums) for p.
+// HTTP client, checksums) for p; its HTTP answers other than 2xx are
+// counted in benchRefusals, since the SDK retries 503s and 409s unseen.
 func benchSDK(p *procNode) *s3.Client {
 	return s3.New(s3.Options{
 		Region:                     "us-east-1",
 		BaseEndpoint:               aws.String(p.endpoint),
 		UsePathStyle:               true,
 		Credentials:                credentials.NewStaticCredentialsProvider(p.access, p.secret, ""),
+		HTTPClient:                 countingDoer{awshttp.NewBuildableClient()},
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	})
+}
+
+// benchRefusals counts the non-2xx answers benchSDK clients received, by
+// status.
+var benchRefusals sync.Map // int -> *atomic.Int64
+
+type countingDoer struct{ s3.HTTPClient }
+
+func (d countingDoer) Do(r *http.Request) (*http.Response, error) {
+	resp, err := d.HTTPClient.Do(r)
+	if err == nil && resp.StatusCode >= 300 {
+		n, _ := benchRefusals.LoadOrStore(resp.StatusCode, new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+	}
+	return resp, err
+}
+
+// takeRefusals returns and resets the counts of benchRefusals.
+func takeRefusals() string {
+	var parts []string
+	benchRefusals.Range(func(k, v any) bool {
+		parts = append(parts, fmt.Sprintf("%d × %d", v.(*atomic.Int64).Load(), k))
+		benchRefusals.Delete(k)
+		return true
+	})
+	slices.Sort(parts)
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// loadAvg is the machine's 1-minute load average (the machine is shared).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // machineLimits measures the machine's own floor for the table.
