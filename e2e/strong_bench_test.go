@@ -34,8 +34,8 @@ import (
 //   - PUT 4 KiB / 1 MiB p50, p99: sequential PUTs from one aws-sdk-go-v2
 //     client at its default settings to node 1 of 5;
 //   - PUT/s 4 KiB, 16 clients: 16 clients (one SDK client each) PUT
-//     benchPutsParallel objects, on a 1-node network, then spread over the
-//     5 nodes of a 5-node one;
+//     benchPutsParallel objects, on a 1-node network, spread over the 5
+//     nodes of a 5-node one, and all to node 1 of the 5;
 //   - GET fresh: PUT on node A, then at once GET on node B (a read the
 //     node must check in strong mode); in eventual mode the 404s are
 //     counted and the GET's time is its first answer's;
@@ -54,7 +54,7 @@ func TestStrongBench(t *testing.T) {
 		t.Run(mode+"/5nodes", func(t *testing.T) { benchFive(t, tab, mode) })
 		t.Run(mode+"/1node", func(t *testing.T) {
 			cn := startConsNet(t, 1, mode, "bench")
-			tab.set("PUT/s 4 KiB, 16 clients, 1 node", mode, putsPerSecond(t, cn, "bench"))
+			tab.set("PUT/s 4 KiB, 16 clients, 1 node", mode, putsPerSecond(t, cn.procs))
 			tab.set("  non-2xx answers the SDK retried, 16 clients 1 node", mode, takeRefusals())
 			tab.set("machine: load average (1 min) at the end", mode, loadAvg())
 		})
@@ -88,8 +88,10 @@ func benchFive(t *testing.T, tab *benchTable, mode string) {
 	}
 	tab.setLatency("PUT 1 MiB (1 client, node 1 of 5)", mode, lat)
 	tab.set("  non-2xx answers the SDK retried, sequential PUTs", mode, takeRefusals())
-	tab.set("PUT/s 4 KiB, 16 clients, 5 nodes", mode, putsPerSecond(t, cn, "bench"))
+	tab.set("PUT/s 4 KiB, 16 clients, 5 nodes", mode, putsPerSecond(t, cn.procs))
 	tab.set("  non-2xx answers the SDK retried, 16 clients 5 nodes", mode, takeRefusals())
+	tab.set("PUT/s 4 KiB, 16 clients all on node 1 of 5", mode, putsPerSecond(t, cn.procs[:1]))
+	tab.set("  non-2xx answers the SDK retried, 16 clients node 1", mode, takeRefusals())
 	benchFreshGets(t, tab, cn)
 	benchSettledGets(t, tab, cn, small)
 	benchLists(t, tab, cn)
@@ -167,24 +169,25 @@ func benchLists(t *testing.T, tab *benchTable, cn *consNet) {
 	tab.setLatency("LIST 100 keys, no write since the last LIST", cn.mode, settled)
 }
 
-// putsPerSecond PUTs benchPutsParallel 4 KiB objects from 16 clients
-// spread over cn's nodes and returns the rate.
-func putsPerSecond(t *testing.T, cn *consNet, bucket string) string {
+// putsPerSecond PUTs benchPutsParallel 4 KiB objects into bucket "bench"
+// from 16 clients spread over procs and returns the rate.
+func putsPerSecond(t *testing.T, procs []*procNode) string {
 	var next, failed atomic.Int64
 	body := bytes.Repeat([]byte("x"), 4<<10)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range 16 {
-		c := benchSDK(cn.procs[w%len(cn.procs)])
+		c := benchSDK(procs[w%len(procs)])
 		wg.Go(func() {
 			for {
 				i := next.Add(1)
+				key := fmt.Sprintf("par/%d-%06d", len(procs), i)
 				if i > benchPutsParallel {
 					return
 				}
 				b := slices.Clone(body)
 				copy(b, fmt.Sprintf("%d-%d", w, i)) // distinct bytes
-				_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("par/%06d", i)), Body: bytes.NewReader(b)})
+				_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String(key), Body: bytes.NewReader(b)})
 				if err != nil {
 					failed.Add(1)
 				}
