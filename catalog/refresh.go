@@ -176,8 +176,10 @@ func (s *syncer) refreshLoop() {
 	period := max(s.cfg.Staleness/2, 50*time.Millisecond)
 	var swept time.Time
 	for s.sleep(period) {
-		for _, k := range s.activeKeys() {
-			s.refreshIfDue(k, period)
+		if !s.strong() { // strong reads check a majority themselves
+			for _, k := range s.activeKeys() {
+				s.refreshIfDue(k, period)
+			}
 		}
 		for k, every := range s.watchedKeys() {
 			s.refreshIfDue(k, every)
