@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// linMaxAnomalies bounds the reads counted as anomalies on one key.
+const linMaxAnomalies = 200
+
+// linReport is what linAnalyse found in a history.
+type linReport struct {
+	Ops          int      // operations checked
+	Pruned       int      // writes of unknown outcome that no read could have seen, left out
+	Keys         int      // keys (registers) checked
+	Illegal      []string // keys whose history is not linearizable
+	Inconclusive []string // keys whose check ran out of time
+	// Anomalies counts the reads left out of the illegal keys' histories,
+	// earliest answered first, until each linearized (at most
+	// linMaxAnomalies a key): how many reads a person would call wrong.
+	Anomalies int
+	First     string        // the earliest anomaly, described
+	Visual    string        // HTML visualisation of the illegal keys, or ""
+	Took      time.Duration // time the check took
+}
+
+func (r linReport) String() string {
+	s := fmt.Sprintf("%d operations on %d keys checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d keys",
+		r.Ops, r.Keys, r.Took.Round(time.Millisecond), r.Pruned, r.Anomalies, len(r.Illegal))
+	if len(r.Inconclusive) > 0 {
+		s += fmt.Sprintf(", %d keys inconclusive (check timed out): %v", len(r.Inconclusive), r.Inconclusive)
+	}
+	return s
+}
+
+// checkLinearizable checks h within timeout and fails the test when a
+// key's history is not linearizable (naming the first anomaly and where
+// the visualisation is) or the check could not decide in time.
+func checkLinearizable(t *testing.T, h *linHistory, timeout time.Duration) linReport {
+	t.Helper()
+	r := linAnalyse(h, timeout, linVisualDir(t))
+	t.Logf("linearizability: %v", r)
+	if len(r.Illegal) > 0 {
+		t.Errorf("history not linearizable: %d anomalies on keys %v; first: %s; visualisation: %s", r.Anomalies, r.Illegal, r.First, r.Visual)
+	}
+	if len(r.Inconclusive) > 0 {
+		t.Errorf("linearizability check did not finish within %v for keys %v", timeout, r.Inconclusive)
+	}
+	return r
+}
+
+// linVisualDir is where visualisations go: $D3S_TEST_ARTEFACTS when set,
+// else a new directory under the system's temporary one, kept after the
+// test so that the file can be opened.
+func linVisualDir(t *testing.T) string {
+	if d := os.Getenv("D3S_TEST_ARTEFACTS"); d != "" {
+		return d
+	}
+	d, err := os.MkdirTemp("", "d3s-lin-")
+	if err != nil {
+		t.Logf("no directory for the visualisation: %v", err)
+		return ""
+	}
+	return d
+}
+
+// linAnalyse checks each key of h within timeout (for all keys together)
+// and, when some key's history is illegal and visualDir is not "", writes
+// porcupine's HTML visualisation of those keys there.
+func linAnalyse(h *linHistory, timeout time.Duration, visualDir string) linReport {
+	begin := time.Now()
+	deadline := begin.Add(timeout)
+	all, marks := h.snapshot()
+	ops, pruned := linPrune(all)
+	r := linReport{Ops: len(ops), Pruned: pruned}
+	var illegal [][]porcupine.Operation
+	var first *linAnomaly
+	for _, keyOps := range linByKey(ops) {
+		r.Keys++
+		key := keyOps[0].Input.(linInput).key
+		found, res := linAnalyseKey(keyOps, deadline)
+		if res == porcupine.Unknown {
+			r.Inconclusive = append(r.Inconclusive, key)
+		}
+		if len(found) == 0 {
+			continue
+		}
+		r.Illegal = append(r.Illegal, key)
+		r.Anomalies += len(found)
+		illegal = append(illegal, keyOps)
+		if first == nil || found[0].op.Return < first.op.Return {
+			first = &found[0]
+		}
+	}
+	if first != nil {
+		r.First = first.String() + linDescribeMarks(marks)
+	}
+	if len(illegal) > 0 && visualDir != "" {
+		r.Visual = linVisualise(slices.Concat(illegal...), marks, visualDir, max(time.Until(deadline), 10*time.Second))
+	}
+	r.Took = time.Since(begin)
+	return r
+}
+
+// linAnalyseKey checks one key's operations; while they are illegal it
+// leaves out the read that blocks the longest explainable prefix and
+// checks again, and returns the reads so left out.
+func linAnalyseKey(ops []porcupine.Operation, deadline time.Time) ([]linAnomaly, porcupine.CheckResult) {
+	var found []linAnomaly
+	for len(found) < linMaxAnomalies {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return found, porcupine.Unknown
+		}
+		res := porcupine.CheckOperationsTimeout(linModel, ops, left)
+		if res == porcupine.Illegal {
+			res, info := porcupine.CheckOperationsVerbose(linModel, ops, max(time.Until(deadline), time.Millisecond))
+			if res == porcupine.Illegal {
+				i, a := linBlocked(ops, info)
+				found = append(found, a)
+				ops = slices.Delete(slices.Clone(ops), i, i+1)
+				continue
+			}
+		}
+		return found, res
+	}
+	return found, porcupine.Illegal
+}
+
+// linAnomaly is a read that no order of its key's operations explains.
+type linAnomaly struct {
+	op          porcupine.Operation
+	state       string               // the key's value after the longest explainable prefix
+	prefix, all int                  // that prefix's length, and the key's operations
+	lastAck     *porcupine.Operation // the last write acknowledged before the read began
+	overlapping int                  // writes that may have taken effect while the read ran
+}
+
+func (a linAnomaly) String() string {
+	in, out := a.op.Input.(linInput), a.op.Output.(linOutput)
+	s := fmt.Sprintf("key %s: %s %s: no order of the key's operations explains it; ", in.key, linDescribeOp(in, out), linTimes(a.op))
+	if a.lastAck != nil {
+		s += fmt.Sprintf("the last write acknowledged before it began: %s %s; ",
+			linDescribeOp(a.lastAck.Input.(linInput), a.lastAck.Output.(linOutput)), linTimes(*a.lastAck))
+	} else {
+		s += "no write was acknowledged before it began; "
+	}
+	return s + fmt.Sprintf("%d writes overlap it or have an unknown outcome; the longest explainable prefix (%d of %d operations) leaves the key at %s",
+		a.overlapping, a.prefix, a.all, linShort(a.state))
+}
+
+// linBlocked picks, from a failed check's longest partial linearization,
+// the read not in it that was answered first (the one the checker could
+// not place), and returns its index in ops and its description.
+func linBlocked(ops []porcupine.Operation, info porcupine.LinearizationInfo) (int, linAnomaly) {
+	var longest []int
+	if parts := info.PartialLinearizations(); len(parts) > 0 {
+		for _, p := range parts[0] {
+			if len(p) > len(longest) {
+				longest = p
+			}
+		}
+	}
+	in := make([]bool, len(ops))
+	state := any(linAbsent)
+	for _, id := range longest {
+		in[id] = true
+		_, state = linModel.Step(state, ops[id].Input, ops[id].Output)
+	}
+	pick := -1
+	for i, op := range ops {
+		if in[i] || !linIsRead(op) {
+			continue
+		}
+		if pick < 0 || cmp.Or(cmp.Compare(op.Return, ops[pick].Return), cmp.Compare(op.Call, ops[pick].Call)) < 0 {
+			pick = i
+		}
+	}
+	if pick < 0 { // every read is in the prefix: leave out its last one
+		for _, id := range slices.Backward(longest) {
+			if linIsRead(ops[id]) {
+				pick = id
+				break
+			}
+		}
+	}
+	return pick, linDescribeBlocked(ops, pick, state.(string), len(longest))
+}
+
+// linDescribeBlocked gathers what explains the read ops[i] to a person.
+func linDescribeBlocked(ops []porcupine.Operation, i int, state string, prefix int) linAnomaly {
+	read := ops[i]
+	a := linAnomaly{op: read, state: state, prefix: prefix, all: len(ops)}
+	for j, op := range ops {
+		if linIsRead(op) {
+			continue
+		}
+		switch {
+		case op.Return < read.Call && (a.lastAck == nil || op.Return > a.lastAck.Return):
+			a.lastAck = &ops[j]
+		case op.Call <= read.Return && op.Return >= read.Call:
+			a.overlapping++
+		}
+	}
+	return a
+}
+
+func linIsRead(op porcupine.Operation) bool {
+	k := op.Input.(linInput).kind
+	return k == linGet || k == linList
+}
+
+// linPrune leaves out each write of unknown outcome that no read could
+// have observed: no read of its key answered after it was called saw its
+// value. Such a write can be placed after every other operation, where it
+// changes nothing, so the history is linearizable with it if and only if
+// it is without it; leaving it out spares the checker a branch.
+func linPrune(ops []porcupine.Operation) ([]porcupine.Operation, int) {
+	type seen struct{ key, value string }
+	last := map[seen]int64{} // latest return of a read of key that saw value
+	for _, op := range ops {
+		if linIsRead(op) {
+			s := seen{op.Input.(linInput).key, op.Output.(linOutput).value}
+			last[s] = max(last[s], op.Return)
+		}
+	}
+	kept := make([]porcupine.Operation, 0, len(ops))
+	for _, op := range ops {
+		in := op.Input.(linInput)
+		if op.Return == linNever && !linIsRead(op) {
+			v := linAbsent
+			if in.kind == linPut {
+				v = in.value
+			}
+			r, ok := last[seen{in.key, v}]
+			p, okp := last[seen{in.key, linPresent}]
+			if !(ok && r >= op.Call) && !(in.kind == linPut && okp && p >= op.Call) {
+				continue
+			}
+		}
+		kept = append(kept, op)
+	}
+	return kept, len(ops) - len(kept)
+}
+
+// linDescribeMarks lists a history's marks, for a description's end.
+func linDescribeMarks(marks []linMark) string {
+	if len(marks) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, m := range marks {
+		parts = append(parts, fmt.Sprintf("%s at %.3fs", m.name, float64(m.at)/1e9))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// linVisualise writes porcupine's visualisation of ops, with the marks,
+// into dir and returns its path, or what went wrong.
+func linVisualise(ops []porcupine.Operation, marks []linMark, dir string, timeout time.Duration) string {
+	_, info := porcupine.CheckOperationsVerbose(linModel, ops, timeout)
+	var notes []porcupine.Annotation
+	for _, m := range marks {
+		notes = append(notes, porcupine.Annotation{Tag: "test", Start: m.at, Description: m.name})
+	}
+	info.AddAnnotations(notes)
+	path := filepath.Join(dir, fmt.Sprintf("linearizability-%s.html", time.Now().UTC().Format("20060102T150405.000")))
+	if err := porcupine.VisualizePath(linModel, info, path); err != nil {
+		return fmt.Sprintf("(visualisation not written: %v)", err)
+	}
+	return path
+}
