@@ -27,13 +27,14 @@ type linReport struct {
 	// earliest answered first, until each linearized (at most
 	// linMaxAnomalies a key): how many reads a person would call wrong.
 	Anomalies int
+	Found     []linAnomaly  // those reads, key by key
 	First     string        // the earliest anomaly, described
 	Visual    string        // HTML visualisation of the illegal keys, or ""
 	Took      time.Duration // time the check took
 }
 
 func (r linReport) String() string {
-	s := fmt.Sprintf("%d operations on %d keys checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d keys",
+	s := fmt.Sprintf("%d operations on %d key(s) checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d key(s)",
 		r.Ops, r.Keys, r.Took.Round(time.Millisecond), r.Pruned, r.Anomalies, len(r.Illegal))
 	if len(r.Inconclusive) > 0 {
 		s += fmt.Sprintf(", %d keys inconclusive (check timed out): %v", len(r.Inconclusive), r.Inconclusive)
@@ -95,6 +96,7 @@ func linAnalyse(h *linHistory, timeout time.Duration, visualDir string) linRepor
 		}
 		r.Illegal = append(r.Illegal, key)
 		r.Anomalies += len(found)
+		r.Found = append(r.Found, found...)
 		illegal = append(illegal, keyOps)
 		if first == nil || found[0].op.Return < first.op.Return {
 			first = &found[0]
