@@ -28,6 +28,7 @@ type linReport struct {
 	// linMaxAnomalies a key): how many reads a person would call wrong.
 	Anomalies int
 	Found     []linAnomaly  // those reads, key by key
+	Capped    int           // keys whose count stopped at linMaxAnomalies
 	First     string        // the earliest anomaly, described
 	Visual    string        // HTML visualisation of the illegal keys, or ""
 	Took      time.Duration // time the check took
@@ -36,6 +37,9 @@ type linReport struct {
 func (r linReport) String() string {
 	s := fmt.Sprintf("%d operations on %d key(s) checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d key(s)",
 		r.Ops, r.Keys, r.Took.Round(time.Millisecond), r.Pruned, r.Anomalies, len(r.Illegal))
+	if r.Capped > 0 {
+		s += fmt.Sprintf(" (at least: %d key(s) stopped counting at %d)", r.Capped, linMaxAnomalies)
+	}
 	if len(r.Inconclusive) > 0 {
 		s += fmt.Sprintf(", %d keys inconclusive (check timed out): %v", len(r.Inconclusive), r.Inconclusive)
 	}
@@ -47,7 +51,7 @@ func (r linReport) String() string {
 // the visualisation is) or the check could not decide in time.
 func checkLinearizable(t *testing.T, h *linHistory, timeout time.Duration) linReport {
 	t.Helper()
-	r := linAnalyse(h, timeout, linVisualDir(t))
+	r := linAnalyse(h, timeout, linVisualDir())
 	t.Logf("linearizability: %v", r)
 	if len(r.Illegal) > 0 {
 		t.Errorf("history not linearizable: %d anomalies on keys %v; first: %s; visualisation: %s", r.Anomalies, r.Illegal, r.First, r.Visual)
@@ -59,18 +63,13 @@ func checkLinearizable(t *testing.T, h *linHistory, timeout time.Duration) linRe
 }
 
 // linVisualDir is where visualisations go: $D3S_TEST_ARTEFACTS when set,
-// else a new directory under the system's temporary one, kept after the
-// test so that the file can be opened.
-func linVisualDir(t *testing.T) string {
+// else the system's temporary directory, so that the file outlives the
+// test and can be opened.
+func linVisualDir() string {
 	if d := os.Getenv("D3S_TEST_ARTEFACTS"); d != "" {
 		return d
 	}
-	d, err := os.MkdirTemp("", "d3s-lin-")
-	if err != nil {
-		t.Logf("no directory for the visualisation: %v", err)
-		return ""
-	}
-	return d
+	return os.TempDir()
 }
 
 // linAnalyse checks each key of h within timeout (for all keys together)
@@ -97,6 +96,9 @@ func linAnalyse(h *linHistory, timeout time.Duration, visualDir string) linRepor
 		r.Illegal = append(r.Illegal, key)
 		r.Anomalies += len(found)
 		r.Found = append(r.Found, found...)
+		if len(found) >= linMaxAnomalies {
+			r.Capped++
+		}
 		illegal = append(illegal, keyOps)
 		if first == nil || found[0].op.Return < first.op.Return {
 			first = &found[0]
@@ -274,7 +276,7 @@ func linVisualise(ops []porcupine.Operation, marks []linMark, dir string, timeou
 		notes = append(notes, porcupine.Annotation{Tag: "test", Start: m.at, Description: m.name})
 	}
 	info.AddAnnotations(notes)
-	path := filepath.Join(dir, fmt.Sprintf("linearizability-%s.html", time.Now().UTC().Format("20060102T150405.000")))
+	path := filepath.Join(dir, fmt.Sprintf("d3s-linearizability-%s.html", time.Now().UTC().Format("20060102T150405.000000")))
 	if err := porcupine.VisualizePath(linModel, info, path); err != nil {
 		return fmt.Sprintf("(visualisation not written: %v)", err)
 	}

@@ -134,7 +134,7 @@ func runLinPartition(t *testing.T, mode string) {
 			t.Logf("anomalous reads by phase, side and kind:%s", r.anomalyCounts(rep.Found))
 		}
 	} else {
-		rep := linAnalyse(r.h, linCheckTimeout, linVisualDir(t))
+		rep := linAnalyse(r.h, linCheckTimeout, linVisualDir())
 		t.Logf("linearizability (eventual, reported only): %v%s", rep, r.anomalyCounts(rep.Found))
 		if rep.First != "" {
 			t.Logf("first anomaly: %s; visualisation: %s", rep.First, rep.Visual)
@@ -395,40 +395,49 @@ func (r *linRun) converge(within time.Duration) (time.Duration, error) {
 }
 
 // views reads every node's listing and every key through every node,
-// records them as the history's client linWorkers, and returns per node
-// "key=value …" for the keys it has.
+// each node by its own client of the history (linWorkers+node), and
+// returns per node "list …; get …" for the keys it has.
 func (r *linRun) views() ([]string, error) {
 	views := make([]string, labNodes)
+	errs := make([]error, labNodes)
+	var wg sync.WaitGroup
 	for i := range labNodes {
+		wg.Go(func() { views[i], errs[i] = r.view(i) })
+	}
+	wg.Wait()
+	return views, errors.Join(errs...)
+}
+
+// view is one node's part of views.
+func (r *linRun) view(i int) (string, error) {
+	client := linWorkers + i
+	ctx, cancel := context.WithTimeout(r.t.Context(), opTimeout)
+	call := r.h.Now()
+	seen, err := r.listOnce(ctx, i)
+	ret := r.h.Now()
+	cancel()
+	if err != nil {
+		return "", fmt.Errorf("node %d: LIST: %w", i+1, err)
+	}
+	r.h.List(client, i, r.keys, call, ret, seen)
+	read := map[string]string{}
+	for _, key := range r.keys {
 		ctx, cancel := context.WithTimeout(r.t.Context(), opTimeout)
 		call := r.h.Now()
-		seen, err := r.listOnce(ctx, i)
+		sum, err := getSum(ctx, r.clients[i], linBucket, key)
 		ret := r.h.Now()
 		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("node %d: LIST: %w", i+1, err)
+		switch {
+		case err == nil:
+			r.h.Get(client, i, key, call, ret, sum)
+			read[key] = sum
+		case isAPICode(err, "NoSuchKey"):
+			r.h.Get(client, i, key, call, ret, linAbsent)
+		default:
+			return "", fmt.Errorf("node %d: %w", i+1, err)
 		}
-		r.h.List(linWorkers, i, r.keys, call, ret, seen)
-		read := map[string]string{}
-		for _, key := range r.keys {
-			ctx, cancel := context.WithTimeout(r.t.Context(), opTimeout)
-			call := r.h.Now()
-			sum, err := getSum(ctx, r.clients[i], linBucket, key)
-			ret := r.h.Now()
-			cancel()
-			switch {
-			case err == nil:
-				r.h.Get(linWorkers, i, key, call, ret, sum)
-				read[key] = sum
-			case isAPICode(err, "NoSuchKey"):
-				r.h.Get(linWorkers, i, key, call, ret, linAbsent)
-			default:
-				return nil, fmt.Errorf("node %d: %w", i+1, err)
-			}
-		}
-		views[i] = fmt.Sprintf("list %s; get %s", linShortView(seen), linShortView(read))
 	}
-	return views, nil
+	return fmt.Sprintf("list %s; get %s", linShortView(seen), linShortView(read)), nil
 }
 
 // linShortView renders key -> value sorted, with short values.
