@@ -27,16 +27,21 @@ type linReport struct {
 	// earliest answered first, until each linearized (at most
 	// linMaxAnomalies a key): how many reads a person would call wrong.
 	Anomalies int
-	Found     []linAnomaly  // those reads, key by key
-	Capped    int           // keys whose count stopped at linMaxAnomalies
-	First     string        // the earliest anomaly, described
-	Visual    string        // HTML visualisation of the illegal keys, or ""
-	Took      time.Duration // time the check took
+	Found     []linAnomaly // those reads, key by key
+	Capped    int          // keys whose count stopped at linMaxAnomalies
+	// Stale lists the reads that returned a value no write could have
+	// left when they ran: they missed a write acknowledged before they
+	// began (a check of each read alone, as for a regular register:
+	// weaker than linearizability, uncapped and fast).
+	Stale  []porcupine.Operation
+	First  string        // the earliest anomaly, described
+	Visual string        // HTML visualisation of the illegal keys, or ""
+	Took   time.Duration // time the check took
 }
 
 func (r linReport) String() string {
-	s := fmt.Sprintf("%d operations on %d key(s) checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d key(s)",
-		r.Ops, r.Keys, r.Took.Round(time.Millisecond), r.Pruned, r.Anomalies, len(r.Illegal))
+	s := fmt.Sprintf("%d operations on %d key(s) checked in %v (%d writes of unknown outcome never observable, left out): %d anomalies on %d key(s), %d stale reads",
+		r.Ops, r.Keys, r.Took.Round(time.Millisecond), r.Pruned, r.Anomalies, len(r.Illegal), len(r.Stale))
 	if r.Capped > 0 {
 		s += fmt.Sprintf(" (at least: %d key(s) stopped counting at %d)", r.Capped, linMaxAnomalies)
 	}
@@ -86,6 +91,7 @@ func linAnalyse(h *linHistory, timeout time.Duration, visualDir string) linRepor
 	for _, keyOps := range linByKey(ops) {
 		r.Keys++
 		key := keyOps[0].Input.(linInput).key
+		r.Stale = append(r.Stale, linStale(keyOps)...)
 		found, res := linAnalyseKey(keyOps, deadline)
 		if res == porcupine.Unknown {
 			r.Inconclusive = append(r.Inconclusive, key)
@@ -281,4 +287,55 @@ func linVisualise(ops []porcupine.Operation, marks []linMark, dir string, timeou
 		return fmt.Sprintf("(visualisation not written: %v)", err)
 	}
 	return path
+}
+
+// linStale returns the reads of one key's operations that saw a value no
+// write could have left when they ran: the value of a write called after
+// the read returned, or of one superseded before the read began (another
+// write, called after it returned, was acknowledged before the read
+// began), or absent while a write was acknowledged before the read began
+// and no delete could explain it. A write of unknown outcome is never
+// superseded: it may take effect at any time.
+func linStale(ops []porcupine.Operation) []porcupine.Operation {
+	var writes []porcupine.Operation
+	for _, op := range ops {
+		if !linIsRead(op) {
+			writes = append(writes, op)
+		}
+	}
+	// superseded[i]: the earliest time a write called after writes[i]
+	// returned was acknowledged.
+	superseded := make([]int64, len(writes))
+	firstAck := int64(linNever)
+	for i, w := range writes {
+		superseded[i] = linNever
+		for _, v := range writes {
+			if v.Call > w.Return && v.Return < superseded[i] {
+				superseded[i] = v.Return
+			}
+		}
+		firstAck = min(firstAck, w.Return)
+	}
+	var stale []porcupine.Operation
+	for _, r := range ops {
+		if !linIsRead(r) {
+			continue
+		}
+		seen := r.Output.(linOutput).value
+		ok := seen == linAbsent && firstAck >= r.Call // the initial state
+		for i, w := range writes {
+			if ok {
+				break
+			}
+			if w.Call > r.Return || superseded[i] < r.Call {
+				continue
+			}
+			_, v := linModel.Step(linAbsent, w.Input, w.Output)
+			ok = v == seen || seen == linPresent && v != linAbsent
+		}
+		if !ok {
+			stale = append(stale, r)
+		}
+	}
+	return stale
 }

@@ -35,11 +35,13 @@ func wantLinearizable(t *testing.T, h *linHistory) {
 	}
 }
 
-func wantAnomalies(t *testing.T, h *linHistory, n int, mention ...string) linReport {
+// wantAnomalies wants n anomalies and stale stale reads, and the first
+// anomaly's description to mention each of mention.
+func wantAnomalies(t *testing.T, h *linHistory, n, stale int, mention ...string) linReport {
 	t.Helper()
 	r := analyse(t, h)
-	if r.Anomalies != n {
-		t.Fatalf("want %d anomalies, got %v; first: %s", n, r, r.First)
+	if r.Anomalies != n || len(r.Stale) != stale {
+		t.Fatalf("want %d anomalies and %d stale reads, got %v; first: %s", n, stale, r, r.First)
 	}
 	t.Logf("%v; first: %s", r, r.First)
 	for _, m := range mention {
@@ -69,7 +71,7 @@ func TestLinearizableStaleReadAfterAck(t *testing.T) {
 	h.Put(0, 0, "k", "v1", 0, 10*ms, nil)
 	h.Put(0, 0, "k", "v2", 20*ms, 30*ms, nil)
 	h.Get(1, 3, "k", 40*ms, 50*ms, "v1")
-	wantAnomalies(t, h, 1, "key k: GET -> v1 via node 4", "last write acknowledged before it began: PUT v2 via node 1")
+	wantAnomalies(t, h, 1, 1, "key k: GET -> v1 via node 4", "last write acknowledged before it began: PUT v2 via node 1")
 }
 
 func TestLinearizableMissedWrite(t *testing.T) {
@@ -77,7 +79,7 @@ func TestLinearizableMissedWrite(t *testing.T) {
 	h.Put(0, 0, "k", "v1", 0, 10*ms, nil)
 	h.Get(1, 4, "k", 11*ms, 12*ms, linAbsent)
 	h.List(2, 3, []string{"k"}, 13*ms, 14*ms, nil)
-	wantAnomalies(t, h, 2, "GET -> absent via node 5")
+	wantAnomalies(t, h, 2, 2, "GET -> absent via node 5")
 }
 
 func TestLinearizableUnknownPutRead(t *testing.T) {
@@ -103,7 +105,7 @@ func TestLinearizableReadThenUnseen(t *testing.T) {
 			h.Put(0, 0, "k", "v1", 0, 100*ms, err)
 			h.Get(1, 1, "k", 10*ms, 20*ms, "v1")
 			h.Get(2, 2, "k", 30*ms, 40*ms, linAbsent)
-			wantAnomalies(t, h, 1, "GET -> absent via node 3")
+			wantAnomalies(t, h, 1, 0, "GET -> absent via node 3") // regular, not linearizable
 		})
 	}
 }
@@ -117,7 +119,7 @@ func TestLinearizableListPresent(t *testing.T) {
 	h.List(1, 1, []string{"k"}, 60*ms, 70*ms, map[string]string{"k": linPresent})
 	// A key listed that no write created.
 	h.List(1, 1, nil, 80*ms, 90*ms, map[string]string{"ghost": linPresent})
-	wantAnomalies(t, h, 2)
+	wantAnomalies(t, h, 2, 2)
 }
 
 func TestLinearizableUnknownDelete(t *testing.T) {
@@ -127,8 +129,8 @@ func TestLinearizableUnknownDelete(t *testing.T) {
 	h.Get(1, 1, "k", 30*ms, 40*ms, "v1")
 	h.Get(1, 1, "k", 50*ms, 60*ms, linAbsent)
 	wantLinearizable(t, h)
-	h.Get(1, 1, "k", 70*ms, 80*ms, "v1") // the delete took effect: v1 cannot come back
-	wantAnomalies(t, h, 1, "GET -> v1 via node 2 [0.070s, 0.080s]")
+	h.Get(1, 1, "k", 70*ms, 80*ms, "v1")                               // the delete took effect: v1 cannot come back
+	wantAnomalies(t, h, 1, 0, "GET -> v1 via node 2 [0.070s, 0.080s]") // regular: the delete may come later
 }
 
 // TestLinearizablePrune checks that unknown writes no read saw are left
@@ -160,7 +162,7 @@ func TestLinearizableCountsStaleReads(t *testing.T) {
 		h.Get(1, 4, "k", (60+10*i)*ms, (65+10*i)*ms, "v1")
 		h.Get(2, 1, "k", (60+10*i)*ms, (65+10*i)*ms, "v2")
 	}
-	r := wantAnomalies(t, h, 5, "GET -> v1 via node 5 [0.060s, 0.065s]", "cut at 0.035s")
+	r := wantAnomalies(t, h, 5, 5, "GET -> v1 via node 5 [0.060s, 0.065s]", "cut at 0.035s")
 	if len(r.Illegal) != 1 || r.Illegal[0] != "k" {
 		t.Errorf("illegal keys %v, want [k]", r.Illegal)
 	}

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -130,12 +131,12 @@ func runLinPartition(t *testing.T, mode string) {
 	r.report()
 	r.checkMinority()
 	if mode == "strong" {
-		if rep := checkLinearizable(t, r.h, linCheckTimeout); rep.Anomalies > 0 {
-			t.Logf("anomalous reads by phase, side and kind:%s", r.anomalyCounts(rep.Found))
+		if rep := checkLinearizable(t, r.h, linCheckTimeout); rep.Anomalies+len(rep.Stale) > 0 {
+			t.Logf("anomalous and stale reads by phase, side and kind:%s", r.anomalyCounts(rep))
 		}
 	} else {
 		rep := linAnalyse(r.h, linCheckTimeout, linVisualDir())
-		t.Logf("linearizability (eventual, reported only): %v%s", rep, r.anomalyCounts(rep.Found))
+		t.Logf("linearizability (eventual, reported only): %v; by phase, side and kind:%s", rep, r.anomalyCounts(rep))
 		if rep.First != "" {
 			t.Logf("first anomaly: %s; visualisation: %s", rep.First, rep.Visual)
 		}
@@ -324,19 +325,29 @@ func (r *linRun) phase(call int64) string {
 	return "before"
 }
 
-// anomalyCounts renders the anomalous reads counted by phase, side and
-// kind.
-func (r *linRun) anomalyCounts(found []linAnomaly) string {
+// anomalyCounts renders the anomalous and the stale reads of rep
+// counted by phase, side and kind.
+func (r *linRun) anomalyCounts(rep linReport) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	counts := map[string]int{}
-	for _, a := range found {
-		in := a.op.Input.(linInput)
-		counts[fmt.Sprintf("%-6s %-8s %s", r.phase(a.op.Call), linSide(in.node), in.kind)]++
+	counts := map[string][2]int{}
+	add := func(op porcupine.Operation, i int) {
+		in := op.Input.(linInput)
+		k := fmt.Sprintf("%-6s %-8s %-4s", r.phase(op.Call), linSide(in.node), in.kind)
+		c := counts[k]
+		c[i]++
+		counts[k] = c
 	}
-	var b strings.Builder
+	for _, a := range rep.Found {
+		add(a.op, 0)
+	}
+	for _, op := range rep.Stale {
+		add(op, 1)
+	}
+	b := strings.Builder{}
+	b.WriteString("\n  phase  side     kind  anomalies  stale")
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		fmt.Fprintf(&b, "\n  %s  %d", k, counts[k])
+		fmt.Fprintf(&b, "\n  %s  %9d  %5d", k, counts[k][0], counts[k][1])
 	}
 	return b.String()
 }
