@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,26 +89,33 @@ func linAnalyse(h *linHistory, timeout time.Duration, visualDir string) linRepor
 	r := linReport{Ops: len(ops), Pruned: pruned}
 	var illegal [][]porcupine.Operation
 	var first *linAnomaly
-	for _, keyOps := range linByKey(ops) {
+	keys := linByKey(ops)
+	found := make([][]linAnomaly, len(keys))
+	res := make([]porcupine.CheckResult, len(keys))
+	var wg sync.WaitGroup
+	for i, keyOps := range keys { // each key on its own: one that runs long starves none
+		wg.Go(func() { found[i], res[i] = linAnalyseKey(keyOps, deadline) })
+	}
+	wg.Wait()
+	for i, keyOps := range keys {
 		r.Keys++
 		key := keyOps[0].Input.(linInput).key
 		r.Stale = append(r.Stale, linStale(keyOps)...)
-		found, res := linAnalyseKey(keyOps, deadline)
-		if res == porcupine.Unknown {
+		if res[i] == porcupine.Unknown {
 			r.Inconclusive = append(r.Inconclusive, key)
 		}
-		if len(found) == 0 {
+		if len(found[i]) == 0 {
 			continue
 		}
 		r.Illegal = append(r.Illegal, key)
-		r.Anomalies += len(found)
-		r.Found = append(r.Found, found...)
-		if len(found) >= linMaxAnomalies {
+		r.Anomalies += len(found[i])
+		r.Found = append(r.Found, found[i]...)
+		if len(found[i]) >= linMaxAnomalies {
 			r.Capped++
 		}
 		illegal = append(illegal, keyOps)
-		if first == nil || found[0].op.Return < first.op.Return {
-			first = &found[0]
+		if first == nil || found[i][0].op.Return < first.op.Return {
+			first = &found[i][0]
 		}
 	}
 	if first != nil {
@@ -130,17 +138,13 @@ func linAnalyseKey(ops []porcupine.Operation, deadline time.Time) ([]linAnomaly,
 		if left <= 0 {
 			return found, porcupine.Unknown
 		}
-		res := porcupine.CheckOperationsTimeout(linModel, ops, left)
-		if res == porcupine.Illegal {
-			res, info := porcupine.CheckOperationsVerbose(linModel, ops, max(time.Until(deadline), time.Millisecond))
-			if res == porcupine.Illegal {
-				i, a := linBlocked(ops, info)
-				found = append(found, a)
-				ops = slices.Delete(slices.Clone(ops), i, i+1)
-				continue
-			}
+		res, info := porcupine.CheckOperationsVerbose(linModel, ops, left)
+		if res != porcupine.Illegal {
+			return found, res
 		}
-		return found, res
+		i, a := linBlocked(ops, info)
+		found = append(found, a)
+		ops = slices.Delete(slices.Clone(ops), i, i+1)
 	}
 	return found, porcupine.Illegal
 }
@@ -180,7 +184,7 @@ func linBlocked(ops []porcupine.Operation, info porcupine.LinearizationInfo) (in
 		}
 	}
 	in := make([]bool, len(ops))
-	state := any(linAbsent)
+	state := linModel.Init()
 	for _, id := range longest {
 		in[id] = true
 		_, state = linModel.Step(state, ops[id].Input, ops[id].Output)
@@ -202,7 +206,7 @@ func linBlocked(ops []porcupine.Operation, info porcupine.LinearizationInfo) (in
 			}
 		}
 	}
-	return pick, linDescribeBlocked(ops, pick, state.(string), len(longest))
+	return pick, linDescribeBlocked(ops, pick, state.(linState).value, len(longest))
 }
 
 // linDescribeBlocked gathers what explains the read ops[i] to a person.
@@ -228,18 +232,25 @@ func linIsRead(op porcupine.Operation) bool {
 	return k == linGet || k == linList
 }
 
-// linPrune leaves out each write of unknown outcome that no read could
-// have observed: no read of its key answered after it was called saw its
-// value. Such a write can be placed after every other operation, where it
-// changes nothing, so the history is linearizable with it if and only if
-// it is without it; leaving it out spares the checker a branch.
+// linPrune prepares a history's writes of unknown outcome for the
+// checker. It leaves out each that no read could have observed (no read
+// of its key answered after it was called saw its value): such a write
+// can be placed after every other operation, where it changes nothing, so
+// the history is linearizable with it if and only if it is without it. A
+// PUT that a read saw took effect before the first such read returned:
+// that becomes its return time (its value is unique, no other write could
+// have left it). The deletes left get their rank (see linModel).
 func linPrune(ops []porcupine.Operation) ([]porcupine.Operation, int) {
 	type seen struct{ key, value string }
-	last := map[seen]int64{} // latest return of a read of key that saw value
+	last := map[seen]int64{}  // latest return of a read of key that saw value
+	first := map[seen]int64{} // earliest
 	for _, op := range ops {
 		if linIsRead(op) {
 			s := seen{op.Input.(linInput).key, op.Output.(linOutput).value}
 			last[s] = max(last[s], op.Return)
+			if f, ok := first[s]; !ok || op.Return < f {
+				first[s] = op.Return
+			}
 		}
 	}
 	kept := make([]porcupine.Operation, 0, len(ops))
@@ -255,10 +266,32 @@ func linPrune(ops []porcupine.Operation) ([]porcupine.Operation, int) {
 			if !(ok && r >= op.Call) && !(in.kind == linPut && okp && p >= op.Call) {
 				continue
 			}
+			if f, ok := first[seen{in.key, v}]; in.kind == linPut && !okp && ok && f >= op.Call {
+				op.Return = f
+			}
 		}
 		kept = append(kept, op)
 	}
+	linRank(kept)
 	return kept, len(ops) - len(kept)
+}
+
+// linRank numbers each key's deletes of unknown outcome by call time.
+func linRank(ops []porcupine.Operation) {
+	var idx []int
+	for i, op := range ops {
+		if op.Return == linNever && op.Input.(linInput).kind == linDelete {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
+	next := map[string]int{}
+	for _, i := range idx {
+		in := ops[i].Input.(linInput)
+		in.rank = next[in.key]
+		next[in.key]++
+		ops[i].Input = in
+	}
 }
 
 // linDescribeMarks lists a history's marks, for a description's end.
@@ -330,7 +363,10 @@ func linStale(ops []porcupine.Operation) []porcupine.Operation {
 			if w.Call > r.Return || superseded[i] < r.Call {
 				continue
 			}
-			_, v := linModel.Step(linAbsent, w.Input, w.Output)
+			v := linAbsent
+			if in := w.Input.(linInput); in.kind == linPut {
+				v = in.value
+			}
 			ok = v == seen || seen == linPresent && v != linAbsent
 		}
 		if !ok {
