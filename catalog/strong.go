@@ -509,7 +509,9 @@ func (c *Catalog) Exclusive(ctx context.Context, user, bucket, key string) (func
 		if err == nil {
 			return release, nil
 		}
-		if !errors.Is(err, ErrLeaseHeld) || time.Now().After(deadline) {
+		// Held by another, or no majority granted (members just started,
+		// or racers split the grants): try again until the deadline.
+		if !(errors.Is(err, ErrLeaseHeld) || errors.Is(err, ErrNoQuorum)) || time.Now().After(deadline) {
 			if errors.Is(err, ErrLeaseHeld) {
 				return nil, fmt.Errorf("%s/%s: a conditional write on another node holds the key: %w", bucket, key, ErrConflict)
 			}

@@ -47,6 +47,35 @@
 // D3S_TEST_LOG=1 to run the daemons at log level info; their logs are
 // printed when the test fails.
 //
+// TestPartitionHeal runs `--consistency eventual` (both sides write,
+// then merge). TestPartitionStrong and TestPartitionEventual
+// (partition_strong_test.go) use the same lab for issue 11: five
+// processes, five clients doing PUT/DELETE/GET/LIST on 20 keys through
+// random nodes, nodes 4 and 5 cut off for D3S_LIN_PARTITION (60 s),
+// healed, D3S_LIN_QUIET (15 s) of more work, then every node must agree
+// and the whole history is checked for linearizability
+// (linearize_check_test.go, github.com/anishathalye/porcupine; a
+// visualisation of the first anomaly is written to D3S_TEST_ARTEFACTS or
+// the temp dir). In strong mode the minority must refuse writes (503)
+// within 10 s and the history must be linearizable; eventual reports
+// its anomalies without failing. About two minutes each.
+//
+// # Strong mode (default run, and long)
+//
+// TestStrongReadAfterWrite and TestStrongConditionalCreateRace
+// (strong_test.go, strong_race_test.go) run five d3sd processes with
+// `--consistency strong`. The first runs D3S_RAW_TRIALS (default 300)
+// trials of PUT, overwrite and DELETE on random nodes, each followed at
+// once by GET, HEAD and LIST on another node: 0 misses allowed. The
+// second runs D3S_RACE_ROUNDS (default 200) rounds of 2–3 racers doing
+// If-None-Match: * PUTs, 20 If-Match rounds and 3
+// CompleteMultipartUpload rounds: exactly one 200, the others 412/409
+// (503s retried), then every node serves the winner.
+// D3S_E2E_CONSISTENCY=eventual runs them against eventual mode, where
+// they fail. With the tag long, TestEventualReadAfterWrite reports
+// eventual's read-after-write figures and TestStrongBench
+// (D3S_BENCH_MODES) logs the consistency cost table (BENCHMARKS.md).
+//
 // # Chaos: build tags fault and chaos
 //
 //	sudo CGO_ENABLED=0 go test -tags 'fault chaos' ./e2e -run TestChaos -v -count=1 -timeout 30m

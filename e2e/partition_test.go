@@ -223,10 +223,12 @@ func TestPartitionHeal(t *testing.T) {
 	// wants 3, which its side of the cut (2 nodes) cannot give while
 	// holders across the cut still count as live: the PUT at the cut
 	// goes through it.
+	// Eventual mode: both sides keep writing and merge at the heal
+	// (strong mode's minority refuses; TestPartitionStrong checks it).
 	for i := range labNodes - 1 {
-		l.start(i)
+		l.start(i, "--consistency", "eventual")
 	}
-	l.start(labNodes-1, "--sync-replicas", "3")
+	l.start(labNodes-1, "--sync-replicas", "3", "--consistency", "eventual")
 	access, secret := readCredentials(t, filepath.Join(l.dirs[0], "credentials"))
 	clients := make([]*s3.Client, labNodes)
 	for i := range clients {

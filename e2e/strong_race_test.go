@@ -58,8 +58,9 @@ func (s raceStats) String() string {
 // TestStrongConditionalCreateRace: 5 d3sd processes in strong mode. Each
 // round, 2 or 3 racers (alternately) on different nodes PUT the same new
 // key with If-None-Match: * at the same instant, each with its own bytes:
-// exactly one 200, the others 412 or 409 (a 503 only if the racer's retry
-// then gets 412), then GET on all five nodes, no wait, serves the winner.
+// exactly one 200, the others 412 or 409 (a 503 is an unknown outcome:
+// the racer retries), then GET on all five nodes, no wait, serves the
+// winner.
 // Then If-Match races on one key and CompleteMultipartUpload races.
 func TestStrongConditionalCreateRace(t *testing.T) {
 	if testing.Short() {
@@ -145,13 +146,14 @@ func (cn *consNet) raceRound(s *raceStats, rnd *rand.Rand, key string, k int, if
 		case a.status == 200:
 			s.ok++
 			wins++
+			// A 200 after 503s is a retry that won: a 503 is an
+			// unknown outcome, and had the refused attempt taken
+			// effect the retry would get 412; exactly one 200 per
+			// round and every node serving its bytes check the rest.
 			winner = a
-			if a.after > 0 {
-				bad = append(bad, fmt.Sprintf("node %d: 200 after %d × 503 (a 503 must be followed by 412)", a.racerAt+1, a.after))
-			}
 		case a.status == 412 && a.code == "PreconditionFailed":
 			s.failed412++
-		case a.status == 409 && a.code == "ConditionalRequestConflict" && a.after == 0:
+		case a.status == 409 && a.code == "ConditionalRequestConflict":
 			s.conflict409++
 		default:
 			bad = append(bad, fmt.Sprintf("node %d: %d %s after %d × 503: %v", a.racerAt+1, a.status, a.code, a.after, a.err))

@@ -3,12 +3,15 @@ package quorum
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/d3s/d3s/catalog"
@@ -34,7 +37,7 @@ func leaseMargin(ttl time.Duration) time.Duration { return ttl/50 + 10*time.Mill
 // lease runs, or this member started less than maxLeaseTTL ago.
 func (q *Quorum) grant(name string, nonce [16]byte, ttl time.Duration) *response {
 	now := time.Now()
-	if now.Sub(q.started) < maxLeaseTTL {
+	if now.Before(q.readyAt) {
 		return &response{status: stNotReady}
 	}
 	if ttl <= 0 {
@@ -42,6 +45,14 @@ func (q *Quorum) grant(name string, nonce [16]byte, ttl time.Duration) *response
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if end := now.Add(min(ttl, maxLeaseTTL)); end.After(q.grantedUntil) {
+		// Before the grant, for the next run: at most one write a second.
+		until := end.Add(time.Second)
+		if err := q.storeGrantedUntil(until); err != nil {
+			return &response{status: stError, msg: "store lease horizon: " + err.Error()}
+		}
+		q.grantedUntil = until
+	}
 	if l, ok := q.leases[name]; ok && l.nonce != nonce && now.Before(l.expiry) {
 		return &response{status: stHeld}
 	}
@@ -177,4 +188,37 @@ func (q *Quorum) releaseTo(name string, nonce [16]byte, members []peer.ID) {
 	if len(members) > 0 {
 		q.broadcast(members, req, time.Now().Add(q.timeout))
 	}
+}
+
+// leaseUntilKey holds (8 bytes, Unix ns) a time after every lease this
+// member granted has ended: a member refuses grants until then after a
+// restart (it forgot which it granted), and a member that never granted
+// one is ready at once.
+const leaseUntilKey = "quorum/lease-until"
+
+func (q *Quorum) loadGrantedUntil() time.Time {
+	var t time.Time
+	err := q.db.View(func(txn *badger.Txn) error {
+		it, err := txn.Get([]byte(leaseUntilKey))
+		if err != nil {
+			return err
+		}
+		return it.Value(func(v []byte) error {
+			if len(v) == 8 {
+				t = time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		// Unknown: refuse for the longest lease.
+		return time.Now().Add(maxLeaseTTL)
+	}
+	return t
+}
+
+func (q *Quorum) storeGrantedUntil(t time.Time) error {
+	return q.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(leaseUntilKey), binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())))
+	})
 }

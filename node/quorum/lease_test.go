@@ -15,7 +15,7 @@ func waitReady(t *testing.T, ms []*member) {
 	t.Helper()
 	for _, m := range ms {
 		waitFor(t, maxLeaseTTL+5*time.Second, "member grants leases", func() bool {
-			return time.Since(m.q.started) >= maxLeaseTTL
+			return !time.Now().Before(m.q.readyAt)
 		})
 	}
 }

@@ -68,8 +68,11 @@ type Quorum struct {
 	life    *lifetime.Group
 	log     *slog.Logger
 	timeout time.Duration
-	started time.Time
-	host    atomic.Pointer[hostRef]
+	// readyAt: no grant before it, the end of the leases an earlier run
+	// may have granted (leaseUntilKey); grantedUntil: what this run
+	// stored there, under mu.
+	readyAt, grantedUntil time.Time
+	host                  atomic.Pointer[hostRef]
 
 	mu      sync.Mutex
 	learned map[peer.ID]struct{} // members other members told of
@@ -84,7 +87,7 @@ type hostRef struct{ host.Host }
 func New(cfg Config) *Quorum {
 	q := &Quorum{
 		db: cfg.DB, self: cfg.Self, members: cfg.Members, life: cfg.Life, log: cfg.Logger,
-		timeout: cfg.Timeout, started: time.Now(),
+		timeout: cfg.Timeout,
 		learned: map[peer.ID]struct{}{}, leases: map[string]lease{}, warned: map[string]time.Time{},
 	}
 	if q.log == nil {
@@ -94,6 +97,7 @@ func New(cfg Config) *Quorum {
 	if q.timeout <= 0 {
 		q.timeout = DefaultTimeout
 	}
+	q.readyAt, q.grantedUntil = q.loadGrantedUntil(), time.Time{}
 	if q.members == nil {
 		q.members = func() []peer.ID { return nil }
 	}
