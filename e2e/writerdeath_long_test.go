@@ -9,8 +9,8 @@ import (
 )
 
 // TestWriterDeathKeepsIndexBothBuckets: a bucket read elsewhere before
-// its writes and one never read, node 1 SIGKILLed right after its writes
-// are published.
+// its writes and one never read, node 1 SIGKILLed right after its last
+// acknowledgement.
 func TestWriterDeathKeepsIndexBothBuckets(t *testing.T) {
 	writerDeath(t, true, 0, syscall.SIGKILL)
 }

@@ -144,11 +144,10 @@ func survivorReads(t *testing.T, p *procNode, bucket string, objs []testObject) 
 // writerDeath runs the check on 4 processes: bucket "seen" (when
 // asked for) is read on every other node before it is written, bucket
 // "unseen" never is; each gets deathKeys keys through node 1, which is
-// then stopped with sig once its writes are published (its status shows
-// no unpublished bucket: acknowledged writes not yet in a published head
-// exist on the writer's disk only, by design of the eventual mode) and
-// wait later; every other node must list every key and serve a sample
-// with the right bytes.
+// then stopped with sig right after its last acknowledgement (strong
+// mode, the default: an acknowledged write is in a record a majority of
+// members hold) or wait later; every other node must list every key and
+// serve a sample with the right bytes.
 func writerDeath(t *testing.T, alsoSeen bool, wait time.Duration, sig syscall.Signal) {
 	nodes := startProcNetwork(t, 4)
 	c1 := plainSDK(t, nodes[0].endpoint, nodes[0].access, nodes[0].secret)
@@ -174,14 +173,11 @@ func writerDeath(t *testing.T, alsoSeen bool, wait time.Duration, sig syscall.Si
 		putAll(t, c1, b, objs)
 	}
 	t.Logf("%d PUTs through node 1 in %v", len(buckets)*deathKeys, time.Since(start).Round(time.Millisecond))
-	published := eventually(t, 30*time.Second, "node 1's writes published", func() error {
-		st, err := procStatus(nodes[0])
-		if err == nil && st.UnpublishedBuckets > 0 {
-			err = fmt.Errorf("%d buckets unpublished", st.UnpublishedBuckets)
-		}
-		return err
-	})
-	t.Logf("node 1's writes all published %v after the last acknowledgement", published.Round(time.Millisecond))
+	// Strong mode (the default): an acknowledged write is in a record a
+	// majority holds, so the writer may die right after its last 200.
+	if st, err := procStatus(nodes[0]); err == nil {
+		t.Logf("at the last acknowledgement node 1 has %d unpublished buckets", st.UnpublishedBuckets)
+	}
 	if wait > 0 {
 		time.Sleep(wait) // the promise under test: the writer stops this long after its last write
 	}
@@ -205,7 +201,7 @@ func writerDeath(t *testing.T, alsoSeen bool, wait time.Duration, sig syscall.Si
 }
 
 // TestWriterDeathKeepsIndex: node 1 is SIGKILLed right after its last
-// write is published; the bucket was never read elsewhere. About 3
+// acknowledgement; the bucket was never read elsewhere. About 3
 // minutes on this machine (2000 PUTs, 600 remote GETs), hence the tag.
 func TestWriterDeathKeepsIndex(t *testing.T) {
 	if testing.Short() {
