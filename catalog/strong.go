@@ -249,6 +249,7 @@ func (s *syncer) pullStrong(ctx context.Context, k bkey, st *bstate) error {
 // majority held.
 func (s *syncer) pullStrongN(ctx context.Context, k bkey, st *bstate) (int, error) {
 	raws, err := s.strongRecords(ctx, k, st)
+	s.noteQuorum(k, err)
 	if err != nil {
 		s.noteMerge(k, err)
 		return 0, err
@@ -322,6 +323,7 @@ func (s *syncer) writeBack(ctx context.Context, k bkey, st *bstate) error {
 func (s *syncer) swap(ctx context.Context, k bkey, st *bstate, raw []byte) error {
 	over := append(slices.Clone(st.over), nil)
 	current, err := s.cfg.Quorum.SwapRecord(ctx, recordKey(k), raw, over)
+	s.noteQuorum(k, err)
 	if err != nil {
 		// Some members may have taken raw: the next record contains it
 		// (the same base or a later one, the outbox entries still
@@ -525,6 +527,33 @@ func (c *Catalog) Exclusive(ctx context.Context, user, bucket, key string) (func
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// noteQuorum records, for status, whether k's last strong operation
+// reached a majority.
+func (s *syncer) noteQuorum(k bkey, err error) {
+	s.mu.Lock()
+	s.state(k).noQuorum = errors.Is(err, ErrNoQuorum)
+	s.mu.Unlock()
+}
+
+// NoQuorum lists the buckets ("user/bucket", "user/" for a bucket list)
+// whose last strong read or write found no majority of the members.
+func (c *Catalog) NoQuorum() []string {
+	s := c.sync.Load()
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k, st := range s.keys {
+		if st.noQuorum {
+			out = append(out, k.User+"/"+k.Bucket)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Strong reports whether the catalogue runs in strong mode.

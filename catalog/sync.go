@@ -181,6 +181,7 @@ type bstate struct {
 	extra         map[string]*Entry
 	extraFrontier []record.FrontierMark
 	strongRead    *strongRead
+	noQuorum      bool // the last strong read or swap found no majority
 }
 
 // published is a record of ours that the store kept, waiting to settle.

@@ -28,6 +28,10 @@ func (n *Node) Status(ctx context.Context) (admin.Status, error) {
 	if st.UnpublishedBuckets, err = n.cat.Unpublished(); err != nil {
 		return admin.Status{}, fmt.Errorf("status: %w", err)
 	}
+	st.Consistency, st.NoQuorum = ConsistencyEventual, n.cat.NoQuorum()
+	if n.quorum != nil {
+		st.Consistency = ConsistencyStrong
+	}
 	if h := n.hostp.Load(); h != nil {
 		for _, a := range h.Addrs() {
 			st.Addrs = append(st.Addrs, a.String())

@@ -58,6 +58,7 @@ func printStatus(out io.Writer, st admin.Status, now time.Time) error {
 		{"under-replicated", fmt.Sprintf("%d (%s)", st.UnderReplicated, lastRepair(st.LastRepair, now))},
 		{"pending replications", fmt.Sprint(st.PendingReplications)},
 		{"unpublished buckets", fmt.Sprint(st.UnpublishedBuckets)},
+		{"consistency", noQuorum(st.Consistency, st.NoQuorum)},
 		{"damaged", fmt.Sprintf("%d now, %d found, %d repaired since start", st.Damaged, st.Corrupt, st.Repaired)},
 		{"torrents loaded", fmt.Sprint(st.Loaded)},
 		{"received", fmt.Sprintf("%s, %s/s now", humanBytes(st.BytesDown), humanBytes(int64(st.RateDown)))},
@@ -112,4 +113,12 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// noQuorum describes the consistency mode and what lacks a majority.
+func noQuorum(mode string, buckets []string) string {
+	if len(buckets) == 0 {
+		return mode
+	}
+	return fmt.Sprintf("%s; no majority reachable for %s", mode, strings.Join(buckets, " "))
 }

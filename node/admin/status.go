@@ -30,6 +30,11 @@ type Status struct {
 	// acknowledged writes that no published head carries yet: until
 	// then only this node's disk has them.
 	UnpublishedBuckets int `json:"unpublished_buckets"`
+	// Consistency is the node's mode, strong or eventual; NoQuorum lists
+	// (as user/bucket, "user/" for a bucket list) what its last strong
+	// read or write could not reach a majority of the members for.
+	Consistency string   `json:"consistency"`
+	NoQuorum    []string `json:"no_quorum"`
 	// Corrupt counts the stored objects found damaged (a piece failed its
 	// SHA-1 on a read, a scrub, or while serving a peer) since start;
 	// Repaired those whose bytes were downloaded again from other
