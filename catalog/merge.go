@@ -148,28 +148,34 @@ func (s *syncer) mergeManifest(ctx context.Context, k bkey, h record.CatalogHead
 
 // fetchManifest fetches h's manifest and merges the runs that cur does not
 // list; fetched lists the blobs it fetched.
-func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead, cur store.StoredManifest) (next store.StoredManifest, fetched [][]byte, err error) {
-	next.ID = h.SnapshotID
-	if next.Data, err = s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer); err != nil {
-		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", h.SnapshotID, k.User, k.Bucket, err)
+func (s *syncer) fetchManifest(ctx context.Context, k bkey, h record.CatalogHead, cur store.StoredManifest) (store.StoredManifest, [][]byte, error) {
+	return s.newRuns(ctx, k, h.SnapshotID, h.Writer, cur, func(chunk []*Entry) error {
+		return s.st.ApplyRemote(ctx, k, chunk)
+	})
+}
+
+// newRuns fetches the manifest id (from: the writer, a hint) and hands fn
+// the entries of its runs that cur does not list, a chunk at a time;
+// fetched lists the blobs it fetched.
+func (s *syncer) newRuns(ctx context.Context, k bkey, id []byte, from string, cur store.StoredManifest, fn func([]*Entry) error) (next store.StoredManifest, fetched [][]byte, err error) {
+	next.ID = id
+	if next.Data, err = s.cfg.Blobs.GetBlob(ctx, id, from); err != nil {
+		return next, nil, fmt.Errorf("get manifest %x of %s/%s: %w", id, k.User, k.Bucket, err)
 	}
-	fetched = append(fetched, h.SnapshotID)
-	if next.M, err = snapshot.DecodeManifest(h.SnapshotID, next.Data); err != nil {
+	fetched = append(fetched, id)
+	if next.M, err = snapshot.DecodeManifest(id, next.Data); err != nil {
 		return next, fetched, err
 	}
 	for _, r := range next.M.Runs {
 		if cur.References(r.ID) {
 			continue
 		}
-		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
+		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, from)
 		if err != nil {
 			return next, fetched, fmt.Errorf("get run %x of %s/%s: %w", r.ID, k.User, k.Bucket, err)
 		}
 		fetched = append(fetched, r.ID)
-		err = snapshot.DecodeRun(r.ID, data, store.TxnChunk, func(chunk []*Entry) error {
-			return s.st.ApplyRemote(ctx, k, chunk)
-		})
-		if err != nil {
+		if err := snapshot.DecodeRun(r.ID, data, store.TxnChunk, fn); err != nil {
 			return next, fetched, err
 		}
 	}

@@ -91,7 +91,7 @@ func (s *syncer) publishRound(k bkey, st *bstate) (done bool, again time.Duratio
 	defer cancel()
 	for range raceRetries {
 		if s.strong() {
-			done, again, err = s.publishStrong(ctx, k, st)
+			done, again, err = strongSync{s}.publishStrong(ctx, k, st)
 		} else if k.Bucket == "" {
 			done, again, err = s.publishList(ctx, k, st)
 		} else {

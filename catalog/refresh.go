@@ -41,7 +41,7 @@ func (c *Catalog) Refresh(ctx context.Context, user, bucket string) error {
 	}
 	k := bkey{User: user, Bucket: bucket}
 	if s.strong() {
-		if err := s.refreshStrong(ctx, k); err != nil {
+		if err := (strongSync{s}).refreshStrong(ctx, k); err != nil {
 			return err
 		}
 		return s.available(k)
@@ -116,7 +116,7 @@ func (s *syncer) pullLocked(ctx context.Context, k bkey, strict bool) error {
 	st.work.Lock()
 	defer st.work.Unlock()
 	if s.strong() {
-		return s.pullStrong(ctx, k, st)
+		return strongSync{s}.pullStrong(ctx, k, st)
 	}
 	if k.Bucket == "" {
 		return s.pullList(ctx, k, strict)

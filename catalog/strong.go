@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/d3s/d3s/catalog/internal/snapshot"
 	"github.com/d3s/d3s/catalog/internal/store"
 	"github.com/d3s/d3s/dht/record"
 )
@@ -29,6 +28,9 @@ const (
 	leaseWait = 5 * time.Second
 )
 
+// strongSync is the syncer's strong-mode half.
+type strongSync struct{ *syncer }
+
 // strong reports whether k's records go through a Quorum.
 func (s *syncer) strong() bool { return s.cfg.Quorum != nil }
 
@@ -41,7 +43,7 @@ func recordKey(k bkey) string {
 }
 
 // strongRecords reads k's records from a majority; st.work is held.
-func (s *syncer) strongRecords(ctx context.Context, k bkey, st *bstate) ([][]byte, error) {
+func (s strongSync) strongRecords(ctx context.Context, k bkey, st *bstate) ([][]byte, error) {
 	raws, err := s.cfg.Quorum.GetRecords(ctx, recordKey(k), st.over)
 	if err != nil {
 		return nil, fmt.Errorf("read %s of %s: %w", recordKind(k), k.User, err)
@@ -74,7 +76,7 @@ func best(key string, raws [][]byte) int {
 // mergeStrong merges records a majority read or a refused swap returned
 // into k's index (the best one last, as the base) and adds them to st.over,
 // the records the next swap may replace; st.work is held.
-func (s *syncer) mergeStrong(ctx context.Context, k bkey, st *bstate, raws [][]byte) error {
+func (s strongSync) mergeStrong(ctx context.Context, k bkey, st *bstate, raws [][]byte) error {
 	var fresh [][]byte
 	for _, raw := range raws {
 		if !containsBytes(st.over, raw) {
@@ -154,7 +156,7 @@ func (s *syncer) mergeStrong(ctx context.Context, k bkey, st *bstate, raws [][]b
 // of its snapshot's runs that manifest does not list (not older than
 // that manifest's tombstone horizon: those were compacted away with the
 // markers that shadowed them).
-func (s *syncer) otherEntries(ctx context.Context, k bkey, h record.CatalogHead, fn func([]*Entry) error) error {
+func (s strongSync) otherEntries(ctx context.Context, k bkey, h record.CatalogHead, fn func([]*Entry) error) error {
 	if live, err := s.st.BucketLive(k); err != nil || !live {
 		return err
 	}
@@ -166,39 +168,21 @@ func (s *syncer) otherEntries(ctx context.Context, k bkey, h record.CatalogHead,
 	if err != nil || len(h.SnapshotID) == 0 || bytes.Equal(cur.ID, h.SnapshotID) {
 		return err
 	}
-	data, err := s.cfg.Blobs.GetBlob(ctx, h.SnapshotID, h.Writer)
-	if err != nil {
-		return fmt.Errorf("%w: get manifest %x of %s/%s: %w", errNotMerged, h.SnapshotID, k.User, k.Bucket, err)
-	}
-	m, err := snapshot.DecodeManifest(h.SnapshotID, data)
-	if err != nil {
-		return err
-	}
-	fetched := [][]byte{h.SnapshotID}
-	for _, r := range m.Runs {
-		if cur.References(r.ID) {
-			continue
-		}
-		data, err := s.cfg.Blobs.GetBlob(ctx, r.ID, h.Writer)
-		if err != nil {
-			return fmt.Errorf("%w: get run %x of %s/%s: %w", errNotMerged, r.ID, k.User, k.Bucket, err)
-		}
-		fetched = append(fetched, r.ID)
-		err = snapshot.DecodeRun(r.ID, data, store.TxnChunk, func(chunk []*Entry) error {
-			kept := chunk[:0:0]
-			for _, e := range chunk {
-				if e.Time.Wall >= cur.M.Horizon {
-					kept = append(kept, e)
-				}
+	_, fetched, err := s.newRuns(ctx, k, h.SnapshotID, h.Writer, cur, func(chunk []*Entry) error {
+		kept := chunk[:0:0]
+		for _, e := range chunk {
+			if e.Time.Wall >= cur.M.Horizon {
+				kept = append(kept, e)
 			}
-			return fn(kept)
-		})
-		if err != nil {
-			return err
 		}
-	}
+		return fn(kept)
+	})
 	// Fetched copies are this node's to drop once no manifest lists them.
-	return s.st.AddGarbage(context.WithoutCancel(ctx), k, fetched)
+	err = errors.Join(err, s.st.AddGarbage(context.WithoutCancel(ctx), k, fetched))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNotMerged, err)
+	}
+	return nil
 }
 
 // dominates reports whether top's frontier covers every writer mark of h:
@@ -240,14 +224,14 @@ func containsBytes(set [][]byte, b []byte) bool {
 
 // pullStrong merges k's records as a majority holds them now; st.work is
 // held.
-func (s *syncer) pullStrong(ctx context.Context, k bkey, st *bstate) error {
+func (s strongSync) pullStrong(ctx context.Context, k bkey, st *bstate) error {
 	_, err := s.pullStrongN(ctx, k, st)
 	return err
 }
 
 // pullStrongN is pullStrong, also returning how many distinct records the
 // majority held.
-func (s *syncer) pullStrongN(ctx context.Context, k bkey, st *bstate) (int, error) {
+func (s strongSync) pullStrongN(ctx context.Context, k bkey, st *bstate) (int, error) {
 	raws, err := s.strongRecords(ctx, k, st)
 	s.noteQuorum(k, err)
 	if err != nil {
@@ -280,7 +264,7 @@ const readAttempts = 4
 // new one joining them) before returning, as ABD registers do: a read
 // may have seen a write still in flight, and no later read may miss what
 // an earlier one saw.
-func (s *syncer) readStrong(ctx context.Context, k bkey, st *bstate) error {
+func (s strongSync) readStrong(ctx context.Context, k bkey, st *bstate) error {
 	st.work.Lock()
 	defer st.work.Unlock()
 	var err error
@@ -301,7 +285,7 @@ func (s *syncer) readStrong(ctx context.Context, k bkey, st *bstate) error {
 
 // writeBack makes what this node merged of k the record of a majority:
 // the best record when it holds every other (no extra), else a new one.
-func (s *syncer) writeBack(ctx context.Context, k bkey, st *bstate) error {
+func (s strongSync) writeBack(ctx context.Context, k bkey, st *bstate) error {
 	if k.Bucket == "" {
 		pending, err := s.outboxFor(k)
 		if err == nil {
@@ -320,7 +304,7 @@ func (s *syncer) writeBack(ctx context.Context, k bkey, st *bstate) error {
 // swap offers raw to the members in place of st.over. On success raw is
 // the base and the only record known current; a refusal merges what the
 // refusers hold and returns ErrLostRace.
-func (s *syncer) swap(ctx context.Context, k bkey, st *bstate, raw []byte) error {
+func (s strongSync) swap(ctx context.Context, k bkey, st *bstate, raw []byte) error {
 	over := append(slices.Clone(st.over), nil)
 	current, err := s.cfg.Quorum.SwapRecord(ctx, recordKey(k), raw, over)
 	s.noteQuorum(k, err)
@@ -346,7 +330,7 @@ func (s *syncer) swap(ctx context.Context, k bkey, st *bstate, raw []byte) error
 // confirmStrong drops from the outbox the entries a head a majority
 // accepted carries: nobody can displace it (every later record contains
 // it), so there is no Settle wait.
-func (s *syncer) confirmStrong(ctx context.Context, k bkey, pending []*Entry) error {
+func (s strongSync) confirmStrong(ctx context.Context, k bkey, pending []*Entry) error {
 	if err := s.st.Outbox().Confirm(ctx, k, pending); err != nil {
 		return err
 	}
@@ -360,7 +344,7 @@ func (s *syncer) confirmStrong(ctx context.Context, k bkey, pending []*Entry) er
 // publishStrong is one publish attempt of k in strong mode: no read
 // first (the swap is refused if the members moved on, and the refusal
 // carries what they hold).
-func (s *syncer) publishStrong(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
+func (s strongSync) publishStrong(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
 	pending, err := s.outboxFor(k)
 	if err != nil {
 		return false, 0, err
@@ -391,7 +375,7 @@ func (s *syncer) publishStrong(ctx context.Context, k bkey, st *bstate) (bool, t
 }
 
 // putHeadStrong signs head and swaps it in.
-func (s *syncer) putHeadStrong(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap builtSnapshot, pending []*Entry) error {
+func (s strongSync) putHeadStrong(ctx context.Context, k bkey, st *bstate, head record.CatalogHead, snap builtSnapshot, pending []*Entry) error {
 	priv, err := s.userKey(ctx, k.User)
 	if err != nil {
 		return err
@@ -411,7 +395,7 @@ func (s *syncer) putHeadStrong(ctx context.Context, k bkey, st *bstate, head rec
 
 // putListStrong signs the next bucket list (the whole local list, which
 // every list merged here is part of) and swaps it in.
-func (s *syncer) putListStrong(ctx context.Context, k bkey, st *bstate, pending []*Entry) (bool, error) {
+func (s strongSync) putListStrong(ctx context.Context, k bkey, st *bstate, pending []*Entry) (bool, error) {
 	rec, err := s.st.NextList(k)
 	if err != nil {
 		return false, err
@@ -431,7 +415,7 @@ func (s *syncer) putListStrong(ctx context.Context, k bkey, st *bstate, pending 
 // refreshStrong merges k as a majority holds it at some point after the
 // call: it joins a read that started after the call, or waits for the one
 // running and starts (or joins) the next.
-func (s *syncer) refreshStrong(ctx context.Context, k bkey) error {
+func (s strongSync) refreshStrong(ctx context.Context, k bkey) error {
 	called := time.Now()
 	for {
 		s.mu.Lock()
@@ -473,7 +457,7 @@ func (r *strongRead) finished() bool {
 	}
 }
 
-func (s *syncer) runStrongRead(k bkey, st *bstate, r *strongRead) {
+func (s strongSync) runStrongRead(k bkey, st *bstate, r *strongRead) {
 	defer s.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, fetchTimeout)
 	defer cancel()
@@ -531,7 +515,7 @@ func (c *Catalog) Exclusive(ctx context.Context, user, bucket, key string) (func
 
 // noteQuorum records, for status, whether k's last strong operation
 // reached a majority.
-func (s *syncer) noteQuorum(k bkey, err error) {
+func (s strongSync) noteQuorum(k bkey, err error) {
 	s.mu.Lock()
 	s.state(k).noQuorum = errors.Is(err, ErrNoQuorum)
 	s.mu.Unlock()

@@ -209,9 +209,11 @@ func (c *cluster) waitAllList(t testing.TB, bucket string, want int) {
 }
 
 // TestRestartServesCache stops the whole network, restarts one joined node
-// alone from its data dir and checks it lists its catalogue at once.
+// alone from its data dir and checks it lists its catalogue at once: the
+// offline-first promise of eventual mode (in strong mode a node without
+// a majority answers 503; TestStrongRestartAloneRefuses).
 func TestRestartServesCache(t *testing.T) {
-	c := startCluster(t, 2)
+	c := startClusterWith(t, 2, eventual)
 	a, b := c.nodes[0], c.nodes[1]
 	a.do(t, "PUT", "/cached", nil)
 	for i := range 20 {
@@ -222,13 +224,40 @@ func TestRestartServesCache(t *testing.T) {
 	b.Close()
 	a.Close()
 	start := time.Now()
-	r := startNodeWith(t, dir, nil)
+	r := startNodeWith(t, dir, eventual)
 	r.access, r.secret = a.access, a.secret
 	keys, err := r.listKeys(t, "cached")
 	if err != nil || len(keys) != 20 {
 		t.Fatalf("restarted node alone: %d keys, %v", len(keys), err)
 	}
 	t.Logf("restarted node listed its cache %v after start", time.Since(start))
+}
+
+// eventual configures a node for eventual mode.
+func eventual(cfg *node.Config) { cfg.Consistency = node.ConsistencyEventual }
+
+// TestStrongRestartAloneRefuses: the same restart in strong mode (the
+// default): the node knows another member it cannot reach, so it has no
+// majority and answers 503 with Retry-After, never its cache.
+func TestStrongRestartAloneRefuses(t *testing.T) {
+	c := startCluster(t, 2)
+	a, b := c.nodes[0], c.nodes[1]
+	a.do(t, "PUT", "/cached", nil)
+	a.do(t, "PUT", "/cached/k", []byte("v"))
+	c.waitAllList(t, "cached", 1)
+	dir := b.dir
+	b.Close()
+	a.Close()
+	r := startNodeWith(t, dir, nil)
+	r.access, r.secret = a.access, a.secret
+	start := time.Now()
+	keys, err := r.listKeys(t, "cached")
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("restarted node alone in strong mode listed %d keys, err %v; want 503", len(keys), err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("503 after %v, want within 10 s", took)
+	}
 }
 
 // TestForeignNetworkRefused starts a node whose token carries node 1's
