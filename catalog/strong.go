@@ -270,10 +270,26 @@ func (s strongSync) readStrong(ctx context.Context, k bkey, st *bstate) error {
 	var err error
 	for range readAttempts {
 		var n int
-		if n, err = s.pullStrongN(ctx, k, st); err != nil || n <= 1 {
-			return err
+		if n, err = s.pullStrongN(ctx, k, st); err != nil {
+			break
 		}
-		if err = s.writeBack(ctx, k, st); err == nil || !errors.Is(err, ErrLostRace) {
+		// This node's own writes not yet on a majority (in flight, or
+		// refused with a 503 and still in the outbox) are in its index:
+		// they take effect now, before a read here shows them, or no
+		// later read elsewhere could be sure to see them.
+		pending, perr := s.outboxFor(k)
+		if perr != nil {
+			return perr
+		}
+		if n <= 1 && len(pending) == 0 {
+			return nil
+		}
+		if len(pending) > 0 {
+			_, _, err = s.publishStrong(ctx, k, st)
+		} else {
+			err = s.writeBack(ctx, k, st)
+		}
+		if err == nil || !errors.Is(err, ErrLostRace) {
 			break
 		}
 	}

@@ -89,7 +89,14 @@ func (n *Node) acked(ctx context.Context, u s3.User, bucket string) error {
 	if !n.cat.Strong() {
 		return nil
 	}
-	return n.published(ctx, u, bucket)
+	// 5 s, after at most 4 s of checks (a majority read): a node without
+	// a majority answers within 10 s.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := n.cat.AwaitPublished(wctx, u.AccessKeyID, bucket); err != nil && ctx.Err() == nil {
+		return unavailable(err)
+	}
+	return ctx.Err()
 }
 
 // exclusive takes key's lease for a conditional write in strong mode, so

@@ -13,7 +13,7 @@
 // this node's own served directly on its database; a member not
 // connected is dialled (at most 3 s). It returns as soon as its outcome
 // is decided; the calls still running finish in the background, bounded
-// by Config.Timeout (default 5 s), which also bounds the operation. A
+// by Config.Timeout (default 4 s), which also bounds the operation. A
 // node whose answers revealed members it did not know runs the
 // operation once more over the larger set, within the same Timeout.
 //
@@ -37,7 +37,8 @@
 //
 // A lease is held in the members' memory (name, holder nonce, expiry);
 // a member grants it unless another holder's lease runs, and refuses
-// every grant for MaxLeaseTTL (15 s, the longest ttl) after it started,
+// every grant after a restart until the leases it granted before have
+// ended (a stored horizon; a member that never granted one is ready at once),
 // since it forgot what it granted before. A lease needs a majority of
 // grants; a failed attempt gives back what it got. The holder trusts it
 // until ttl after the request was sent, less a margin (members count

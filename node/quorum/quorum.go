@@ -23,7 +23,7 @@ const Protocol protocol.ID = "/d3s/quorum/1.0.0"
 // Timing.
 const (
 	// DefaultTimeout is Config.Timeout when unset.
-	DefaultTimeout = 5 * time.Second
+	DefaultTimeout = 4 * time.Second
 	// MaxLeaseTTL caps a lease's ttl, and is how long a member refuses
 	// every grant after it started: its memory forgot the leases it had
 	// granted before.
