@@ -360,7 +360,9 @@ func (s strongSync) confirmStrong(ctx context.Context, k bkey, pending []*Entry)
 // publishStrong is one publish attempt of k in strong mode: no read
 // first (the swap is refused if the members moved on, and the refusal
 // carries what they hold).
-func (s strongSync) publishStrong(ctx context.Context, k bkey, st *bstate) (bool, time.Duration, error) {
+func (s strongSync) publishStrong(ctx context.Context, k bkey, st *bstate) (done bool, again time.Duration, err error) {
+	n := s.startBuild(st) // before the outbox is read
+	defer func() { s.endBuild(st, n, err) }()
 	pending, err := s.outboxFor(k)
 	if err != nil {
 		return false, 0, err
@@ -388,6 +390,40 @@ func (s strongSync) publishStrong(ctx context.Context, k bkey, st *bstate) (bool
 		err = errors.Join(err, s.st.AddGarbage(context.WithoutCancel(ctx), k, snap.written))
 	}
 	return false, 0, err
+}
+
+// startBuild numbers a record about to be built from the outbox.
+func (s strongSync) startBuild(st *bstate) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.built++
+	return st.built
+}
+
+// endBuild records that build n was accepted (err nil) and wakes the
+// AwaitPublished callers.
+func (s strongSync) endBuild(st *bstate, n uint64, err error) {
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	st.swapped = max(st.swapped, n)
+	s.mu.Unlock()
+	s.notify()
+}
+
+// notSwappedSince reports whether k's writes made before build number
+// built started may still be off a majority: the outbox holds entries
+// and no record built later was accepted.
+func (s *syncer) notSwappedSince(k bkey, built uint64) (bool, error) {
+	s.mu.Lock()
+	done := s.state(k).swapped > built
+	s.mu.Unlock()
+	if done {
+		return false, nil
+	}
+	pending, err := s.outboxFor(k)
+	return len(pending) > 0, err
 }
 
 // putHeadStrong signs head and swaps it in.

@@ -182,6 +182,11 @@ type bstate struct {
 	extraFrontier []record.FrontierMark
 	strongRead    *strongRead
 	noQuorum      bool // the last strong read or swap found no majority
+	// built counts the records this node started building for the key,
+	// swapped the number of the last one a majority accepted (strong
+	// mode, under syncer.mu): a write made before build n started is in
+	// record n or in a newer write of the same key that replaced it.
+	built, swapped uint64
 }
 
 // published is a record of ours that the store kept, waiting to settle.

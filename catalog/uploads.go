@@ -116,9 +116,21 @@ func (c *Catalog) AwaitPublished(ctx context.Context, user, bucket string) error
 	}
 	k := bkey{User: user, Bucket: bucket}
 	before := c.Clock().Now()
+	s.mu.Lock()
+	built := s.state(k).built
+	s.mu.Unlock()
 	for {
 		ch := s.changedCh()
-		pending, err := c.pendingBefore(k, before)
+		var pending bool
+		var err error
+		if s.strong() {
+			// A newer write to the same key replaces an outbox entry, so
+			// "none dated before" proves nothing: a record built after
+			// the call holds this write (or its replacement).
+			pending, err = s.notSwappedSince(k, built)
+		} else {
+			pending, err = c.pendingBefore(k, before)
+		}
 		if err != nil || !pending {
 			return err
 		}
