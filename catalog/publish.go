@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -75,8 +76,14 @@ func (s *syncer) publisher(k bkey, st *bstate) {
 	s.mu.Unlock()
 }
 
-// backoff returns the next wait after a failed round.
-func backoff(prev time.Duration, _ error) time.Duration {
+// backoff returns the next wait after a failed round. A round that kept
+// losing races to other writers (strong mode's swaps) waits a few random
+// milliseconds, not longer and longer: the others are making progress,
+// and this node's writes wait for their acknowledgement.
+func backoff(prev time.Duration, err error) time.Duration {
+	if errors.Is(err, ErrLostRace) {
+		return time.Duration(1+rand.IntN(10)) * time.Millisecond
+	}
 	return min(max(2*prev, 100*time.Millisecond), maxBackoff)
 }
 

@@ -86,7 +86,7 @@ func (s strongSync) mergeStrong(ctx context.Context, k bkey, st *bstate, raws []
 	if len(fresh) == 0 {
 		return nil
 	}
-	all := append(slices.Clone(st.over), fresh...)
+	all := keepRecent(append(slices.Clone(st.over), fresh...), best(recordKey(k), append(slices.Clone(st.over), fresh...)))
 	defer func() { addOver(k, st) }()
 	key := recordKey(k)
 	top := all[best(key, all)]
@@ -218,6 +218,25 @@ func addOver(k bkey, st *bstate) {
 	}
 }
 
+// maxOver bounds the records a swap offers to replace. Members hold one
+// record each, so the few learned last are what they hold; an older one
+// a member still holds comes back with its refusal. Offering fewer is
+// always safe (every record offered is merged into the next one).
+const maxOver = 32
+
+// keepRecent returns the last maxOver records of over (the latest
+// learned), and the one at index top.
+func keepRecent(over [][]byte, top int) [][]byte {
+	if len(over) <= maxOver {
+		return over
+	}
+	kept := slices.Clone(over[len(over)-maxOver+1:])
+	if !containsBytes(kept, over[top]) {
+		return append(kept, over[top])
+	}
+	return append(kept, over[len(over)-maxOver])
+}
+
 func containsBytes(set [][]byte, b []byte) bool {
 	return slices.ContainsFunc(set, func(x []byte) bool { return bytes.Equal(x, b) })
 }
@@ -329,7 +348,8 @@ func (s strongSync) swap(ctx context.Context, k bkey, st *bstate, raw []byte) er
 		// (the same base or a later one, the outbox entries still
 		// pending, the same extra), so it may replace it.
 		if !containsBytes(st.over, raw) {
-			st.over = append(st.over, raw)
+			over := append(st.over, raw)
+			st.over = keepRecent(over, best(recordKey(k), over))
 			addOver(k, st)
 		}
 		if len(current) > 0 {
