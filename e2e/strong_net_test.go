@@ -4,13 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-
-	"github.com/d3s/d3s/node/admin"
 )
 
 // Issue 11: helpers shared by the consistency tests (strong_*_test.go).
@@ -56,7 +51,7 @@ type consNet struct {
 func startConsNet(t *testing.T, n int, mode, bucket string, extra ...string) *consNet {
 	t.Helper()
 	start := time.Now()
-	procs := launchConsProcs(t, n, append([]string{"--consistency", mode}, extra...)...)
+	procs := startProcNetwork(t, n, append([]string{"--consistency", mode}, extra...)...)
 	cn := &consNet{t: t, mode: mode, procs: procs}
 	for _, p := range procs {
 		cn.clients = append(cn.clients, plainSDK(t, p.endpoint, p.access, p.secret))
@@ -75,52 +70,6 @@ func startConsNet(t *testing.T, n int, mode, bucket string, extra ...string) *co
 	}
 	t.Logf("%d d3sd processes (--consistency %s) connected, bucket %s everywhere, in %v", n, mode, bucket, time.Since(start).Round(time.Millisecond))
 	return cn
-}
-
-// launchConsProcs is writerdeath_test.go's startProcNetwork (build tag
-// long there): a founder, then n-1 processes joining with its token file,
-// all with the founder's credentials; it waits until every node is
-// connected to all the others.
-func launchConsProcs(t *testing.T, n int, extra ...string) []*procNode {
-	t.Helper()
-	founder := launchProc(t, t.TempDir(), freeAddr(t), extra...)
-	founder.access, founder.secret = readCredentials(t, filepath.Join(founder.dir, "credentials"))
-	nodes := []*procNode{founder}
-	token := filepath.Join(founder.dir, "join-token")
-	for range n - 1 {
-		p := launchProc(t, t.TempDir(), freeAddr(t), append([]string{"--join-file", token}, extra...)...)
-		p.access, p.secret = founder.access, founder.secret
-		nodes = append(nodes, p)
-	}
-	for i, p := range nodes {
-		eventually(t, 60*time.Second, fmt.Sprintf("node %d connected to %d peers", i+1, n-1), func() error {
-			got, err := consConnected(p)
-			if err == nil && got < n-1 {
-				err = fmt.Errorf("%d connected", got)
-			}
-			return err
-		})
-	}
-	return nodes
-}
-
-// consConnected counts p's connected peers ("d3sd status --json").
-func consConnected(p *procNode) (int, error) {
-	var st admin.Status
-	out, err := exec.Command(binPath, "status", "--json", "--data", p.dir).Output()
-	if err != nil {
-		return 0, fmt.Errorf("d3sd status: %w", err)
-	}
-	if err := json.Unmarshal(out, &st); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, q := range st.Peers {
-		if q.Connected {
-			n++
-		}
-	}
-	return n, nil
 }
 
 // httpStatus is the HTTP status of an SDK error, 0 if it has none.
