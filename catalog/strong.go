@@ -118,17 +118,30 @@ func (s strongSync) mergeStrong(ctx context.Context, k bkey, st *bstate, raws []
 	// best one does not cover, recomputed against the best one (which may
 	// have changed), so that no record in over is replaced by one that
 	// lacks its entries.
+	// The next head is built on the base (normally top; not when a base
+	// merged earlier has a higher sequence than top, which mergeHead then
+	// keeps): every other record must be covered by the base or added.
+	baseRaw, err := s.st.LoadBase(k)
+	if err != nil {
+		return err
+	}
+	var baseHead record.CatalogHead
+	if baseRaw != nil {
+		if baseHead, err = record.UnmarshalCatalogHead(baseRaw); err != nil {
+			baseRaw = nil
+		}
+	}
 	extra := make(map[string]*Entry)
 	var marks []record.FrontierMark
 	for _, raw := range all {
-		if bytes.Equal(raw, top) {
+		if baseRaw != nil && bytes.Equal(raw, baseRaw) {
 			continue
 		}
 		h, err := record.UnmarshalCatalogHead(raw)
 		if err != nil {
 			return err
 		}
-		if dominates(topHead, h) {
+		if baseRaw != nil && dominates(baseHead, h) {
 			continue
 		}
 		err = s.otherEntries(ctx, k, h, func(es []*Entry) error {
