@@ -22,8 +22,11 @@ import (
 
 // unavailableWithin bounds the retries of a 503: the issue lets a node
 // that cannot prove an answer refuse, and a refusal is not a miss, but a
-// healthy network must answer within it.
-const unavailableWithin = 10 * time.Second
+// healthy network must answer within it. 35 s: a GET of bytes held
+// elsewhere answers 503 SlowDown after 30 s when no holder sends a piece
+// (swarm.ErrStalled; seen once in 300 trials on a cold CI run, the
+// remote-read stall issue 10 still has open); the count is reported.
+const unavailableWithin = 35 * time.Second
 
 // strongMode is the mode the strong tests start their nodes in: strong,
 // unless D3S_E2E_CONSISTENCY says otherwise (eventual shows what the
